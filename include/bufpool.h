@@ -1,0 +1,413 @@
+/**
+ * @file bufpool.h
+ * @brief bufpool: leak-proof, bounded buffer pools for programs that run in frames.
+ *
+ * A pool (::bp_pool) hands out buffers (::bp_buffer handles) of any size, reuses them
+ * instead of re-creating them, returns transient buffers at frame end, delays reuse until
+ * the GPU can no longer read them (`frames_in_flight`), caps what it retains, and reports
+ * what the program forgot to release.
+ *
+ * Conventions:
+ * - Every fallible call returns ::bp_result; on failure out-params are set to invalid and
+ *   the pool is unchanged.
+ * - Handles are values, never pointers: a zero, stale, foreign or doubly released handle is
+ *   reported with a distinct code and never crashes.
+ * - Descs are zero-initialised; every zero field means "default".
+ * - Thread-safety: a pool created with `thread_safe` may be called from any thread; otherwise
+ *   one thread at a time per pool. Different pools are independent.
+ * - Cost: `bp_get_*` calls are O(1); `bp_calculate_*` calls walk every buffer.
+ */
+#ifndef BUFPOOL_H
+#define BUFPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bufpool_backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Version (the one place the version number lives) */
+/** @{ */
+#define BP_VERSION_MAJOR 0 /**< Major version. */
+#define BP_VERSION_MINOR 1 /**< Minor version. */
+#define BP_VERSION_PATCH 0 /**< Patch version. */
+#define BP_VERSION_STRING "0.1.0" /**< The version as text. */
+/** @} */
+
+/** A pool: one per device/backend. Opaque. */
+typedef struct bp_pool bp_pool;
+
+/** A buffer handle: slot index (low 32 bits) | generation << 32. Zero is invalid. */
+typedef struct bp_buffer {
+    uint64_t id; /**< The handle's value; 0 = no buffer. */
+} bp_buffer;
+
+/** The invalid handle. */
+#define BP_INVALID_BUFFER ((bp_buffer){0})
+
+/** A value meaning "never" / "disabled" for 32-bit count options whose zero means default. */
+#define BP_NEVER UINT32_MAX
+/** A value meaning "disabled" for 64-bit byte options whose zero means default. */
+#define BP_UNLIMITED UINT64_MAX
+/** `frames_in_flight` value for CPU-only pools: a released buffer is reusable at once. */
+#define BP_IMMEDIATE_REUSE UINT32_MAX
+
+/** How request sizes are rounded to size classes. */
+typedef enum bp_class_scheme {
+    BP_CLASSES_FINE = 0, /**< 8 classes per power of two: at most 12.5% rounding waste. Default. */
+    BP_CLASSES_POW2 = 1  /**< Powers of two (seed 000's buckets): up to 50% waste, fewer classes. */
+} bp_class_scheme;
+
+/** How the pool may grow. */
+typedef enum bp_capacity_mode {
+    BP_CAPACITY_DYNAMIC = 0,   /**< Create on miss, trim when idle. Default. */
+    BP_CAPACITY_FIXED = 1,     /**< Everything preallocated at create; beyond that ::BP_ERR_CAPACITY. */
+    BP_CAPACITY_HIGH_WATER = 2 /**< Grow to the largest demand seen, never trim. */
+} bp_capacity_mode;
+
+/** One row of a fixed-capacity table: `count` buffers of `size` bytes in `memory`. */
+typedef struct bp_capacity_entry {
+    uint64_t size;    /**< Bytes per buffer (rounded up to its size class). */
+    uint32_t count;   /**< How many to preallocate. */
+    bp_memory memory; /**< Memory kind. */
+    uint32_t usage;   /**< Usage bits; 0 = all. */
+} bp_capacity_entry;
+
+/** Flags of ::bp_acquire_desc. */
+enum bp_acquire_flags {
+    BP_ACQUIRE_TRANSIENT = 1u << 0, /**< Returned automatically by the next ::bp_frame_end. */
+    BP_ACQUIRE_ZERO = 1u << 1,      /**< Contents zeroed before the buffer is handed out (mapped memory). */
+    BP_ACQUIRE_NO_SCOPE = 1u << 2   /**< Not released by an enclosing scope's end. */
+};
+
+/** What to acquire. Zero-initialise, then set `size` at least. */
+typedef struct bp_acquire_desc {
+    uint64_t size;      /**< Bytes needed; must be > 0. */
+    bp_memory memory;   /**< Memory kind; default device-local. */
+    uint32_t usage;     /**< ::bp_usage_bits; 0 = all usages. */
+    uint32_t flags;     /**< ::bp_acquire_flags. */
+    uint64_t owner;     /**< Owner id (an entity); 0 = none. */
+    const char *tag;    /**< Static string naming the use, shown in leak reports; may be NULL. */
+    uint64_t alignment; /**< Minimum alignment; 0 = the backend's. Must be a power of two. */
+} bp_acquire_desc;
+
+/** What a handle refers to now. */
+typedef struct bp_buffer_info {
+    uint64_t size;              /**< Bytes requested. */
+    uint64_t capacity;          /**< Bytes reserved (size class, >= size). */
+    bp_memory memory;           /**< Memory kind really used. */
+    uint32_t usage;             /**< Usage bits the native buffer has. */
+    uint32_t flags;             /**< The acquire flags. */
+    uint32_t native_generation; /**< Times the native buffer behind this handle was replaced (starts at 1). */
+    void *mapped;               /**< Host pointer, or NULL for unmapped device memory. */
+    uint64_t offset;            /**< Offset of the buffer inside `native_memory`. */
+    uint64_t native;            /**< Backend handle (VkBuffer, cl_mem, host address...). */
+    uint64_t native_memory;     /**< Backing allocation (VkDeviceMemory) or 0. */
+    uint64_t owner;             /**< Owner id or 0. */
+    const char *tag;            /**< Tag or NULL. */
+    uint64_t acquire_frame;     /**< Frame index when acquired. */
+} bp_buffer_info;
+
+/** Severity of a log message. */
+typedef enum bp_log_level {
+    BP_LOG_ERROR = 0, /**< A call failed because of the caller (bad handle, bad argument). */
+    BP_LOG_WARNING,   /**< Something to look at (leaks at destroy, memory over threshold). */
+    BP_LOG_INFO,      /**< Periodic diagnostics. */
+    BP_LOG_DEBUG      /**< Chatty detail. */
+} bp_log_level;
+
+/** Stable identifiers of log items, so programs can filter or count them. */
+typedef enum bp_log_item {
+    BP_LOG_ITEM_NONE = 0,          /**< Unclassified. */
+    BP_LOG_ITEM_BAD_ARGUMENT,      /**< An argument failed validation. */
+    BP_LOG_ITEM_BAD_HANDLE,        /**< Zero, stale or foreign handle. */
+    BP_LOG_ITEM_DOUBLE_RELEASE,    /**< A buffer released twice. */
+    BP_LOG_ITEM_FRAME_ORDER,       /**< Frame calls out of order. */
+    BP_LOG_ITEM_LEAK,              /**< A buffer still held at pool destruction (one per buffer). */
+    BP_LOG_ITEM_LEAK_SUMMARY,      /**< Totals of the leak report. */
+    BP_LOG_ITEM_WARN_THRESHOLD,    /**< Reserved bytes crossed the warning threshold. */
+    BP_LOG_ITEM_BACKEND_FAILURE,   /**< The backend failed a call. */
+    BP_LOG_ITEM_BUDGET,            /**< Budget exceeded or eviction ran. */
+    BP_LOG_ITEM_CAPACITY,          /**< A fixed-capacity pool ran out. */
+    BP_LOG_ITEM_DIAGNOSTICS,       /**< Periodic diagnostics line. */
+    BP_LOG_ITEM_CORRUPTION,        /**< Guard bytes overwritten. */
+    BP_LOG_ITEM_SCOPE              /**< Bad scope mark. */
+} bp_log_item;
+
+/** Logger callback; the library is silent without one. `message` is valid during the call. */
+typedef struct bp_logger {
+    void (*func)(void *user, bp_log_level level, bp_log_item item, const char *message); /**< Callback. */
+    void *user; /**< Passed to `func`. */
+} bp_logger;
+
+struct bp_stats;
+/** Called when reserved bytes first exceed `warn_reserved_bytes` (re-armed when they fall below). */
+typedef void (*bp_warning_fn)(void *user, bp_pool *pool, const struct bp_stats *stats);
+/** A monotonic clock in seconds; injectable so tests need not sleep. */
+typedef double (*bp_clock_fn)(void *user);
+/**
+ * Budget eviction callback (seed 001's emergency culling). Called under the pool's lock with
+ * the bytes needed and the owners sorted by priority, lowest first. The application may call
+ * ::bp_release and ::bp_owner_release from inside it (and nothing else of this pool).
+ */
+typedef void (*bp_evict_fn)(void *user, bp_pool *pool, uint64_t bytes_needed,
+                            const uint64_t *owners_by_priority, uint32_t owner_count);
+
+/** Options of a pool. Zero-initialise; every zero field means its default. */
+typedef struct bp_pool_desc {
+    const bp_backend *backend;     /**< Backend table (copied; the pool owns it). NULL = host. */
+    const char *name;              /**< Name used in logs and reports; default "bufpool". */
+    bp_class_scheme class_scheme;  /**< Size classes; default ::BP_CLASSES_FINE. */
+    uint32_t max_pooled_per_class; /**< Retention cap per class (seed 000); 0 = 8; ::BP_NEVER = no cap. */
+    uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
+    uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
+    uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER. */
+    double idle_trim_seconds;      /**< Destroy a pooled buffer idle this long (seed 002); 0 = 30; < 0 = never. */
+    uint64_t warn_reserved_bytes;  /**< Warning threshold (seed 000); 0 = 100 MiB; ::BP_UNLIMITED = off. */
+    uint64_t budget_bytes;         /**< Memory budget (seed 001); 0 = none (or the backend's, see `use_device_budget`). */
+    bool use_device_budget;        /**< Take the budget from the backend's `query_budget` when `budget_bytes` is 0. */
+    bool thread_safe;              /**< Guard every call with a mutex. */
+    bool zero_on_release;          /**< Zero mapped contents when a buffer is released (seed 002). */
+    bool poison_on_release;        /**< Fill released mapped buffers with 0xDD (debug). */
+    uint32_t guard_bytes;          /**< Debug: guard bytes after each mapped buffer, checked at release; 0 = off. */
+    bp_capacity_mode capacity_mode;           /**< Growth policy; default dynamic. */
+    const bp_capacity_entry *capacity_table;  /**< Preallocation table (fixed and high-water modes). */
+    uint32_t capacity_table_count;            /**< Rows in `capacity_table`. */
+    uint32_t max_buffers;          /**< Cap on live buffers (handle slots); 0 = 1<<24. */
+    uint32_t series_frames;        /**< Frames kept in the time-series ring; 0 = off. */
+    bp_allocator allocator;        /**< Host metadata allocator; zeroes = libc. */
+    bp_logger logger;              /**< Logger; zeroes = silent. */
+    bp_warning_fn warning;         /**< Warning threshold callback; may be NULL. */
+    void *warning_user;            /**< Passed to `warning`. */
+    bp_evict_fn evict;             /**< Eviction callback for budgets; may be NULL. */
+    void *evict_user;              /**< Passed to `evict`. */
+    bp_clock_fn clock;             /**< Clock in seconds; NULL = CLOCK_MONOTONIC. */
+    void *clock_user;              /**< Passed to `clock`. */
+} bp_pool_desc;
+
+/** Counters of a pool; all O(1) to read (maintained incrementally). */
+typedef struct bp_stats {
+    uint64_t bytes_reserved;      /**< Bytes the backend holds for this pool (every live buffer). */
+    uint64_t bytes_in_use;        /**< Capacity of buffers held by the application. */
+    uint64_t bytes_requested;     /**< Sizes the application asked for, of buffers it holds. */
+    uint64_t bytes_pooled;        /**< Capacity of buffers ready for reuse. */
+    uint64_t bytes_pending;       /**< Capacity of released buffers waiting for frames in flight. */
+    uint64_t peak_reserved;       /**< Highest `bytes_reserved` seen. */
+    uint64_t peak_in_use;         /**< Highest `bytes_in_use` seen. */
+    uint64_t peak_requested;      /**< Highest `bytes_requested` seen. */
+    uint32_t buffers_in_use;      /**< Buffers held by the application. */
+    uint32_t buffers_pooled;      /**< Buffers ready for reuse. */
+    uint32_t buffers_pending;     /**< Buffers waiting for frames in flight. */
+    uint32_t buffers_total;       /**< All live buffers (the three above). */
+    uint64_t acquires;            /**< Successful acquires. */
+    uint64_t releases;            /**< Releases (explicit, transient, scope, owner). */
+    uint64_t hits;                /**< Acquires served from the pool. */
+    uint64_t misses;              /**< Acquires that created a buffer. */
+    double hit_rate;              /**< hits / acquires (0 when none). Seed 000's reuse ratio. */
+    uint64_t backend_creates;     /**< Backend create calls that succeeded. */
+    uint64_t backend_destroys;    /**< Backend destroy calls. */
+    uint64_t trims;               /**< Buffers destroyed by caps and idle trimming. */
+    uint64_t evictions;           /**< Eviction callback rounds run for the budget. */
+    uint64_t budget_failures;     /**< Acquires refused with ::BP_ERR_BUDGET. */
+    uint64_t capacity_failures;   /**< Acquires refused with ::BP_ERR_CAPACITY. */
+    uint64_t errors;              /**< Calls that returned an error. */
+    uint64_t warnings;            /**< Warning threshold crossings. */
+    uint64_t frame;               /**< Frames ended so far (the current frame index). */
+    uint64_t budget_bytes;        /**< The budget in force (0 = none). */
+} bp_stats;
+
+/** Per-size-class counters, from ::bp_calculate_class_stats. */
+typedef struct bp_class_stats {
+    uint64_t class_size;      /**< Capacity of buffers in this class. */
+    uint32_t in_use;          /**< Buffers held. */
+    uint32_t pooled;          /**< Buffers ready for reuse. */
+    uint32_t pending;         /**< Buffers waiting for frames in flight. */
+    uint64_t bytes_requested; /**< Requested bytes of held buffers (the rest is rounding waste). */
+    uint64_t acquires;        /**< Acquires in this class. */
+    uint64_t hits;            /**< Of which served from the pool. */
+} bp_class_stats;
+
+/**
+ * Create a pool.
+ * @param desc options (zero = defaults), or NULL for all defaults.
+ * @param out_pool receives the pool; set to NULL on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (bad field, NULL out), ::BP_ERR_OUT_OF_MEMORY,
+ *         ::BP_ERR_BACKEND or ::BP_ERR_CAPACITY (preallocation failed).
+ * Ownership: the caller destroys the pool with ::bp_pool_destroy. Cost: allocates metadata;
+ * in fixed mode also every preallocated buffer. Thread-safety: reentrant.
+ */
+bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool);
+
+/**
+ * Destroy a pool: report every buffer still held (leak report through the logger, one
+ * ::BP_LOG_ITEM_LEAK per buffer with its tag and file:line), then free all memory anyway.
+ * NULL is ignored. Cost: O(buffers). Thread-safety: no other call may run on this pool.
+ */
+void bp_pool_destroy(bp_pool *pool);
+
+/**
+ * Acquire a buffer of at least `desc->size` bytes: a pooled one of the same size class,
+ * memory kind and compatible usage when there is one (a hit: no malloc, no backend call),
+ * else a new one (a miss).
+ * @return ::BP_OK; ::BP_ERR_INVALID_ARGUMENT, ::BP_ERR_INVALID_SIZE, ::BP_ERR_TOO_LARGE,
+ *   ::BP_ERR_UNSUPPORTED (memory kind), ::BP_ERR_BACKEND, ::BP_ERR_OUT_OF_MEMORY,
+ *   ::BP_ERR_BUDGET, ::BP_ERR_CAPACITY. On failure `*out_buf` is the zero handle.
+ * Cost: O(1). Thread-safety: see `thread_safe`.
+ */
+bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf);
+
+/** ::bp_acquire that records the call site shown by the leak report. Use ::BP_ACQUIRE. */
+bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
+                        const char *file, int line);
+
+/** Acquire recording `__FILE__`:`__LINE__` for the leak report. */
+#define BP_ACQUIRE(pool, desc, out_buf) bp_acquire_at((pool), (desc), (out_buf), __FILE__, __LINE__)
+
+/**
+ * Release a buffer. It becomes reusable after `frames_in_flight` frame ends (at once with
+ * ::BP_IMMEDIATE_REUSE), or is destroyed if the retention caps are full.
+ * @return ::BP_OK, ::BP_ERR_INVALID_HANDLE, ::BP_ERR_STALE_HANDLE, ::BP_ERR_FOREIGN_HANDLE,
+ *   ::BP_ERR_DOUBLE_RELEASE, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_CORRUPTION
+ *   (guard bytes overwritten; the buffer is released anyway).
+ * Cost: O(1), no malloc, no backend call.
+ */
+bp_result bp_release(bp_pool *pool, bp_buffer buf);
+
+/**
+ * Describe a held buffer.
+ * @return ::BP_OK or a handle error; `*out_info` is zeroed on failure. Cost: O(1).
+ */
+bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_info);
+
+/** Nonzero when `buf` is a buffer currently held in `pool`. Cost: O(1). */
+bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf);
+
+/**
+ * Begin a frame. @return ::BP_OK or ::BP_ERR_FRAME_STATE (a frame is already open).
+ * Cost: O(1) plus the backend's `frame_begin`.
+ */
+bp_result bp_frame_begin(bp_pool *pool);
+
+/**
+ * End the frame: release its transient buffers, advance the frame index, make buffers
+ * released `frames_in_flight` frames ago reusable, apply retention caps and idle trimming.
+ * @return ::BP_OK or ::BP_ERR_FRAME_STATE (no frame open).
+ * Cost: O(buffers released, promoted or trimmed); allocation-free.
+ */
+bp_result bp_frame_end(bp_pool *pool);
+
+/**
+ * Trim now: destroy pooled buffers idle beyond the limits (or all pooled buffers when
+ * `everything` is true). Buffers still pending are not touched. For programs without frames.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(trimmed).
+ */
+bp_result bp_trim(bp_pool *pool, bool everything);
+
+/** Copy the counters into `out_stats` (zeroed for a NULL pool). Cost: O(1). */
+void bp_get_stats(bp_pool *pool, bp_stats *out_stats);
+
+/**
+ * Per-size-class counters for every class that has ever been used, in ascending size.
+ * @param out array of `capacity` entries (may be NULL when `capacity` is 0).
+ * @param out_count receives the number of classes in use (also on ::BP_ERR_BUFFER_TOO_SMALL).
+ * Cost: O(number of classes).
+ */
+bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t capacity,
+                                   uint32_t *out_count);
+
+/**
+ * Write the stats and per-class breakdown as one JSON object into `buf`.
+ * @param out_len receives the length needed, without the NUL (also on ::BP_ERR_BUFFER_TOO_SMALL).
+ * Cost: O(classes).
+ */
+bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *out_len);
+
+/** Name of a result code ("BP_OK", "BP_ERR_STALE_HANDLE", ...); never NULL. */
+const char *bp_result_string(bp_result result);
+
+/** Name of a memory kind ("device_local", "host_visible", "host_cached"); never NULL. */
+const char *bp_memory_string(bp_memory memory);
+
+/**
+ * The size-class capacity a request of `size` bytes gets under `scheme`.
+ * @return the class size, or 0 when `size` is 0 or beyond the largest class.
+ */
+uint64_t bp_class_size_for(bp_class_scheme scheme, uint64_t size);
+
+/** The last error message of this pool (what failed and why); never NULL. Not thread-safe. */
+const char *bp_pool_last_error(bp_pool *pool);
+
+/* ---- Data access ---------------------------------------------------------------- */
+
+/**
+ * Write `size` bytes at `offset` of a held buffer: memcpy + flush for mapped memory, the
+ * backend's staging upload for device-local memory.
+ * @return ::BP_OK, a handle error, ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_BACKEND, ::BP_ERR_UNSUPPORTED.
+ */
+bp_result bp_upload(bp_pool *pool, bp_buffer buf, uint64_t offset, const void *data, uint64_t size);
+
+/** Read `size` bytes at `offset` back into `data`. Errors as ::bp_upload. */
+bp_result bp_download(bp_pool *pool, bp_buffer buf, uint64_t offset, void *data, uint64_t size);
+
+/** Flush CPU writes of host-cached memory. Errors as ::bp_upload. */
+bp_result bp_flush(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size);
+
+/** Invalidate host-cached memory before reading device writes. Errors as ::bp_upload. */
+bp_result bp_invalidate(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size);
+
+/* ---- Owners, budgets, eviction (seed 001) ----------------------------------------- */
+
+/** What one owner holds. */
+typedef struct bp_owner_usage {
+    uint64_t owner;   /**< Owner id. */
+    uint64_t bytes;   /**< Capacity of the buffers it holds. */
+    uint32_t buffers; /**< Buffers it holds. */
+    float priority;   /**< Eviction priority (lower is evicted first); 0 by default. */
+} bp_owner_usage;
+
+/**
+ * Release every buffer of `owner` (an entity despawned). Unknown owners release nothing.
+ * @param out_released receives how many buffers were released; may be NULL.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, owner 0). Cost: O(its buffers).
+ */
+bp_result bp_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released);
+
+/**
+ * Set the eviction priority of `owner`; lower priorities are offered for eviction first.
+ * The priority is kept until ::bp_owner_release. Cost: O(1); may allocate the owner record.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (owner 0, NaN), ::BP_ERR_OUT_OF_MEMORY.
+ */
+bp_result bp_owner_set_priority(bp_pool *pool, uint64_t owner, float priority);
+
+/**
+ * Read what `owner` holds. Cost: O(1).
+ * @return ::BP_OK, ::BP_ERR_NOT_FOUND (no buffers and no priority), ::BP_ERR_INVALID_ARGUMENT.
+ */
+bp_result bp_owner_get_usage(bp_pool *pool, uint64_t owner, bp_owner_usage *out);
+
+/**
+ * Every owner that holds buffers, lowest priority first. Cost: O(owners log owners), allocates.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many), ::BP_ERR_INVALID_ARGUMENT.
+ */
+bp_result bp_calculate_owners(bp_pool *pool, bp_owner_usage *out, uint32_t capacity, uint32_t *out_count);
+
+/**
+ * Change the budget (0 = none). Lowering it does not release anything by itself: the next
+ * acquire that would exceed it trims, evicts or fails. Cost: O(1).
+ */
+bp_result bp_set_budget(bp_pool *pool, uint64_t budget_bytes);
+
+/* ---- Scopes, typed arrays, copies (seed 002) -------------------------------------- */
+
+/* ---- Fixed capacity and object pools (seed 004) ----------------------------------- */
+
+/* ---- Time series, verdicts, snapshots, profiler hook ------------------------------ */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUFPOOL_H */

@@ -1,0 +1,181 @@
+/**
+ * @file bufpool_backend.h
+ * @brief The backend table: how a pool creates, maps, copies and destroys real memory.
+ *
+ * A backend knows nothing of pools. It is a versioned table of functions plus a `user`
+ * pointer. Required methods: `create` and `destroy`. Every other method may be NULL; the
+ * core then uses a fallback (for example `upload` falls back to a memcpy into `mapped`
+ * followed by `flush`) or returns ::BP_ERR_UNSUPPORTED.
+ *
+ * Ownership: a table passed in ::bp_pool_desc is copied into the pool, and the pool calls
+ * `release` (when not NULL) exactly once, at ::bp_pool_destroy, or when ::bp_pool_create
+ * fails. Thread-safety: the pool calls a backend under its own lock when the pool is
+ * `thread_safe`, and never calls one backend from two threads at once otherwise.
+ */
+#ifndef BUFPOOL_BACKEND_H
+#define BUFPOOL_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of the backend table layout; a table with another version is refused. */
+#define BP_BACKEND_VERSION 1u
+
+#ifndef BP_RESULT_DEFINED
+#define BP_RESULT_DEFINED
+/** Result of every fallible call. Zero is success; ::bp_result_string names each code. */
+typedef enum bp_result {
+    BP_OK = 0,                  /**< Success. */
+    BP_ERR_INVALID_ARGUMENT,    /**< A NULL pointer, an unknown enum or flag, a bad desc field. */
+    BP_ERR_INVALID_SIZE,        /**< A size of zero. */
+    BP_ERR_TOO_LARGE,           /**< A size beyond what the backend (or class scheme) supports. */
+    BP_ERR_OVERFLOW,            /**< count x element size (or offset + size) overflows 64 bits. */
+    BP_ERR_INVALID_HANDLE,      /**< The zero handle. */
+    BP_ERR_STALE_HANDLE,        /**< A handle whose buffer was released and handed out again. */
+    BP_ERR_FOREIGN_HANDLE,      /**< A handle that belongs to another pool, or was never issued. */
+    BP_ERR_DOUBLE_RELEASE,      /**< A handle released a second time. */
+    BP_ERR_FRAME_STATE,         /**< Frame calls out of order (begin twice, end without begin). */
+    BP_ERR_OUT_OF_MEMORY,       /**< Host metadata could not be allocated. */
+    BP_ERR_BACKEND,             /**< The backend failed to create, map, copy or upload. */
+    BP_ERR_BUDGET,              /**< The acquire would exceed the memory budget, even after eviction. */
+    BP_ERR_CAPACITY,            /**< A fixed-capacity pool has no buffer left for the request. */
+    BP_ERR_UNSUPPORTED,         /**< The backend lacks the method, or the memory kind. */
+    BP_ERR_SCOPE,               /**< A scope mark that is not open in this pool. */
+    BP_ERR_BUFFER_TOO_SMALL,    /**< An output buffer (text, array) is too small; the size needed is returned. */
+    BP_ERR_OUT_OF_RANGE,        /**< offset + size lies outside the buffer. */
+    BP_ERR_CORRUPTION,          /**< Guard bytes around a buffer were overwritten. */
+    BP_ERR_NOT_FOUND,           /**< A name or owner that is not known. */
+    BP_ERR_BUSY,                /**< The object is still in use (e.g. a buffer mapped, a binding bound). */
+    BP_RESULT_COUNT             /**< Number of result codes; not a result. */
+} bp_result;
+#endif
+
+#ifndef BP_MEMORY_DEFINED
+#define BP_MEMORY_DEFINED
+/** Where a buffer lives (seed 003's memory strategies). */
+typedef enum bp_memory {
+    BP_MEMORY_DEVICE_LOCAL = 0, /**< Fastest for the device; on host-only backends, plain host memory. Default. */
+    BP_MEMORY_HOST_VISIBLE = 1, /**< Mapped, coherent: CPU writes are seen without a flush. */
+    BP_MEMORY_HOST_CACHED = 2,  /**< Mapped, cached: explicit ::bp_flush / ::bp_invalidate. */
+    BP_MEMORY_COUNT = 3         /**< Number of memory kinds; not a kind. */
+} bp_memory;
+#endif
+
+/** Buffer usage flags (a bit set). Zero means every usage the backend supports. */
+enum bp_usage_bits {
+    BP_USAGE_VERTEX = 1u << 0,       /**< Vertex or instance data. */
+    BP_USAGE_INDEX = 1u << 1,        /**< Index data. */
+    BP_USAGE_UNIFORM = 1u << 2,      /**< Uniform / constant buffer. */
+    BP_USAGE_STORAGE = 1u << 3,      /**< Storage (read-write from shaders). */
+    BP_USAGE_TRANSFER_SRC = 1u << 4, /**< Source of copies. */
+    BP_USAGE_TRANSFER_DST = 1u << 5, /**< Destination of copies and uploads. */
+    BP_USAGE_INDIRECT = 1u << 6,     /**< Indirect draw/dispatch arguments. */
+    BP_USAGE_ALL = 0x7Fu             /**< Every usage above. */
+};
+
+/** One buffer as the backend sees it. The core stores it and passes it back unchanged. */
+typedef struct bp_backend_buffer {
+    uint64_t native;        /**< Backend handle: VkBuffer, cl_mem, CUdeviceptr or host address. */
+    uint64_t native_memory; /**< Backing allocation (VkDeviceMemory), or 0. */
+    uint64_t offset;        /**< Offset of the buffer inside `native_memory`, or 0. */
+    uint64_t capacity;      /**< Bytes the backend really reserved (>= the size asked). */
+    void *mapped;           /**< Host pointer when mapped persistently, else NULL. */
+    uint32_t memory;        /**< The ::bp_memory really used (after any fallback). */
+    uint32_t usage;         /**< The usage bits the buffer was created with. */
+    void *backend_data;     /**< Private to the backend. */
+} bp_backend_buffer;
+
+/** What the core asks `create` for. */
+typedef struct bp_backend_create_desc {
+    uint64_t size;      /**< Bytes (already rounded to the size class). */
+    uint32_t memory;    /**< Wanted ::bp_memory. */
+    uint32_t usage;     /**< ::bp_usage_bits (never zero: the core resolves the default). */
+    uint64_t alignment; /**< Minimum alignment in bytes (power of two). */
+    const char *tag;    /**< The first user's tag, for debugging names; may be NULL. */
+} bp_backend_create_desc;
+
+/** Static facts about a backend, from `query_caps`. */
+typedef struct bp_backend_caps {
+    uint64_t max_buffer_size;  /**< Largest single buffer; 0 means no limit known. */
+    uint64_t min_alignment;    /**< Alignment every buffer has. */
+    uint32_t usage_sensitive;  /**< Nonzero: a pooled buffer is reused only for compatible usage. */
+    uint32_t memory_kinds;     /**< Bit i set when ::bp_memory i is available (after fallback). */
+    uint32_t max_allocations;  /**< Limit on live device allocations (maxMemoryAllocationCount); 0 = none. */
+} bp_backend_caps;
+
+/** Memory budget reported by the device (VK_EXT_memory_budget or heap sizes). */
+typedef struct bp_backend_budget {
+    uint64_t budget_bytes; /**< What the process may use. */
+    uint64_t usage_bytes;  /**< What the process uses now. */
+} bp_backend_budget;
+
+/**
+ * The backend table. Fill it with a backend constructor (::bp_host_backend,
+ * `bp_vulkan_backend_create`, ...) or by hand for a backend of your own.
+ */
+typedef struct bp_backend {
+    uint32_t version;     /**< ::BP_BACKEND_VERSION. */
+    uint32_t struct_size; /**< sizeof(bp_backend). */
+    const char *name;     /**< Short name, e.g. "host", "vulkan". */
+    void *user;           /**< Passed as the first argument of every method. */
+
+    /** Create a buffer. Required. On failure leave `out` untouched and return an error. */
+    bp_result (*create)(void *user, const bp_backend_create_desc *desc, bp_backend_buffer *out);
+    /** Destroy a buffer made by `create`. Required. */
+    void (*destroy)(void *user, const bp_backend_buffer *buf);
+    /** Fill `out` with the backend's limits. Optional (defaults: no limit, 16-byte alignment). */
+    bp_result (*query_caps)(void *user, bp_backend_caps *out);
+    /** Make CPU writes in [offset, offset+size) visible to the device. Optional (no-op). */
+    bp_result (*flush)(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size);
+    /** Make device writes visible to the CPU. Optional (no-op). */
+    bp_result (*invalidate)(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size);
+    /** Write bytes into a buffer (staging for device-local memory). Optional (memcpy to `mapped` + flush). */
+    bp_result (*upload)(void *user, const bp_backend_buffer *dst, uint64_t offset, const void *data, uint64_t size);
+    /** Read bytes back. Optional (invalidate + memcpy from `mapped`). */
+    bp_result (*download)(void *user, const bp_backend_buffer *src, uint64_t offset, void *data, uint64_t size);
+    /** Copy between two buffers. Optional (memcpy between `mapped` pointers). */
+    bp_result (*copy)(void *user, const bp_backend_buffer *src, uint64_t src_offset,
+                      const bp_backend_buffer *dst, uint64_t dst_offset, uint64_t size);
+    /** Report the device's memory budget. Optional (::BP_ERR_UNSUPPORTED). */
+    bp_result (*query_budget)(void *user, bp_backend_budget *out);
+    /** Called by ::bp_frame_begin with the new frame index. Optional. */
+    void (*frame_begin)(void *user, uint64_t frame);
+    /** Called by ::bp_frame_end with the ending frame index. Optional. */
+    void (*frame_end)(void *user, uint64_t frame);
+    /** Release the backend itself; called once when the pool is destroyed. Optional. */
+    void (*release)(void *user);
+} bp_backend;
+
+/** Host memory allocation callbacks (used for metadata and by the host backend). */
+typedef struct bp_allocator {
+    /** Allocate `size` bytes aligned to `alignment` (a power of two). Return NULL on failure. */
+    void *(*alloc)(void *user, size_t size, size_t alignment);
+    /** Free memory from `alloc`; `ptr` may be NULL. */
+    void (*free)(void *user, void *ptr);
+    void *user; /**< Passed to both callbacks. */
+} bp_allocator;
+
+/** Options of the host backend; zero-initialised means defaults. */
+typedef struct bp_host_backend_desc {
+    uint64_t alignment;       /**< Alignment of every buffer; 0 = 64 (a cache line). */
+    uint64_t max_buffer_size; /**< Largest buffer; 0 = 1 TiB. */
+    bp_allocator allocator;   /**< Where buffer memory comes from; zeroes = aligned_alloc/free. */
+} bp_host_backend_desc;
+
+/**
+ * Fill `out` with the host backend: aligned host memory, always mapped.
+ * @param desc options, or NULL for defaults.
+ * @param out  the table to fill.
+ * @return ::BP_OK, or ::BP_ERR_INVALID_ARGUMENT (NULL `out`, alignment not a power of two).
+ * Cost: O(1), no allocation. Thread-safety: reentrant.
+ */
+bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUFPOOL_BACKEND_H */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages bufpool needs that are missing. Runs as root (or through sudo).
+# Usage: scripts/install-deps.sh [build|test|bench|docs|all]   (default: build)
+set -euo pipefail
+want=${1:-build}
+build=(cmake ninja-build gcc pkg-config libcmocka-dev)
+test=(libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools clang valgrind)
+bench=(libmimalloc-dev libjemalloc-dev valgrind)
+docs=(doxygen)
+case $want in
+  build) pkgs=("${build[@]}") ;;
+  test) pkgs=("${build[@]}" "${test[@]}") ;;
+  bench) pkgs=("${build[@]}" "${bench[@]}") ;;
+  docs) pkgs=("${build[@]}" "${docs[@]}") ;;
+  all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}" "${docs[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|docs|all]" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

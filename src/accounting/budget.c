@@ -1,0 +1,37 @@
+/* Budget (seed 001): before a create would exceed the budget, trim idle pooled buffers
+ * (oldest first), then let the application evict by owner priority, then refuse. */
+#include "internal/pool.h"
+
+static bool fits(const bp_pool *pool, uint64_t bytes) {
+    uint64_t budget = pool->stats.budget_bytes;
+    return budget == 0 || (pool->stats.bytes_reserved <= budget && bytes <= budget - pool->stats.bytes_reserved);
+}
+
+bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
+    if (fits(pool, bytes)) return BP_OK;
+    while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+    if (!fits(pool, bytes) && pool->desc.evict && !pool->in_eviction) {
+        uint64_t *owners = NULL;
+        uint32_t count = 0;
+        if (bpi_owners_by_priority(pool, &owners, &count) == BP_OK) {
+            uint64_t over = pool->stats.bytes_reserved + bytes - pool->stats.budget_bytes;
+            pool->in_eviction = true;
+            pool->stats.evictions++;
+            bpi_log(pool, BP_LOG_INFO, BP_LOG_ITEM_BUDGET,
+                    "pool '%s': %llu bytes over budget, asking the application to evict among %u owners",
+                    pool->name, (unsigned long long)over, count);
+            pool->desc.evict(pool->desc.evict_user, pool, over, owners, count);
+            pool->in_eviction = false;
+            bpi_free(pool, owners);
+            bpi_promote_pending(pool);
+            while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+        }
+    }
+    if (fits(pool, bytes)) return BP_OK;
+    pool->stats.budget_failures++;
+    return bpi_fail(pool, BP_ERR_BUDGET, BP_LOG_ITEM_BUDGET,
+                    "pool '%s': %llu more bytes would exceed the budget of %llu (reserved %llu, of which %llu "
+                    "pending frames in flight)",
+                    pool->name, (unsigned long long)bytes, (unsigned long long)pool->stats.budget_bytes,
+                    (unsigned long long)pool->stats.bytes_reserved, (unsigned long long)pool->stats.bytes_pending);
+}

@@ -1,0 +1,77 @@
+/* bpi_check: the invariant walker (like tlsf_check). Recounts everything from the slots and
+ * lists and compares with the incremental counters. Tests run it after every test. */
+#include <stdio.h>
+
+#include "internal/pool.h"
+
+#define CHECK(cond, ...)                                                                                       \
+    do {                                                                                                       \
+        if (!(cond)) {                                                                                         \
+            snprintf(pool->last_error, sizeof pool->last_error, __VA_ARGS__);                                  \
+            return BP_ERR_CORRUPTION;                                                                          \
+        }                                                                                                      \
+    } while (0)
+
+static bp_result walk(bp_pool *pool, const bpi_list *l, bpi_state want, uint32_t *count, uint64_t *bytes) {
+    uint32_t prev = BPI_NIL, n = 0;
+    for (uint32_t i = l->head; i != BPI_NIL; i = pool->slots[i].list_next) {
+        CHECK(i < pool->slot_count, "list index %u out of range", i);
+        CHECK(pool->slots[i].state == want, "slot %u in the wrong list (state %u, want %u)", i,
+              pool->slots[i].state, want);
+        CHECK(pool->slots[i].list_prev == prev, "slot %u: broken back link", i);
+        CHECK(++n <= pool->slot_count, "cycle in a list");
+        *bytes += pool->slots[i].native.capacity;
+        prev = i;
+    }
+    CHECK(l->tail == prev, "list tail is wrong");
+    *count += n;
+    return BP_OK;
+}
+
+bp_result bpi_check(bp_pool *pool) {
+    const bp_stats *st = &pool->stats;
+    uint32_t in_use = 0, pending = 0, pooled = 0, live = 0;
+    uint64_t b_in_use = 0, b_pending = 0, b_pooled = 0, reserved = 0, requested = 0;
+    bp_result r;
+    if ((r = walk(pool, &pool->live, BPI_IN_USE, &in_use, &b_in_use)) != BP_OK) return r;
+    if ((r = walk(pool, &pool->transient, BPI_IN_USE, &in_use, &b_in_use)) != BP_OK) return r;
+    if ((r = walk(pool, &pool->pending, BPI_PENDING, &pending, &b_pending)) != BP_OK) return r;
+    if ((r = walk(pool, &pool->lru, BPI_POOLED, &pooled, &b_pooled)) != BP_OK) return r;
+    for (uint32_t i = 0; i < pool->slot_count; i++) {
+        const bpi_slot *s = &pool->slots[i];
+        if (s->state == BPI_FREE) continue;
+        live++;
+        reserved += s->native.capacity;
+        if (s->state == BPI_IN_USE) requested += s->size;
+        CHECK(s->native.capacity >= bpi_class_size(pool->pow2, s->class_index), "slot %u smaller than its class", i);
+        CHECK(s->generation > 0, "live slot %u with generation 0", i);
+    }
+    CHECK(in_use == st->buffers_in_use && b_in_use == st->bytes_in_use, "in-use counters drifted");
+    CHECK(pending == st->buffers_pending && b_pending == st->bytes_pending, "pending counters drifted");
+    CHECK(pooled == st->buffers_pooled && b_pooled == st->bytes_pooled, "pooled counters drifted");
+    CHECK(live == st->buffers_total && live == in_use + pending + pooled, "live buffer count drifted");
+    CHECK(reserved == st->bytes_reserved, "reserved bytes drifted (%llu counted, %llu in stats)",
+          (unsigned long long)reserved, (unsigned long long)st->bytes_reserved);
+    CHECK(requested == st->bytes_requested, "requested bytes drifted");
+    CHECK(st->backend_creates - st->backend_destroys == live, "creates - destroys != live buffers");
+    CHECK(st->acquires == st->hits + st->misses, "acquires != hits + misses");
+    uint32_t bucketed = 0;
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
+        const bpi_group *grp = &pool->groups[g];
+        if (!grp->used) continue;
+        for (uint32_t c = 0; c < bpi_class_count(pool->pow2); c++) {
+            uint32_t n = 0;
+            for (uint32_t i = grp->buckets[c].head; i != BPI_NIL; i = pool->slots[i].aux_next) {
+                CHECK(pool->slots[i].state == BPI_POOLED && pool->slots[i].class_index == c &&
+                          pool->slots[i].group == g,
+                      "slot %u in the wrong bucket", i);
+                CHECK(++n <= pool->slot_count, "cycle in a bucket");
+            }
+            CHECK(n == grp->buckets[c].count, "bucket count drifted");
+            CHECK(!!(grp->nonempty[c >> 6] & (1ull << (c & 63u))) == (n > 0), "non-empty bitmap drifted");
+            bucketed += n;
+        }
+    }
+    CHECK(bucketed == pooled, "pooled buffers outside buckets");
+    return BP_OK;
+}

@@ -1,0 +1,51 @@
+/* JSON dump of the stats and the per-class breakdown. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal/pool.h"
+
+typedef struct jbuf {
+    char *buf;
+    size_t cap, len;
+} jbuf;
+
+static void put(jbuf *j, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = j->len < j->cap ? j->cap - j->len : 0;
+    int n = vsnprintf(room ? j->buf + j->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0) j->len += (size_t)n;
+}
+
+bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *out_len) {
+    if (out_len) *out_len = 0;
+    if (!pool || (!buf && buf_size)) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    const bp_stats *s = &pool->stats;
+    jbuf j = {buf, buf_size, 0};
+    put(&j, "{\"pool\":\"%s\",\"backend\":\"%s\",\"frame\":%llu,", pool->name, pool->backend.name,
+        (unsigned long long)s->frame);
+#define U(name) put(&j, "\"" #name "\":%llu,", (unsigned long long)s->name)
+    U(bytes_reserved); U(bytes_in_use); U(bytes_requested); U(bytes_pooled); U(bytes_pending);
+    U(peak_reserved); U(peak_in_use); U(peak_requested); U(buffers_in_use); U(buffers_pooled); U(buffers_pending);
+    U(buffers_total); U(acquires); U(releases); U(hits); U(misses); U(backend_creates);
+    U(backend_destroys); U(trims); U(evictions); U(budget_failures); U(capacity_failures);
+    U(errors); U(warnings); U(budget_bytes);
+#undef U
+    put(&j, "\"hit_rate\":%.6f,\"classes\":[", s->hit_rate);
+    uint32_t classes = bpi_class_count(pool->pow2), n = 0;
+    for (uint32_t c = 0; c < classes; c++) {
+        const bpi_class_counters *cc = &pool->classes[c];
+        if (!cc->used) continue;
+        put(&j,
+            "%s{\"class_size\":%llu,\"in_use\":%u,\"pooled\":%u,\"pending\":%u,\"bytes_requested\":%llu,"
+            "\"acquires\":%llu,\"hits\":%llu}",
+            n++ ? "," : "", (unsigned long long)bpi_class_size(pool->pow2, c), cc->in_use, cc->pooled, cc->pending,
+            (unsigned long long)cc->bytes_requested, (unsigned long long)cc->acquires, (unsigned long long)cc->hits);
+    }
+    put(&j, "]}");
+    bpi_unlock(pool);
+    if (out_len) *out_len = j.len;
+    return j.len < buf_size ? BP_OK : BP_ERR_BUFFER_TOO_SMALL;
+}

@@ -1,0 +1,145 @@
+/* Public API: acquire, release, info and data access. Validates, locks, calls the layers. */
+#include <string.h>
+
+#include "internal/pool.h"
+
+bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {
+    if (out_buf) out_buf->id = 0;
+    if (!pool || !desc || !out_buf) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
+                                               "bp_acquire called from inside the eviction callback")
+                                    : bpi_acquire(pool, desc, out_buf, file, line);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf) {
+    return bp_acquire_at(pool, desc, out_buf, NULL, 0);
+}
+
+bp_result bp_release(bp_pool *pool, bp_buffer buf) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bpi_slot *s;
+    bp_result r = bpi_lookup(pool, buf, &s);
+    if (r == BP_OK && s->state != BPI_IN_USE)
+        r = bpi_fail(pool, BP_ERR_DOUBLE_RELEASE, BP_LOG_ITEM_DOUBLE_RELEASE,
+                     "handle 0x%llx released twice", (unsigned long long)buf.id);
+    if (r == BP_OK) r = bpi_release_slot(pool, (uint32_t)(s - pool->slots));
+    bpi_unlock(pool);
+    return r;
+}
+
+static void fill_info(const bpi_slot *s, bp_buffer_info *o) {
+    o->size = s->size;
+    o->capacity = s->native.capacity;
+    o->memory = (bp_memory)s->native.memory;
+    o->usage = s->native.usage;
+    o->flags = s->flags;
+    o->native_generation = s->native_generation;
+    o->mapped = s->native.mapped;
+    o->offset = s->native.offset;
+    o->native = s->native.native;
+    o->native_memory = s->native.native_memory;
+    o->owner = s->owner;
+    o->tag = s->tag;
+    o->acquire_frame = s->frame;
+}
+
+bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_info) {
+    if (out_info) memset(out_info, 0, sizeof *out_info);
+    if (!pool || !out_info) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bpi_slot *s;
+    bp_result r = bpi_lookup_held(pool, buf, &s);
+    if (r == BP_OK) fill_info(s, out_info);
+    bpi_unlock(pool);
+    return r;
+}
+
+bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf) {
+    if (!pool || !buf.id) return false;
+    bpi_lock(pool);
+    uint32_t low = (uint32_t)buf.id, index = low & (BPI_MAX_SLOTS - 1u);
+    bool ok = (low >> BPI_INDEX_BITS) == pool->tag && index < pool->slot_count &&
+              pool->slots[index].generation == (uint32_t)(buf.id >> 32) && pool->slots[index].state == BPI_IN_USE;
+    bpi_unlock(pool);
+    return ok;
+}
+
+/* Look up a held buffer and check that [offset, offset+size) lies inside its requested size. */
+static bp_result range(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size, const void *data,
+                       bpi_slot **out) {
+    bp_result r = bpi_lookup_held(pool, buf, out);
+    if (r != BP_OK) return r;
+    if (!data) return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT, "NULL data pointer");
+    if (size == 0) return bpi_fail(pool, BP_ERR_INVALID_SIZE, BP_LOG_ITEM_BAD_ARGUMENT, "transfer of 0 bytes");
+    if (offset > (*out)->size || size > (*out)->size - offset)
+        return bpi_fail(pool, BP_ERR_OUT_OF_RANGE, BP_LOG_ITEM_BAD_ARGUMENT,
+                        "bytes [%llu, +%llu) outside a buffer of %llu bytes", (unsigned long long)offset,
+                        (unsigned long long)size, (unsigned long long)(*out)->size);
+    return BP_OK;
+}
+
+typedef enum { XFER_UPLOAD, XFER_DOWNLOAD, XFER_FLUSH, XFER_INVALIDATE } xfer_kind;
+
+static bp_result backend_err(bp_pool *pool, bp_result r, const char *what) {
+    if (r == BP_OK) return r;
+    return bpi_fail(pool, r == BP_ERR_UNSUPPORTED ? r : BP_ERR_BACKEND, BP_LOG_ITEM_BACKEND_FAILURE,
+                    "backend '%s' failed to %s (%s)", pool->backend.name, what, bp_result_string(r));
+}
+
+static bp_result transfer(bp_pool *pool, bpi_slot *s, xfer_kind kind, uint64_t off, void *data, uint64_t size) {
+    const bp_backend *b = &pool->backend;
+    const bp_backend_buffer *n = &s->native;
+    switch (kind) {
+    case XFER_UPLOAD:
+        if (b->upload) return backend_err(pool, b->upload(b->user, n, off, data, size), "upload");
+        if (!n->mapped) return backend_err(pool, BP_ERR_UNSUPPORTED, "upload to unmapped memory");
+        memcpy((char *)n->mapped + off, data, size);
+        return b->flush ? backend_err(pool, b->flush(b->user, n, off, size), "flush") : BP_OK;
+    case XFER_DOWNLOAD:
+        if (b->download) return backend_err(pool, b->download(b->user, n, off, data, size), "download");
+        if (!n->mapped) return backend_err(pool, BP_ERR_UNSUPPORTED, "download from unmapped memory");
+        if (b->invalidate) {
+            bp_result r = backend_err(pool, b->invalidate(b->user, n, off, size), "invalidate");
+            if (r != BP_OK) return r;
+        }
+        memcpy(data, (char *)n->mapped + off, size);
+        return BP_OK;
+    case XFER_FLUSH:
+        return b->flush ? backend_err(pool, b->flush(b->user, n, off, size), "flush") : BP_OK;
+    case XFER_INVALIDATE:
+        return b->invalidate ? backend_err(pool, b->invalidate(b->user, n, off, size), "invalidate") : BP_OK;
+    }
+    return BP_ERR_INVALID_ARGUMENT;
+}
+
+static bp_result xfer(bp_pool *pool, bp_buffer buf, xfer_kind kind, uint64_t off, void *data, uint64_t size) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bpi_slot *s;
+    bp_result r = range(pool, buf, off, size, data, &s);
+    if (r == BP_OK) r = transfer(pool, s, kind, off, data, size);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_upload(bp_pool *pool, bp_buffer buf, uint64_t offset, const void *data, uint64_t size) {
+    return xfer(pool, buf, XFER_UPLOAD, offset, (void *)(uintptr_t)data, size);
+}
+
+bp_result bp_download(bp_pool *pool, bp_buffer buf, uint64_t offset, void *data, uint64_t size) {
+    return xfer(pool, buf, XFER_DOWNLOAD, offset, data, size);
+}
+
+static char no_data; /* flush/invalidate move no bytes; `range` wants a non-NULL pointer */
+
+bp_result bp_flush(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size) {
+    return xfer(pool, buf, XFER_FLUSH, offset, &no_data, size);
+}
+
+bp_result bp_invalidate(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size) {
+    return xfer(pool, buf, XFER_INVALIDATE, offset, &no_data, size);
+}

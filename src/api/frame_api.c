@@ -1,0 +1,72 @@
+/* Public API: frames, trimming, owners and budget. */
+#include <math.h>
+
+#include "internal/pool.h"
+
+bp_result bp_frame_begin(bp_pool *pool) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = BP_OK;
+    if (pool->in_frame) {
+        r = bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
+                     "bp_frame_begin while frame %llu is open", (unsigned long long)pool->stats.frame);
+    } else {
+        pool->in_frame = true;
+        pool->frames_used = true;
+        if (pool->backend.frame_begin) pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
+    }
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_frame_end(bp_pool *pool) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = bpi_frame_end(pool);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_trim(bp_pool *pool, bool everything) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    pool->now = bpi_clock(pool);
+    bpi_promote_pending(pool);
+    bpi_trim_idle(pool, everything);
+    bpi_unlock(pool);
+    return BP_OK;
+}
+
+bp_result bp_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released) {
+    if (out_released) *out_released = 0;
+    if (!pool || !owner) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = bpi_owner_release(pool, owner, out_released);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_owner_set_priority(bp_pool *pool, uint64_t owner, float priority) {
+    if (!pool || !owner || isnan(priority)) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = bpi_owner_set_priority(pool, owner, priority);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_owner_get_usage(bp_pool *pool, uint64_t owner, bp_owner_usage *out) {
+    if (!pool || !owner || !out) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = bpi_owner_usage(pool, owner, out);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_calculate_owners(bp_pool *pool, bp_owner_usage *out, uint32_t capacity, uint32_t *out_count) {
+    if (out_count) *out_count = 0;
+    if (!pool || !out_count || (capacity && !out)) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = bpi_calculate_owners(pool, out, capacity, out_count);
+    bpi_unlock(pool);
+    return r;
+}

@@ -1,0 +1,178 @@
+/* Public API: pool creation (desc validation and defaults, resolved here once) and
+ * destruction (leak report, then everything freed). */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/pool.h"
+
+static void *libc_alloc(void *user, size_t size, size_t alignment) {
+    (void)user;
+    (void)alignment; /* malloc's alignment covers the metadata's needs */
+    return malloc(size);
+}
+
+static void libc_free(void *user, void *ptr) {
+    (void)user;
+    free(ptr);
+}
+
+static bp_result check_desc(const bp_pool_desc *d) {
+    if ((unsigned)d->class_scheme > BP_CLASSES_POW2 || (unsigned)d->capacity_mode > BP_CAPACITY_HIGH_WATER)
+        return BP_ERR_INVALID_ARGUMENT;
+    if (d->capacity_table_count && !d->capacity_table) return BP_ERR_INVALID_ARGUMENT;
+    if (d->capacity_mode == BP_CAPACITY_FIXED && !d->capacity_table_count) return BP_ERR_INVALID_ARGUMENT;
+    if (isnan(d->idle_trim_seconds)) return BP_ERR_INVALID_ARGUMENT;
+    if (!d->allocator.alloc != !d->allocator.free) return BP_ERR_INVALID_ARGUMENT;
+    if (d->max_buffers > BPI_MAX_SLOTS) return BP_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < d->capacity_table_count; i++) {
+        const bp_capacity_entry *e = &d->capacity_table[i];
+        if (!e->size || e->size > BPI_MAX_CLASS_SIZE || (unsigned)e->memory >= BP_MEMORY_COUNT ||
+            (e->usage & ~(uint32_t)BP_USAGE_ALL))
+            return BP_ERR_INVALID_ARGUMENT;
+    }
+    if (d->backend) {
+        const bp_backend *b = d->backend;
+        if (b->version != BP_BACKEND_VERSION || b->struct_size < sizeof(bp_backend) || !b->create || !b->destroy)
+            return BP_ERR_INVALID_ARGUMENT;
+    }
+    return BP_OK;
+}
+
+static void resolve(bp_pool *pool, const bp_pool_desc *in) {
+    bp_pool_desc *d = &pool->desc;
+    *d = *in;
+    if (!d->max_pooled_per_class) d->max_pooled_per_class = 8;
+    if (!d->max_pooled_bytes) d->max_pooled_bytes = BP_UNLIMITED;
+    if (!d->frames_in_flight) d->frames_in_flight = 2;
+    if (!d->idle_trim_frames) d->idle_trim_frames = 300;
+    if (d->idle_trim_seconds == 0) d->idle_trim_seconds = 30.0;
+    if (!d->warn_reserved_bytes) d->warn_reserved_bytes = 100ull << 20;
+    if (!d->max_buffers) d->max_buffers = BPI_MAX_SLOTS;
+    snprintf(pool->name, sizeof pool->name, "%s", d->name ? d->name : "bufpool");
+    d->name = pool->name;
+    pool->pow2 = d->class_scheme == BP_CLASSES_POW2;
+    pool->thread_safe = d->thread_safe;
+}
+
+static void query_caps(bp_pool *pool) {
+    bp_backend_caps c = {0};
+    if (pool->backend.query_caps && pool->backend.query_caps(pool->backend.user, &c) != BP_OK) memset(&c, 0, sizeof c);
+    if (!c.max_buffer_size) c.max_buffer_size = BPI_MAX_CLASS_SIZE;
+    if (!c.min_alignment) c.min_alignment = 16;
+    if (!c.memory_kinds) c.memory_kinds = (1u << BP_MEMORY_COUNT) - 1u;
+    pool->caps = c;
+}
+
+/* Create `e->count` buffers straight into the pool (fixed / high-water / warm-up). */
+static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
+    uint32_t usage = e->usage ? e->usage : BP_USAGE_ALL;
+    uint32_t cls = bpi_class_of(pool->pow2, e->size);
+    if (bpi_class_size(pool->pow2, cls) > pool->caps.max_buffer_size || !(pool->caps.memory_kinds & (1u << e->memory)))
+        return bpi_fail(pool, BP_ERR_TOO_LARGE, BP_LOG_ITEM_BAD_ARGUMENT, "capacity entry of %llu bytes not supported",
+                        (unsigned long long)e->size);
+    int g;
+    bp_result r = bpi_group_get(pool, e->memory, pool->caps.usage_sensitive ? usage : 0, 0, &g);
+    for (uint32_t i = 0; r == BP_OK && i < e->count; i++) {
+        uint32_t index;
+        r = bpi_make_room(pool, bpi_class_size(pool->pow2, cls));
+        if (r == BP_OK) r = bpi_slot_new(pool, &index);
+        if (r != BP_OK) break;
+        bpi_slot *s = &pool->slots[index];
+        r = bpi_create_native(pool, g, cls, "preallocated", &s->native);
+        if (r != BP_OK) {
+            bpi_slot_retire(pool, index);
+            break;
+        }
+        s->group = (uint8_t)g;
+        s->class_index = (uint16_t)cls;
+        bpi_stats_created(pool, s);
+        bpi_stats_state(pool, s, BPI_FREE, BPI_POOLED);
+        bpi_make_pooled(pool, index);
+    }
+    return r;
+}
+
+static atomic_uint next_tag = 0;
+
+bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
+    if (!out_pool) return BP_ERR_INVALID_ARGUMENT;
+    *out_pool = NULL;
+    bp_pool_desc in = desc ? *desc : (bp_pool_desc){0};
+    bp_result r = check_desc(&in);
+    bp_backend backend;
+    if (in.backend) backend = *in.backend;
+    else bp_host_backend(NULL, &backend);
+    bp_allocator alloc = in.allocator.alloc ? in.allocator : (bp_allocator){libc_alloc, libc_free, NULL};
+    bp_pool *pool = r == BP_OK ? alloc.alloc(alloc.user, sizeof *pool, 64) : NULL;
+    if (!pool) {
+        bool table_ok = in.backend && in.backend->version == BP_BACKEND_VERSION &&
+                        in.backend->struct_size >= sizeof(bp_backend) && in.backend->create && in.backend->destroy;
+        if (table_ok && backend.release) backend.release(backend.user);
+        return r != BP_OK ? r : BP_ERR_OUT_OF_MEMORY;
+    }
+    memset(pool, 0, sizeof *pool);
+    pool->alloc = alloc;
+    pool->backend = backend;
+    resolve(pool, &in);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    /* recursive: the eviction callback releases buffers from inside an acquire */
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&pool->mutex, &attr);
+    pthread_mutexattr_destroy(&attr);
+    pool->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
+    pool->free_slots = BPI_NIL;
+    pool->live = pool->transient = pool->pending = pool->lru = (bpi_list){BPI_NIL, BPI_NIL};
+    query_caps(pool);
+    pool->classes = bpi_alloc(pool, bpi_class_count(pool->pow2) * sizeof *pool->classes);
+    if (!pool->classes) {
+        bp_pool_destroy(pool);
+        return BP_ERR_OUT_OF_MEMORY;
+    }
+    memset(pool->classes, 0, bpi_class_count(pool->pow2) * sizeof *pool->classes);
+    pool->stats.budget_bytes = pool->desc.budget_bytes;
+    bp_backend_budget bb;
+    if (!pool->stats.budget_bytes && pool->desc.use_device_budget && pool->backend.query_budget &&
+        pool->backend.query_budget(pool->backend.user, &bb) == BP_OK)
+        pool->stats.budget_bytes = bb.budget_bytes;
+    pool->now = bpi_clock(pool);
+    for (uint32_t i = 0; i < pool->desc.capacity_table_count; i++) {
+        r = preallocate(pool, &pool->desc.capacity_table[i]);
+        if (r != BP_OK) {
+            bp_pool_destroy(pool);
+            return r;
+        }
+    }
+    pool->desc.capacity_table = NULL; /* not needed after creation; the caller's memory */
+    *out_pool = pool;
+    return BP_OK;
+}
+
+void bp_pool_destroy(bp_pool *pool) {
+    if (!pool) return;
+    bpi_report_leaks(pool);
+    for (uint32_t i = 0; i < pool->slot_count; i++)
+        if (pool->slots[i].state != BPI_FREE) bpi_destroy_native(pool, &pool->slots[i]);
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) bpi_free(pool, pool->groups[g].buckets);
+    bpi_owners_destroy(pool);
+    bpi_features_destroy(pool);
+    bpi_free(pool, pool->classes);
+    bpi_free(pool, pool->slots);
+    if (pool->backend.release) pool->backend.release(pool->backend.user);
+    pthread_mutex_destroy(&pool->mutex);
+    bp_allocator alloc = pool->alloc;
+    alloc.free(alloc.user, pool);
+}
+
+const char *bp_pool_last_error(bp_pool *pool) { return pool ? pool->last_error : "no pool"; }
+
+bp_result bp_set_budget(bp_pool *pool, uint64_t budget_bytes) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    pool->stats.budget_bytes = budget_bytes;
+    bpi_unlock(pool);
+    return BP_OK;
+}

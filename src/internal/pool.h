@@ -1,0 +1,182 @@
+/* Internal pool layout shared by every layer. Names bpi_ are internal, cross-file. */
+#ifndef BPI_POOL_H
+#define BPI_POOL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "bufpool.h"
+#include "placement/size_class.h"
+
+#define BPI_NIL UINT32_MAX
+#define BPI_MAX_GROUPS 32u                 /* distinct (memory, usage, alignment) keys */
+#define BPI_BITMAP_WORDS ((BPI_MAX_CLASSES + 63u) / 64u)
+#define BPI_INDEX_BITS 24u                 /* low 24 bits of the id: slot index */
+#define BPI_MAX_SLOTS (1u << BPI_INDEX_BITS)
+
+typedef enum bpi_state {
+    BPI_FREE = 0,   /* slot holds no buffer */
+    BPI_IN_USE,     /* held by the application */
+    BPI_PENDING,    /* released, waiting for frames in flight */
+    BPI_POOLED      /* ready for reuse */
+} bpi_state;
+
+/* One buffer. The `list` links chain the slot in exactly one list chosen by its state:
+ * in use -> live or transient list; pending -> pending FIFO; pooled -> LRU; free -> free slots.
+ * The `aux` links chain it in its owner's list (in use) or its bucket (pooled). */
+typedef struct bpi_slot {
+    uint32_t generation;
+    uint8_t state;
+    uint8_t group;
+    uint16_t class_index;
+    uint32_t list_prev, list_next;
+    uint32_t aux_prev, aux_next;
+    uint32_t flags;             /* acquire flags */
+    uint32_t native_generation;
+    uint32_t scope_depth;       /* scope open when acquired (0 = none) */
+    int line;
+    uint64_t size;              /* requested */
+    uint64_t owner;
+    uint64_t frame;             /* acquire frame (in use), release frame (pending), pooled frame */
+    uint64_t seq;               /* acquisition sequence number */
+    double pooled_time;
+    const char *tag;
+    const char *file;
+    bp_backend_buffer native;
+} bpi_slot;
+
+typedef struct bpi_bucket {
+    uint32_t head;  /* most recently pooled first (warm caches) */
+    uint32_t count;
+} bpi_bucket;
+
+typedef struct bpi_group {
+    uint32_t used;
+    uint32_t memory;
+    uint32_t usage;      /* 0 when the backend is not usage-sensitive */
+    uint32_t align_shift;/* 0 = the backend's alignment */
+    bpi_bucket *buckets; /* one per size class */
+    uint64_t nonempty[BPI_BITMAP_WORDS];
+} bpi_group;
+
+typedef struct bpi_class_counters {
+    uint32_t in_use, pooled, pending, used;
+    uint64_t bytes_requested, acquires, hits;
+} bpi_class_counters;
+
+typedef struct bpi_list {
+    uint32_t head, tail;
+} bpi_list;
+
+struct bp_pool {
+    bp_pool_desc desc;          /* resolved: no zero defaults left */
+    char name[64];
+    bp_backend backend;
+    bp_backend_caps caps;
+    bp_allocator alloc;
+    int pow2;
+    uint32_t tag;               /* high 8 bits of every id's index part */
+    bool thread_safe;
+    pthread_mutex_t mutex;
+
+    bpi_slot *slots;
+    uint32_t slot_count, slot_capacity;
+    uint32_t free_slots;        /* singly linked through list_next */
+
+    bpi_group groups[BPI_MAX_GROUPS];
+    uint32_t group_count;
+    bpi_class_counters *classes;
+
+    bpi_list live, transient, pending, lru;
+
+    bp_stats stats;
+    bool in_frame;
+    bool warned;
+    bool frames_used;
+    bool in_eviction;
+    double now;                 /* clock read at frame end / trim; hot paths do not read it */
+    uint64_t seq;
+    uint32_t scope_depth;
+    char last_error[256];
+
+    void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
+};
+
+/* support.c */
+void *bpi_alloc(bp_pool *pool, size_t size);
+void bpi_free(bp_pool *pool, void *ptr);
+double bpi_clock(bp_pool *pool);
+bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void bpi_lock(bp_pool *pool);
+void bpi_unlock(bp_pool *pool);
+
+/* handles/handle_table.c */
+static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t gen) {
+    return ((uint64_t)gen << 32) | ((uint64_t)p->tag << BPI_INDEX_BITS) | index;
+}
+bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index);
+void bpi_slot_retire(bp_pool *pool, uint32_t index);
+bp_result bpi_lookup(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
+bp_result bpi_lookup_held(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
+
+/* lifecycle/lists.c */
+void bpi_list_push_back(bp_pool *pool, bpi_list *list, uint32_t index);
+void bpi_list_remove(bp_pool *pool, bpi_list *list, uint32_t index);
+
+/* placement/buckets.c */
+int bpi_group_find(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift);
+bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift, int *out);
+void bpi_bucket_push(bp_pool *pool, uint32_t index);
+void bpi_bucket_remove(bp_pool *pool, uint32_t index);
+uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_index);
+int bpi_bucket_next_nonempty(const bpi_group *g, uint32_t from_class, uint32_t class_count);
+
+/* lifecycle/acquire.c, release.c, frames.c */
+bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out, const char *file, int line);
+bp_result bpi_release_slot(bp_pool *pool, uint32_t index);
+bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
+                            bp_backend_buffer *out);
+void bpi_destroy_native(bp_pool *pool, bpi_slot *slot);
+void bpi_make_pooled(bp_pool *pool, uint32_t index);
+void bpi_promote_pending(bp_pool *pool);
+bp_result bpi_frame_end(bp_pool *pool);
+
+/* accounting/trim.c */
+void bpi_destroy_pooled(bp_pool *pool, uint32_t index);
+void bpi_trim_idle(bp_pool *pool, bool everything);
+void bpi_enforce_pooled_cap(bp_pool *pool);
+bp_result bpi_make_room(bp_pool *pool, uint64_t bytes);
+/* owners: a newly allocated array (free with bpi_free) of owner ids, lowest priority first. */
+bp_result bpi_owners_by_priority(bp_pool *pool, uint64_t **out, uint32_t *out_count);
+
+/* accounting/stats.c */
+void bpi_stats_created(bp_pool *pool, const bpi_slot *slot);
+void bpi_stats_destroyed(bp_pool *pool, const bpi_slot *slot);
+void bpi_stats_state(bp_pool *pool, const bpi_slot *slot, bpi_state from, bpi_state to);
+void bpi_check_warning(bp_pool *pool);
+
+/* accounting/leak_report.c */
+void bpi_report_leaks(bp_pool *pool);
+
+/* accounting/check.c: recount everything; BP_ERR_CORRUPTION with last_error on a mismatch. */
+bp_result bpi_check(bp_pool *pool);
+
+/* lifecycle/owners.c (state in ext[0]) */
+bp_result bpi_owner_reserve(bp_pool *pool, uint64_t owner); /* before an acquire: may allocate */
+void bpi_owner_unreserve(bp_pool *pool, uint64_t owner);  /* undo a reserve of a failed acquire */
+void bpi_owner_link(bp_pool *pool, uint32_t index);         /* slot became in use with an owner */
+void bpi_owner_unlink(bp_pool *pool, uint32_t index);       /* slot leaves in-use */
+bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released);
+bp_result bpi_owner_set_priority(bp_pool *pool, uint64_t owner, float priority);
+bp_result bpi_owner_usage(bp_pool *pool, uint64_t owner, bp_owner_usage *out);
+bp_result bpi_calculate_owners(bp_pool *pool, bp_owner_usage *out, uint32_t capacity, uint32_t *out_count);
+void bpi_owners_destroy(bp_pool *pool);
+
+/* Feature hooks called by the core (ext[1..3] belong to scopes, series, debug). */
+void bpi_series_frame(bp_pool *pool);     /* a frame ended */
+void bpi_features_destroy(bp_pool *pool); /* free ext[1..3] */
+
+#endif

@@ -1,0 +1,158 @@
+/* Acquire: a pooled buffer of the same class and group (a hit: no malloc, no backend call),
+ * or a new one (a miss). A failed acquire leaves the pool as it was. */
+#include <string.h>
+
+#include "internal/pool.h"
+
+#define BPI_KNOWN_FLAGS (BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_ZERO | BP_ACQUIRE_NO_SCOPE)
+
+static bp_result validate(bp_pool *pool, const bp_acquire_desc *d) {
+    if (d->size == 0) return bpi_fail(pool, BP_ERR_INVALID_SIZE, BP_LOG_ITEM_BAD_ARGUMENT, "acquire of size 0");
+    if ((unsigned)d->memory >= BP_MEMORY_COUNT)
+        return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT, "unknown memory kind %u",
+                        (unsigned)d->memory);
+    if (d->usage & ~(uint32_t)BP_USAGE_ALL)
+        return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT, "unknown usage bits 0x%x",
+                        d->usage & ~(uint32_t)BP_USAGE_ALL);
+    if (d->flags & ~(uint32_t)BPI_KNOWN_FLAGS)
+        return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT, "unknown acquire flags 0x%x",
+                        d->flags & ~(uint32_t)BPI_KNOWN_FLAGS);
+    if (d->alignment & (d->alignment - 1))
+        return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT,
+                        "alignment %llu is not a power of two", (unsigned long long)d->alignment);
+    uint64_t limit = pool->caps.max_buffer_size;
+    if (d->size > limit || d->size > BPI_MAX_CLASS_SIZE ||
+        bpi_class_size(pool->pow2, bpi_class_of(pool->pow2, d->size)) > limit)
+        return bpi_fail(pool, BP_ERR_TOO_LARGE, BP_LOG_ITEM_BAD_ARGUMENT,
+                        "size %llu exceeds the backend's limit of %llu bytes", (unsigned long long)d->size,
+                        (unsigned long long)limit);
+    if (!(pool->caps.memory_kinds & (1u << d->memory)))
+        return bpi_fail(pool, BP_ERR_UNSUPPORTED, BP_LOG_ITEM_BAD_ARGUMENT, "backend '%s' has no %s memory",
+                        pool->backend.name, bp_memory_string(d->memory));
+    return BP_OK;
+}
+
+bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
+                            bp_backend_buffer *out) {
+    const bpi_group *g = &pool->groups[group];
+    uint64_t align = pool->caps.min_alignment;
+    if (g->align_shift) align = 1ull << g->align_shift;
+    bp_backend_create_desc cd = {
+        .size = bpi_class_size(pool->pow2, class_index),
+        .memory = g->memory,
+        .usage = g->usage ? g->usage : BP_USAGE_ALL,
+        .alignment = align,
+        .tag = tag,
+    };
+    memset(out, 0, sizeof *out);
+    bp_result r = pool->backend.create(pool->backend.user, &cd, out);
+    if (r != BP_OK) {
+        memset(out, 0, sizeof *out);
+        return bpi_fail(pool, r == BP_ERR_OUT_OF_MEMORY ? r : BP_ERR_BACKEND, BP_LOG_ITEM_BACKEND_FAILURE,
+                        "backend '%s' failed to create %llu bytes (%s)", pool->backend.name,
+                        (unsigned long long)cd.size, bp_result_string(r));
+    }
+    if (out->capacity == 0) out->capacity = cd.size;
+    return BP_OK;
+}
+
+/* Create a buffer for a miss: group, budget, slot, backend; undone in reverse on failure. */
+static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, uint32_t ashift, uint32_t cls,
+                                 const char *tag, uint32_t *out_index) {
+    if (pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
+        pool->stats.capacity_failures++;
+        return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_CAPACITY,
+                        "fixed-capacity pool '%s' has no free %s buffer of %llu bytes or more (the cap "
+                        "is the capacity table given at creation)",
+                        pool->name, bp_memory_string((bp_memory)memory),
+                        (unsigned long long)bpi_class_size(pool->pow2, cls));
+    }
+    int g;
+    bp_result r = bpi_group_get(pool, memory, ukey, ashift, &g);
+    if (r != BP_OK) return r;
+    r = bpi_make_room(pool, bpi_class_size(pool->pow2, cls));
+    if (r != BP_OK) return r;
+    uint32_t index;
+    r = bpi_slot_new(pool, &index);
+    if (r != BP_OK) return r;
+    bp_backend_buffer native;
+    r = bpi_create_native(pool, g, cls, tag, &native);
+    if (r != BP_OK) {
+        bpi_slot_retire(pool, index);
+        return r;
+    }
+    bpi_slot *s = &pool->slots[index];
+    s->group = (uint8_t)g;
+    s->class_index = (uint16_t)cls;
+    s->native = native;
+    s->state = BPI_FREE;
+    bpi_stats_created(pool, s);
+    *out_index = index;
+    return BP_OK;
+}
+
+bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line) {
+    bp_result r = validate(pool, d);
+    if (r == BP_OK && d->owner) r = bpi_owner_reserve(pool, d->owner);
+    if (r != BP_OK) return r;
+    uint32_t usage = d->usage ? d->usage : BP_USAGE_ALL;
+    uint32_t ukey = pool->caps.usage_sensitive ? usage : 0;
+    uint32_t ashift = d->alignment > pool->caps.min_alignment ? (uint32_t)bpi_log2_floor(d->alignment) : 0;
+    uint32_t cls = bpi_class_of(pool->pow2, d->size);
+
+    uint32_t index = BPI_NIL;
+    int g = bpi_group_find(pool, d->memory, ukey, ashift);
+    if (g >= 0) {
+        index = bpi_bucket_pop(pool, g, cls);
+        if (index == BPI_NIL && pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
+            int c = bpi_bucket_next_nonempty(&pool->groups[g], cls, bpi_class_count(pool->pow2));
+            if (c >= 0) index = bpi_bucket_pop(pool, g, (uint32_t)c);
+        }
+    }
+    bool hit = index != BPI_NIL;
+    if (hit) {
+        bpi_list_remove(pool, &pool->lru, index);
+        bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
+    } else {
+        r = create_for_miss(pool, d->memory, ukey, ashift, cls, d->tag, &index);
+        if (r != BP_OK) {
+            if (d->owner) bpi_owner_unreserve(pool, d->owner);
+            return r;
+        }
+        bpi_stats_state(pool, &pool->slots[index], BPI_FREE, BPI_IN_USE);
+    }
+
+    bpi_slot *s = &pool->slots[index];
+    s->generation++;
+    s->state = BPI_IN_USE;
+    s->flags = d->flags;
+    s->size = d->size;
+    s->owner = d->owner;
+    s->tag = d->tag;
+    s->file = file;
+    s->line = line;
+    s->frame = pool->stats.frame;
+    s->seq = ++pool->seq;
+    s->scope_depth = (d->flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
+    s->native_generation = 1;
+    bpi_list_push_back(pool, (d->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
+    if (d->owner) bpi_owner_link(pool, index);
+    if ((d->flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, s->native.capacity);
+
+    bpi_class_counters *cc = &pool->classes[s->class_index];
+    cc->acquires++;
+    cc->bytes_requested += d->size;
+    pool->stats.acquires++;
+    pool->stats.bytes_requested += d->size;
+    if (pool->stats.bytes_requested > pool->stats.peak_requested) pool->stats.peak_requested = pool->stats.bytes_requested;
+    if (hit) {
+        cc->hits++;
+        pool->stats.hits++;
+    } else {
+        pool->stats.misses++;
+    }
+    pool->stats.hit_rate = (double)pool->stats.hits / (double)pool->stats.acquires;
+    if (!hit) bpi_check_warning(pool);
+    out->id = bpi_make_id(pool, index, s->generation);
+    return BP_OK;
+}

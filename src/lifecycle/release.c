@@ -1,0 +1,69 @@
+/* Release: the buffer leaves the application, waits `frames_in_flight` frame ends in the
+ * pending FIFO (a GPU may still read it), then is pooled or, over the caps, destroyed. */
+#include <string.h>
+
+#include "internal/pool.h"
+
+bp_result bpi_release_slot(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    bpi_list_remove(pool, (s->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
+    if (s->owner) bpi_owner_unlink(pool, index);
+    pool->stats.bytes_requested -= s->size;
+    pool->classes[s->class_index].bytes_requested -= s->size;
+    pool->stats.releases++;
+    if (s->native.mapped) {
+        if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, s->native.capacity);
+        else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, s->native.capacity);
+    }
+    /* A pool that never began a frame has no GPU frame to wait for. */
+    if (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used) {
+        bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
+        bpi_make_pooled(pool, index);
+        return BP_OK;
+    }
+    bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
+    s->state = BPI_PENDING;
+    s->frame = pool->stats.frame;
+    bpi_list_push_back(pool, &pool->pending, index);
+    return BP_OK;
+}
+
+/* Pool a released buffer (counted as pooled already), or destroy it when the retention cap
+ * of its class is full or its generation is exhausted. */
+void bpi_make_pooled(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    s->state = BPI_POOLED;
+    s->frame = pool->stats.frame;
+    s->pooled_time = pool->now;
+    s->owner = 0;
+    s->tag = NULL;
+    s->file = NULL;
+    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
+    bpi_bucket *b = &pool->groups[s->group].buckets[s->class_index];
+    bpi_bucket_push(pool, index);
+    bpi_list_push_back(pool, &pool->lru, index);
+    if (s->generation == UINT32_MAX ||
+        (!keep_all && pool->desc.max_pooled_per_class != BP_NEVER && b->count > pool->desc.max_pooled_per_class)) {
+        bpi_destroy_pooled(pool, index);
+        return;
+    }
+    if (!keep_all) bpi_enforce_pooled_cap(pool);
+}
+
+/* Move pending buffers whose frames in flight have passed into the pool (FIFO order). */
+void bpi_promote_pending(bp_pool *pool) {
+    uint32_t fif = pool->desc.frames_in_flight;
+    while (pool->pending.head != BPI_NIL) {
+        uint32_t index = pool->pending.head;
+        bpi_slot *s = &pool->slots[index];
+        if (fif != BP_IMMEDIATE_REUSE && s->frame + fif > pool->stats.frame) break;
+        bpi_list_remove(pool, &pool->pending, index);
+        bpi_stats_state(pool, s, BPI_PENDING, BPI_POOLED);
+        bpi_make_pooled(pool, index);
+    }
+}
+
+void bpi_destroy_native(bp_pool *pool, bpi_slot *slot) {
+    pool->backend.destroy(pool->backend.user, &slot->native);
+    bpi_stats_destroyed(pool, slot);
+}

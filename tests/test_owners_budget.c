@@ -1,0 +1,157 @@
+/* Owners (despawn releases everything an entity held), priorities, and the budget:
+ * trim first, then the application's eviction callback, then a clean failure. */
+#include "test_support.h"
+
+static void owner_release_frees_all_of_an_owner(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_buffer mine[5], other;
+    for (int i = 0; i < 5; i++) {
+        bp_acquire_desc d = {.size = 1000u * (uint64_t)(i + 1), .owner = 7};
+        assert_int_equal(bp_acquire(pool, &d, &mine[i]), BP_OK);
+    }
+    bp_acquire_desc d = {.size = 100, .owner = 8};
+    assert_int_equal(bp_acquire(pool, &d, &other), BP_OK);
+    bp_owner_usage u;
+    assert_int_equal(bp_owner_get_usage(pool, 7, &u), BP_OK);
+    assert_int_equal(u.buffers, 5);
+    assert_int_equal(u.bytes, 1024 + 2048 + 3072 + 4096 + 5120);
+    bp_release(pool, mine[2]); /* an explicit release leaves the owner's list too */
+    assert_int_equal(bp_owner_get_usage(pool, 7, &u), BP_OK);
+    assert_int_equal(u.buffers, 4);
+    uint32_t n = 0;
+    assert_int_equal(bp_owner_release(pool, 7, &n), BP_OK);
+    assert_int_equal(n, 4);
+    for (int i = 0; i < 5; i++) assert_false(bp_buffer_is_valid(pool, mine[i]));
+    assert_true(bp_buffer_is_valid(pool, other));
+    assert_int_equal(bp_owner_get_usage(pool, 7, &u), BP_ERR_NOT_FOUND);
+    assert_int_equal(bp_owner_release(pool, 12345, &n), BP_OK); /* unknown: nothing */
+    assert_int_equal(n, 0);
+    assert_int_equal(bp_owner_release(pool, 0, &n), BP_ERR_INVALID_ARGUMENT);
+    bp_release(pool, other);
+    ts_check_and_destroy(pool);
+}
+
+static void many_owners_come_and_go(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    for (uint64_t round = 0; round < 5; round++) {
+        for (uint64_t e = 1; e <= 500; e++) {
+            bp_acquire_desc d = {.size = 256, .owner = round * 1000 + e};
+            bp_buffer b;
+            assert_int_equal(bp_acquire(pool, &d, &b), BP_OK);
+            if (e % 3 == 0) bp_owner_set_priority(pool, round * 1000 + e, (float)e);
+        }
+        for (uint64_t e = 1; e <= 500; e += 2) bp_owner_release(pool, round * 1000 + e, NULL);
+        uint32_t count;
+        assert_int_equal(bp_calculate_owners(pool, NULL, 0, &count), BP_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(count, 250);
+        for (uint64_t e = 2; e <= 500; e += 2) bp_owner_release(pool, round * 1000 + e, NULL);
+        assert_int_equal(bp_calculate_owners(pool, NULL, 0, &count), BP_OK);
+        assert_int_equal(count, 0);
+        assert_int_equal(bpi_check(pool), BP_OK);
+    }
+    ts_check_and_destroy(pool);
+}
+
+typedef struct evict_ctx {
+    int calls;
+    uint64_t first_owner;
+    uint32_t owner_count;
+    int cull; /* how many owners to release */
+} evict_ctx;
+
+static void evict_lowest(void *user, bp_pool *pool, uint64_t needed, const uint64_t *owners, uint32_t count) {
+    evict_ctx *e = user;
+    (void)needed;
+    e->calls++;
+    e->owner_count = count;
+    e->first_owner = count ? owners[0] : 0;
+    for (uint32_t i = 0; i < count && (int)i < e->cull; i++) bp_owner_release(pool, owners[i], NULL);
+}
+
+static void over_budget_acquire_succeeds_after_the_callback_culls(void **state) {
+    (void)state;
+    evict_ctx ctx = {.cull = 1};
+    bp_pool *pool;
+    bp_pool_desc d = {.budget_bytes = 40960, .evict = evict_lowest, .evict_user = &ctx,
+                      .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    /* owners 1..4 hold 8 KiB each, priorities: 3 is the least important */
+    float prio[5] = {0, 5.0f, 4.0f, 1.0f, 9.0f};
+    for (uint64_t o = 1; o <= 4; o++) {
+        bp_owner_set_priority(pool, o, prio[o]);
+        bp_acquire_desc ad = {.size = 8192, .owner = o};
+        bp_buffer b;
+        assert_int_equal(bp_acquire(pool, &ad, &b), BP_OK);
+    }
+    bp_acquire_desc big = {.size = 16384, .owner = 99};
+    bp_buffer b;
+    assert_int_equal(bp_acquire(pool, &big, &b), BP_OK);
+    assert_int_equal(ctx.calls, 1);
+    assert_int_equal(ctx.first_owner, 3); /* lowest priority offered first */
+    assert_int_equal(ctx.owner_count, 4);
+    bp_owner_usage u;
+    assert_int_equal(bp_owner_get_usage(pool, 3, &u), BP_ERR_NOT_FOUND);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_true(s.bytes_reserved <= 40960);
+    assert_int_equal(s.evictions, 1);
+    ts_check_and_destroy(pool);
+}
+
+static void over_budget_acquire_fails_with_the_pool_unchanged(void **state) {
+    (void)state;
+    evict_ctx ctx = {.cull = 0}; /* the application refuses to cull */
+    bp_pool *pool;
+    bp_pool_desc d = {.budget_bytes = 20000, .evict = evict_lowest, .evict_user = &ctx};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_acquire_desc ad = {.size = 8192, .owner = 1};
+    bp_buffer a, b;
+    assert_int_equal(bp_acquire(pool, &ad, &a), BP_OK);
+    assert_int_equal(bp_acquire(pool, &ad, &b), BP_OK);
+    bp_stats before, after;
+    bp_get_stats(pool, &before);
+    bp_buffer c = {5};
+    assert_int_equal(bp_acquire(pool, &ad, &c), BP_ERR_BUDGET);
+    assert_int_equal(c.id, 0);
+    bp_get_stats(pool, &after);
+    assert_int_equal(after.bytes_reserved, before.bytes_reserved);
+    assert_int_equal(after.buffers_in_use, before.buffers_in_use);
+    assert_int_equal(after.budget_failures, 1);
+    assert_non_null(strstr(bp_pool_last_error(pool), "budget"));
+    /* raising the budget lets it through */
+    assert_int_equal(bp_set_budget(pool, 0), BP_OK);
+    assert_int_equal(bp_acquire(pool, &ad, &c), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+static void budget_trims_idle_pooled_buffers_first(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc d = {.budget_bytes = 16384, .frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer a = ts_acquire(pool, 8192, 0), b = ts_acquire(pool, 8192, 0);
+    bp_release(pool, a);
+    bp_release(pool, b);
+    bp_buffer c = ts_acquire(pool, 12000, 0); /* needs the pooled 8 KiB buffers gone */
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_true(s.bytes_reserved <= 16384);
+    assert_int_equal(s.buffers_pooled, 0);
+    bp_release(pool, c);
+    ts_check_and_destroy(pool);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(owner_release_frees_all_of_an_owner),
+        cmocka_unit_test(many_owners_come_and_go),
+        cmocka_unit_test(over_budget_acquire_succeeds_after_the_callback_culls),
+        cmocka_unit_test(over_budget_acquire_fails_with_the_pool_unchanged),
+        cmocka_unit_test(budget_trims_idle_pooled_buffers_first),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

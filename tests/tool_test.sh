@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The bufpool tool: the main scenario's JSON fields and verdicts, trace replay, and errors.
+set -u
+tool=$1 traces=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+ok() { passes=$((passes + 1)); echo "ok - $1"; }
+bad() { fails=$((fails + 1)); echo "FAIL - $1"; }
+field() { grep -o "\"$2\":[^,}]*" <<<"$1" | head -1 | cut -d: -f2 | tr -d '"'; }
+check() { if eval "$2"; then ok "$1"; else bad "$1 ($2)"; fi; }
+
+json=$("$tool" scenario instances --json) || bad "scenario instances exits 0"
+for f in frames acquires hits hit_rate warm_hit_rate peak_reserved_bytes final_reserved_bytes backend_creates leaked_buffers plateau; do
+  [ -n "$(field "$json" $f)" ] && ok "field $f present" || bad "field $f missing"
+done
+check "500 frames by default" '[ "$(field "$json" frames)" = 500 ]'
+check "plateau true" '[ "$(field "$json" plateau)" = true ]'
+check "no leaked buffers" '[ "$(field "$json" leaked_buffers)" = 0 ]'
+check "peak reserved < 50 MiB" '[ "$(field "$json" peak_reserved_bytes)" -lt 52428800 ]'
+check "warm hit rate >= 0.99" 'awk -v h="$(field "$json" warm_hit_rate)" "BEGIN{exit !(h >= 0.99)}"'
+human=$("$tool" scenario instances --frames 50)
+check "human summary mentions hit rate" 'grep -q "hit rate" <<<"$human"'
+
+# pow2 classes and immediate reuse are accepted
+"$tool" scenario instances --frames 20 --classes pow2 --frames-in-flight 0 --json >/dev/null && ok "pow2 + fif 0" || bad "pow2 + fif 0"
+
+# replay: a small trace with frames, and a leak at the end that is reported, not an error
+json=$("$tool" replay "$traces/small.trace" --json 2>"$tmp/err")
+check "replay exits 0" '[ $? -eq 0 ]'
+check "replay reports peak_requested_bytes" '[ "$(field "$json" peak_requested_bytes)" = 3000 ]'
+check "replay reports ns_per_op" '[ -n "$(field "$json" ns_per_op)" ]'
+check "replay counts the live buffer at the end" '[ "$(field "$json" leaked_buffers)" = 1 ]'
+
+# malformed traces: exit 2 and the line number
+printf 'A 1 100\nR 1\nX oops\n' >"$tmp/bad1.trace"
+"$tool" replay "$tmp/bad1.trace" 2>"$tmp/err" >/dev/null; rc=$?
+check "malformed line exits 2" '[ $rc -eq 2 ]'
+check "malformed line names line 3" 'grep -q ":3:" "$tmp/err"'
+printf 'A 1 100\nA 1 200\n' >"$tmp/bad2.trace"
+"$tool" replay "$tmp/bad2.trace" 2>"$tmp/err" >/dev/null; rc=$?
+check "acquire of a live id exits 2 at line 2" '[ $rc -eq 2 ] && grep -q ":2:" "$tmp/err"'
+printf '# c\n\nR 7\n' >"$tmp/bad3.trace"
+"$tool" replay "$tmp/bad3.trace" 2>"$tmp/err" >/dev/null; rc=$?
+check "release of an unknown id exits 2 at line 3" '[ $rc -eq 2 ] && grep -q ":3:" "$tmp/err"'
+printf 'A 1 0\n' >"$tmp/bad4.trace"
+"$tool" replay "$tmp/bad4.trace" 2>/dev/null >/dev/null; rc=$?
+check "size 0 exits 2" '[ $rc -eq 2 ]'
+
+# a long generated trace replays, streaming
+awk 'BEGIN{srand(7); for(f=0; f<2000; f++){ for(i=0;i<50;i++){ id=f*50+i; printf "A %d %d\n", id, 64+int(rand()*100000) } for(i=0;i<50;i++) printf "R %d\n", f*50+i; print "F" } }' >"$tmp/long.trace"
+json=$("$tool" replay "$tmp/long.trace" --json)
+check "long trace replays with plateau" '[ "$(field "$json" plateau)" = true ] && [ "$(field "$json" leaked_buffers)" = 0 ]'
+
+# usage errors
+"$tool" --bogus >/dev/null 2>&1; rc=$?
+check "unknown option exits 2" '[ $rc -eq 2 ]'
+"$tool" scenario nosuch >/dev/null 2>&1; rc=$?
+check "unknown workload exits 2" '[ $rc -eq 2 ]'
+"$tool" --version | grep -q "bufpool [0-9]" && ok "--version" || bad "--version"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,30 @@
+/* Shared pieces of the bufpool command-line tool. */
+#ifndef BUFPOOL_TOOL_H
+#define BUFPOOL_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bufpool.h"
+#include "run_report.h"
+
+typedef struct tool_opts {
+    uint64_t frames;           /* 0 = the workload's default */
+    uint64_t seed;
+    bool json;
+    const char *backend;       /* "host" (default) */
+    bp_class_scheme classes;
+    uint32_t frames_in_flight; /* 0 = pool default */
+} tool_opts;
+
+/* Parse an unsigned decimal option value; false on junk or overflow. */
+bool tool_parse_u64(const char *s, uint64_t *out);
+/* A small deterministic RNG (xorshift64*), so runs repeat exactly. */
+uint64_t tool_rand(uint64_t *state);
+/* Create the pool the options ask for; prints the error and returns NULL on failure. */
+bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc);
+
+int scenario_instances(bp_pool *pool, const tool_opts *o, run_report *r);
+int replay_trace(const char *path, const tool_opts *o, run_report *r);
+
+#endif
