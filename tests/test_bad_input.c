@@ -171,6 +171,29 @@ static void a_backend_failure_changes_nothing(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A slot whose generation would wrap retires for good: no id is ever issued twice. */
+static void exhausted_generation_retires_the_slot(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer a = ts_acquire(pool, 100, 0);
+    uint32_t index = (uint32_t)a.id & (BPI_MAX_SLOTS - 1u);
+    bp_release(pool, a);
+    pool->slots[index].generation = UINT32_MAX - 1; /* as if it had been reused 4 billion times */
+    bp_buffer last = ts_acquire(pool, 100, 0);
+    assert_int_equal((uint32_t)(last.id >> 32), UINT32_MAX);
+    assert_int_equal(bp_release(pool, last), BP_OK); /* destroyed, not pooled */
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 0);
+    bp_buffer next = ts_acquire(pool, 100, 0);
+    assert_true((uint32_t)next.id != (uint32_t)last.id); /* another slot */
+    assert_int_equal(bp_release(pool, last), BP_ERR_DOUBLE_RELEASE);
+    bp_release(pool, next);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_acquires),
@@ -179,6 +202,7 @@ int main(void) {
         cmocka_unit_test(bad_pool_descs),
         cmocka_unit_test(result_strings_name_every_code),
         cmocka_unit_test(a_backend_failure_changes_nothing),
+        cmocka_unit_test(exhausted_generation_retires_the_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,7 +118,7 @@ static void zero_flag_and_zero_on_release_clear_contents(void **state) {
 static void json_holds_stats_and_classes(void **state) {
     (void)state;
     bp_pool *pool;
-    bp_pool_desc pd = {.name = "jsontest"};
+    bp_pool_desc pd = {.name = "json\"test"};
     assert_int_equal(bp_pool_create(&pd, &pool), BP_OK);
     bp_buffer a = ts_acquire(pool, 100, 0), b = ts_acquire(pool, 3000, 0);
     size_t need = 0;
@@ -126,7 +126,7 @@ static void json_holds_stats_and_classes(void **state) {
     assert_true(need > 100);
     char *buf = malloc(need + 1);
     assert_int_equal(bp_stats_to_json(pool, buf, need + 1, &need), BP_OK);
-    assert_non_null(strstr(buf, "\"pool\":\"jsontest\""));
+    assert_non_null(strstr(buf, "\"pool\":\"json\\\"test\""));
     assert_non_null(strstr(buf, "\"bytes_requested\":3100"));
     assert_non_null(strstr(buf, "\"class_size\":112"));
     assert_non_null(strstr(buf, "\"class_size\":3072"));

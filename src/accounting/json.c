@@ -18,14 +18,26 @@ static void put(jbuf *j, const char *fmt, ...) {
     if (n > 0) j->len += (size_t)n;
 }
 
+/* A JSON string body: quotes, backslashes and control characters escaped. */
+static void put_escaped(jbuf *j, const char *text) {
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\') put(j, "\\%c", *c);
+        else if (*c < 0x20) put(j, "\\u%04x", *c);
+        else put(j, "%c", *c);
+    }
+}
+
 bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *out_len) {
     if (out_len) *out_len = 0;
     if (!pool || (!buf && buf_size)) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
     const bp_stats *s = &pool->stats;
     jbuf j = {buf, buf_size, 0};
-    put(&j, "{\"pool\":\"%s\",\"backend\":\"%s\",\"frame\":%llu,", pool->name, pool->backend.name,
-        (unsigned long long)s->frame);
+    put(&j, "{\"pool\":\"");
+    put_escaped(&j, pool->name);
+    put(&j, "\",\"backend\":\"");
+    put_escaped(&j, pool->backend.name ? pool->backend.name : "custom");
+    put(&j, "\",\"frame\":%llu,", (unsigned long long)s->frame);
 #define U(name) put(&j, "\"" #name "\":%llu,", (unsigned long long)s->name)
     U(bytes_reserved); U(bytes_in_use); U(bytes_requested); U(bytes_pooled); U(bytes_pending);
     U(peak_reserved); U(peak_in_use); U(peak_requested); U(buffers_in_use); U(buffers_pooled); U(buffers_pending);
