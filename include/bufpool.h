@@ -187,6 +187,7 @@ typedef struct bp_pool_desc {
     void *evict_user;              /**< Passed to `evict`. */
     bp_clock_fn clock;             /**< Clock in seconds; NULL = CLOCK_MONOTONIC. */
     void *clock_user;              /**< Passed to `clock`. */
+    uint32_t diagnostics_every_frames; /**< Log a ::BP_LOG_ITEM_DIAGNOSTICS line (::BP_LOG_INFO) every N frame ends; 0 = never. */
 } bp_pool_desc;
 
 /** Counters of a pool; all O(1) to read (maintained incrementally). */
@@ -218,6 +219,8 @@ typedef struct bp_stats {
     uint64_t warnings;            /**< Warning threshold crossings. */
     uint64_t frame;               /**< Frames ended so far (the current frame index). */
     uint64_t budget_bytes;        /**< The budget in force (0 = none). */
+    uint64_t owner_releases;      /**< Buffers released by ::bp_owner_release (despawn cleanup). */
+    uint64_t scope_releases;      /**< Buffers released by ::bp_scope_end (and ::bp_with_scope). */
 } bp_stats;
 
 /** Per-size-class counters, from ::bp_calculate_class_stats. */
@@ -303,6 +306,7 @@ bp_result bp_frame_end(bp_pool *pool);
 /**
  * Trim now: destroy pooled buffers idle beyond the limits (or all pooled buffers when
  * `everything` is true). Buffers still pending are not touched. For programs without frames.
+ * Fixed and high-water pools keep their buffers (never a backend call, never shrinking).
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(trimmed).
  */
 bp_result bp_trim(bp_pool *pool, bool everything);
@@ -401,9 +405,236 @@ bp_result bp_calculate_owners(bp_pool *pool, bp_owner_usage *out, uint32_t capac
  */
 bp_result bp_set_budget(bp_pool *pool, uint64_t budget_bytes);
 
+/** Budget and owner diagnostics (seed 001's memory tracker), from ::bp_get_diagnostics. */
+typedef struct bp_diagnostics {
+    uint64_t bytes_reserved;     /**< Bytes the backend holds for this pool now. */
+    uint64_t peak_reserved;      /**< Highest `bytes_reserved` seen. */
+    uint64_t budget_bytes;       /**< The budget in force; 0 = none. */
+    double budget_used_percent;  /**< bytes_reserved / budget x 100; 0 without a budget. */
+    double peak_budget_percent;  /**< peak_reserved / budget x 100; 0 without a budget. */
+    uint64_t evictions;          /**< Eviction callback rounds run. */
+    uint64_t budget_failures;    /**< Acquires refused with ::BP_ERR_BUDGET. */
+    uint64_t trims;              /**< Pooled buffers destroyed by caps, idle trimming and the budget. */
+    uint64_t owner_releases;     /**< Buffers released through ::bp_owner_release. */
+    uint64_t scope_releases;     /**< Buffers released by scope ends. */
+    uint32_t owners;             /**< Owners known now (holding buffers or with a priority set). */
+    uint32_t buffers_in_use;     /**< Buffers held by the application. */
+} bp_diagnostics;
+
+/**
+ * Read the budget and owner diagnostics: usage as a percentage of the budget, peaks, and
+ * eviction and cleanup counts. The same line is logged every `diagnostics_every_frames`
+ * frames when that desc field is set.
+ * @param out receives the numbers; zeroed on failure.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool or out). Cost: O(1), no allocation.
+ * Thread-safety: see `thread_safe`.
+ */
+bp_result bp_get_diagnostics(bp_pool *pool, bp_diagnostics *out);
+
+/**
+ * Format the diagnostics as one line of text ("reserved 12.0 MB (2.3% of a 512.0 MB budget),
+ * peak ..."), the line the periodic log prints.
+ * @param buf receives the NUL-terminated line (truncated to `buf_size`).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool, NULL buf with a size),
+ *   ::BP_ERR_BUFFER_TOO_SMALL (the line was truncated). Cost: O(1).
+ */
+bp_result bp_diagnostics_line(bp_pool *pool, char *buf, size_t buf_size);
+
 /* ---- Scopes, typed arrays, copies (seed 002) -------------------------------------- */
 
+/** A scope mark from ::bp_scope_begin. Zero is invalid. */
+typedef struct bp_scope {
+    uint64_t id; /**< Serial (high 32 bits) | pool tag | depth (low 24 bits). */
+} bp_scope;
+
+/** Deepest nesting of scopes a pool accepts. */
+#define BP_MAX_SCOPE_DEPTH 64u
+
+/**
+ * Open a scope: ::bp_scope_end with the mark releases every buffer acquired after this call
+ * (transient, owned or plain), except those acquired with ::BP_ACQUIRE_NO_SCOPE.
+ * @param out_mark receives the mark; zero on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_SCOPE (more than
+ *   ::BP_MAX_SCOPE_DEPTH open), ::BP_ERR_OUT_OF_MEMORY (the first scope of a pool allocates
+ *   its small stack; fixed-capacity pools allocate it at creation).
+ * Cost: O(1). Thread-safety: see `thread_safe`; scopes are per pool, not per thread.
+ */
+bp_result bp_scope_begin(bp_pool *pool, bp_scope *out_mark);
+
+/**
+ * Close the scope `mark` and every scope opened inside it that is still open, releasing
+ * every buffer acquired since `mark` was opened (newest first), except ::BP_ACQUIRE_NO_SCOPE
+ * buffers and buffers already released.
+ * @param out_released receives how many buffers were released; may be NULL.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_SCOPE (zero, foreign,
+ *   already closed or never issued mark; the pool is unchanged).
+ * Cost: O(buffers acquired since the mark and still held). No allocation, no backend call.
+ */
+bp_result bp_scope_end(bp_pool *pool, bp_scope mark, uint32_t *out_released);
+
+/** Work run inside a scope by ::bp_with_scope. Its result is returned by ::bp_with_scope. */
+typedef bp_result (*bp_scope_fn)(bp_pool *pool, void *user);
+
+/**
+ * Run `fn(pool, user)` inside a scope (seed 002's `withBuffers`): every buffer `fn` acquires
+ * and does not mark ::BP_ACQUIRE_NO_SCOPE is released when it returns, whatever it returns.
+ * @return `fn`'s result; or the error of opening the scope (then `fn` is not called); or
+ *   ::BP_ERR_SCOPE when `fn` itself ended this scope (its buffers are then already released).
+ * Cost: that of `fn` plus O(buffers it left held).
+ */
+bp_result bp_with_scope(bp_pool *pool, bp_scope_fn fn, void *user);
+
+/** Element types of typed arrays. */
+typedef enum bp_element_type {
+    BP_ELEMENT_F32 = 0, /**< float (positions, normals, displacements, skin weights). */
+    BP_ELEMENT_U32 = 1, /**< uint32_t (indices, skin indices). */
+    BP_ELEMENT_U16 = 2, /**< uint16_t. */
+    BP_ELEMENT_U8 = 3,  /**< uint8_t (colours). */
+    BP_ELEMENT_F64 = 4, /**< double. */
+    BP_ELEMENT_TYPE_COUNT = 5 /**< Number of element types; not a type. */
+} bp_element_type;
+
+/** A typed array: `count` elements of `components` values of `type`. Zero-initialise. */
+typedef struct bp_array_desc {
+    uint64_t count;        /**< Elements (vertices, indices...); must be > 0. */
+    uint32_t components;   /**< Values per element (3 for a position); 0 = 1. */
+    bp_element_type type;  /**< Value type; default ::BP_ELEMENT_F32. */
+    bp_memory memory;      /**< Memory kind; default ::BP_MEMORY_DEVICE_LOCAL (mapped on the host backend). */
+    uint32_t usage;        /**< ::bp_usage_bits; 0 = all. */
+    uint32_t flags;        /**< ::bp_acquire_flags (::BP_ACQUIRE_ZERO clears it). */
+    uint64_t owner;        /**< Owner id or 0. */
+    const char *tag;       /**< Static tag for leak reports; may be NULL. */
+} bp_array_desc;
+
+/** Bytes of one value of `type`; 0 for an unknown type. Cost: O(1). */
+uint32_t bp_element_size(bp_element_type type);
+
+/**
+ * Bytes of `count` elements of `components` values of `type`, checked for overflow.
+ * @return ::BP_OK, ::BP_ERR_INVALID_SIZE (count 0), ::BP_ERR_INVALID_ARGUMENT (unknown type,
+ *   NULL out), ::BP_ERR_OVERFLOW (the product does not fit in 64 bits; never wraps).
+ *   `*out_bytes` is 0 on failure. Cost: O(1).
+ */
+bp_result bp_array_bytes(uint64_t count, uint32_t components, bp_element_type type, uint64_t *out_bytes);
+
+/**
+ * Acquire a typed array (through ::bp_acquire: pooled, counted, scoped like any buffer).
+ * @param out_data receives the mapped pointer, or NULL for unmapped memory; may be NULL.
+ * @return ::bp_array_bytes's errors (the pool is unchanged), then ::bp_acquire's
+ *   (::BP_ERR_TOO_LARGE for a product beyond the backend's limit). Cost: as ::bp_acquire.
+ */
+bp_result bp_acquire_array(bp_pool *pool, const bp_array_desc *desc, bp_buffer *out, void **out_data);
+
+/** Positions: `vertices` x 3 floats, host-cached memory, tag "positions". As ::bp_acquire_array. */
+bp_result bp_acquire_positions(bp_pool *pool, uint64_t vertices, bp_buffer *out, float **out_data);
+/** Normals: `vertices` x 3 floats, host-cached memory, tag "normals". As ::bp_acquire_array. */
+bp_result bp_acquire_normals(bp_pool *pool, uint64_t vertices, bp_buffer *out, float **out_data);
+/** Displacements: `vertices` x 3 floats, zeroed, host-cached, tag "displacements". As ::bp_acquire_array. */
+bp_result bp_acquire_displacements(bp_pool *pool, uint64_t vertices, bp_buffer *out, float **out_data);
+/** Indices: `count` uint32, host-cached memory, tag "indices". As ::bp_acquire_array. */
+bp_result bp_acquire_indices(bp_pool *pool, uint64_t count, bp_buffer *out, uint32_t **out_data);
+
+/** A pair of skin buffers from ::bp_acquire_skin. */
+typedef struct bp_skin_arrays {
+    bp_buffer indices;  /**< `vertices` x 4 uint32 bone indices. */
+    bp_buffer weights;  /**< `vertices` x 4 float weights. */
+    uint32_t *index_data; /**< Mapped bone indices. */
+    float *weight_data;   /**< Mapped weights. */
+} bp_skin_arrays;
+
+/**
+ * Skin indices and weights (x4 per vertex), both or neither: on failure nothing is held and
+ * `*out` is zeroed. Host-cached memory, zeroed. Errors as ::bp_acquire_array.
+ */
+bp_result bp_acquire_skin(bp_pool *pool, uint64_t vertices, bp_skin_arrays *out);
+
+/**
+ * Copy `size` bytes between two held buffers of this pool: the backend's `copy`, else a
+ * memcpy between mapped pointers (`memmove` when both are the same buffer).
+ * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_SIZE (0), ::BP_ERR_OVERFLOW (offset + size
+ *   wraps), ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_UNSUPPORTED (no copy method and unmapped memory),
+ *   ::BP_ERR_BACKEND. Cost: O(size); no allocation.
+ */
+bp_result bp_copy(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_buffer dst, uint64_t dst_offset,
+                  uint64_t size);
+
+/**
+ * A new pooled buffer with the same size, memory kind, usage, owner and tag as `src` and the
+ * same contents (seed 002's `copyFloat32Array`). `flags` are the new buffer's acquire flags.
+ * @return ::BP_OK; `src`'s handle errors; ::bp_acquire's errors; ::bp_copy's errors (the new
+ *   buffer is then released again). `*out` is zero on failure. Cost: ::bp_acquire + O(size).
+ */
+bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *out);
+
+/**
+ * Change the retention caps at run time (seed 002's `maxPoolSize`): at most `per_class`
+ * pooled buffers per size class (::BP_NEVER = no cap; 0 keeps the current value) and at most
+ * `bytes` pooled bytes (::BP_UNLIMITED = no cap; 0 keeps the current value). Pooled buffers
+ * beyond a lowered byte cap are destroyed now, oldest first; the per-class cap applies as
+ * buffers return. Ignored by fixed and high-water pools (they keep everything).
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(buffers destroyed).
+ */
+bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
+
+/**
+ * Age-based cleanup (seed 002's periodic cleanup of old buffers): destroy pooled buffers that
+ * have been idle at least `seconds` by the pool's clock. Fixed and high-water pools keep
+ * theirs. @param out_destroyed receives how many were destroyed; may be NULL.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds).
+ * Cost: O(destroyed) (the pooled list is ordered by age).
+ */
+bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destroyed);
+
 /* ---- Fixed capacity and object pools (seed 004) ----------------------------------- */
+
+/** A fixed-size object pool for small structs (render-pass descriptors...). Opaque. */
+typedef struct bp_objpool bp_objpool;
+
+/** Options of ::bp_objpool_create. Zero-initialise. */
+typedef struct bp_objpool_desc {
+    size_t element_size;   /**< Bytes per object; must be > 0. */
+    uint32_t capacity;     /**< Objects; must be > 0. All are allocated at creation. */
+    size_t alignment;      /**< Alignment of each object (power of two); 0 = 16. */
+    bool zero_on_acquire;  /**< Hand out zeroed objects. */
+    bp_allocator allocator;/**< Where the storage comes from; zeroes = libc. */
+} bp_objpool_desc;
+
+/**
+ * Create an object pool: one allocation holding every object and the bookkeeping; nothing
+ * is allocated afterwards.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, zero size or capacity, bad alignment,
+ *   half an allocator), ::BP_ERR_OVERFLOW (size x capacity too large), ::BP_ERR_OUT_OF_MEMORY.
+ *   `*out` is NULL on failure. Cost: one allocation, O(capacity). Thread-safety: reentrant;
+ *   an object pool is used by one thread at a time.
+ */
+bp_result bp_objpool_create(const bp_objpool_desc *desc, bp_objpool **out);
+
+/** Destroy an object pool and all its objects (held or not). NULL is ignored. */
+void bp_objpool_destroy(bp_objpool *pool);
+
+/**
+ * Take a free object. @param out receives it; NULL on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_CAPACITY (all `capacity` held).
+ * Cost: O(1), no allocation.
+ */
+bp_result bp_objpool_acquire(bp_objpool *pool, void **out);
+
+/**
+ * Return an object. @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool),
+ * ::BP_ERR_INVALID_HANDLE (NULL object), ::BP_ERR_FOREIGN_HANDLE (a pointer that is not the
+ * start of one of this pool's objects), ::BP_ERR_DOUBLE_RELEASE (not held). Never crashes on
+ * a bad pointer: it is compared, not dereferenced. Cost: O(1).
+ */
+bp_result bp_objpool_release(bp_objpool *pool, void *obj);
+
+/** Return every object at once (seed 004's `releaseAll`). Cost: O(capacity). NULL is ignored. */
+void bp_objpool_release_all(bp_objpool *pool);
+
+/** Objects the pool holds in all (0 for NULL). Cost: O(1). */
+uint32_t bp_objpool_capacity(const bp_objpool *pool);
+
+/** Objects handed out and not yet returned (0 for NULL). Cost: O(1). */
+uint32_t bp_objpool_count(const bp_objpool *pool);
 
 /* ---- Time series, verdicts, snapshots, profiler hook ------------------------------ */
 

@@ -145,6 +145,48 @@ static void budget_trims_idle_pooled_buffers_first(void **state) {
     ts_check_and_destroy(pool);
 }
 
+
+static void diagnostics_report_budget_use_and_cleanups(void **state) {
+    (void)state;
+    log_record log = {0};
+    bp_pool *pool;
+    bp_pool_desc d = {.budget_bytes = 1 << 20, .diagnostics_every_frames = 10, .logger = {ts_logger, &log},
+                      .frames_in_flight = 1};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    for (int f = 0; f < 30; f++) {
+        bp_frame_begin(pool);
+        if (f == 0) {
+            bp_acquire_desc ad = {.size = 262144, .owner = 3};
+            bp_buffer b;
+            assert_int_equal(bp_acquire(pool, &ad, &b), BP_OK);
+        }
+        bp_frame_end(pool);
+    }
+    assert_int_equal(log.count[BP_LOG_ITEM_DIAGNOSTICS], 3);
+    assert_non_null(strstr(log.last, "25.0% of a 1.0 MB budget"));
+    bp_diagnostics g;
+    assert_int_equal(bp_get_diagnostics(pool, &g), BP_OK);
+    assert_true(g.budget_used_percent > 24.99 && g.budget_used_percent < 25.01);
+    assert_int_equal(g.owners, 1);
+    assert_int_equal(g.buffers_in_use, 1);
+    uint32_t n;
+    bp_owner_release(pool, 3, &n);
+    bp_frame_begin(pool); /* one frame in flight before it is pooled */
+    bp_frame_end(pool);
+    bp_trim(pool, true);
+    assert_int_equal(bp_get_diagnostics(pool, &g), BP_OK);
+    assert_int_equal(g.owner_releases, 1);
+    assert_int_equal(g.trims, 1);
+    assert_true(g.peak_budget_percent > 24.99 && g.budget_used_percent == 0.0);
+    assert_int_equal(g.owners, 0);
+    char line[64];
+    assert_int_equal(bp_diagnostics_line(pool, line, sizeof line), BP_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(strlen(line), sizeof line - 1);
+    assert_int_equal(bp_get_diagnostics(NULL, &g), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_diagnostics_line(pool, NULL, 8), BP_ERR_INVALID_ARGUMENT);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(owner_release_frees_all_of_an_owner),
@@ -152,6 +194,7 @@ int main(void) {
         cmocka_unit_test(over_budget_acquire_succeeds_after_the_callback_culls),
         cmocka_unit_test(over_budget_acquire_fails_with_the_pool_unchanged),
         cmocka_unit_test(budget_trims_idle_pooled_buffers_first),
+        cmocka_unit_test(diagnostics_report_budget_use_and_cleanups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,4 +4,4 @@
 
 void bpi_series_frame(bp_pool *pool) { (void)pool; /* no time series recorded by this build yet */ }
 
-void bpi_features_destroy(bp_pool *pool) { (void)pool; }
+void bpi_features_destroy(bp_pool *pool) { bpi_scopes_destroy(pool); }

@@ -21,7 +21,8 @@ static bool is_idle(const bp_pool *pool, const bpi_slot *s) {
 }
 
 void bpi_trim_idle(bp_pool *pool, bool everything) {
-    if (!everything && pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) return;
+    /* fixed pools never call the backend after creation; high-water pools never shrink */
+    if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) return;
     while (pool->lru.head != BPI_NIL) {
         uint32_t index = pool->lru.head;
         if (!everything && !is_idle(pool, &pool->slots[index])) break;

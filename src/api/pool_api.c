@@ -146,6 +146,11 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
             return r;
         }
     }
+    /* a fixed pool allocates nothing after creation: its scope stack is made now */
+    if (pool->desc.capacity_mode == BP_CAPACITY_FIXED && bpi_scopes_reserve(pool) != BP_OK) {
+        bp_pool_destroy(pool);
+        return BP_ERR_OUT_OF_MEMORY;
+    }
     pool->desc.capacity_table = NULL; /* not needed after creation; the caller's memory */
     *out_pool = pool;
     return BP_OK;

@@ -175,6 +175,16 @@ bp_result bpi_owner_usage(bp_pool *pool, uint64_t owner, bp_owner_usage *out);
 bp_result bpi_calculate_owners(bp_pool *pool, bp_owner_usage *out, uint32_t capacity, uint32_t *out_count);
 void bpi_owners_destroy(bp_pool *pool);
 
+/* lifecycle/scopes.c (state in ext[1]) */
+bp_result bpi_scopes_reserve(bp_pool *pool); /* allocate the scope stack now (fixed pools) */
+bp_result bpi_scope_begin(bp_pool *pool, bp_scope *out);
+bp_result bpi_scope_end(bp_pool *pool, bp_scope mark, uint32_t *out_released);
+void bpi_scopes_destroy(bp_pool *pool);
+
+/* accounting/diagnostics.c: periodic diagnostics line, called at every frame end */
+void bpi_diagnostics_frame(bp_pool *pool);
+uint32_t bpi_owner_count(bp_pool *pool); /* lifecycle/owners.c: owners known now */
+
 /* Feature hooks called by the core (ext[1..3] belong to scopes, series, debug). */
 void bpi_series_frame(bp_pool *pool);     /* a frame ended */
 void bpi_features_destroy(bp_pool *pool); /* free ext[1..3] */

@@ -56,17 +56,26 @@ bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, cons
     return BP_OK;
 }
 
+/* Fixed pools refuse a miss; the message names the cap (the table preallocated at creation). */
+static bp_result capacity_exceeded(bp_pool *pool, uint32_t memory, uint64_t size) {
+    uint64_t largest = 0;
+    for (uint32_t c = 0; c < bpi_class_count(pool->pow2); c++)
+        if (pool->classes[c].used) largest = bpi_class_size(pool->pow2, c);
+    pool->stats.capacity_failures++;
+    return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_CAPACITY,
+                    "fixed-capacity pool '%s': no free %s buffer of %llu bytes or more; the cap is %u buffers "
+                    "(largest %llu bytes) preallocated at creation, %u of them held and %u waiting for frames "
+                    "in flight",
+                    pool->name, bp_memory_string((bp_memory)memory), (unsigned long long)size,
+                    pool->stats.buffers_total, (unsigned long long)largest, pool->stats.buffers_in_use,
+                    pool->stats.buffers_pending);
+}
+
 /* Create a buffer for a miss: group, budget, slot, backend; undone in reverse on failure. */
 static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, uint32_t ashift, uint32_t cls,
                                  const char *tag, uint32_t *out_index) {
-    if (pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
-        pool->stats.capacity_failures++;
-        return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_CAPACITY,
-                        "fixed-capacity pool '%s' has no free %s buffer of %llu bytes or more (the cap "
-                        "is the capacity table given at creation)",
-                        pool->name, bp_memory_string((bp_memory)memory),
-                        (unsigned long long)bpi_class_size(pool->pow2, cls));
-    }
+    if (pool->desc.capacity_mode == BP_CAPACITY_FIXED)
+        return capacity_exceeded(pool, memory, bpi_class_size(pool->pow2, cls));
     int g;
     bp_result r = bpi_group_get(pool, memory, ukey, ashift, &g);
     if (r != BP_OK) return r;

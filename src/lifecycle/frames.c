@@ -15,5 +15,6 @@ bp_result bpi_frame_end(bp_pool *pool) {
     bpi_check_warning(pool);
     if (pool->backend.frame_end) pool->backend.frame_end(pool->backend.user, ended);
     bpi_series_frame(pool);
+    bpi_diagnostics_frame(pool);
     return BP_OK;
 }

@@ -138,6 +138,7 @@ bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_release
         r = find(pool, owner);
     }
     if (r) erase(pool, r);
+    pool->stats.owner_releases += n;
     if (out_released) *out_released = n;
     return BP_OK;
 }
@@ -221,4 +222,9 @@ void bpi_owners_destroy(bp_pool *pool) {
     bpi_free(pool, t->recs);
     bpi_free(pool, t);
     pool->ext[0] = NULL;
+}
+
+uint32_t bpi_owner_count(bp_pool *pool) {
+    owner_table *t = OWNERS(pool);
+    return t ? t->count : 0;
 }

@@ -1,0 +1,33 @@
+/* Public API: retention caps and age-based cleanup changed at run time (seed 002's
+ * maxPoolSize and periodic cleanup of old buffers). Fixed and high-water pools keep all. */
+#include <math.h>
+
+#include "internal/pool.h"
+
+bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    if (per_class) pool->desc.max_pooled_per_class = per_class;
+    if (bytes) pool->desc.max_pooled_bytes = bytes;
+    if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) bpi_enforce_pooled_cap(pool);
+    bpi_unlock(pool);
+    return BP_OK;
+}
+
+bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destroyed) {
+    if (out_destroyed) *out_destroyed = 0;
+    if (!pool || isnan(seconds) || seconds < 0) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    uint32_t n = 0;
+    pool->now = bpi_clock(pool);
+    bpi_promote_pending(pool);
+    /* The LRU list is ordered by pooling time: stop at the first buffer younger than `seconds`. */
+    while (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC && pool->lru.head != BPI_NIL &&
+           pool->now - pool->slots[pool->lru.head].pooled_time >= seconds) {
+        bpi_destroy_pooled(pool, pool->lru.head);
+        n++;
+    }
+    bpi_unlock(pool);
+    if (out_destroyed) *out_destroyed = n;
+    return BP_OK;
+}
