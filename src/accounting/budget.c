@@ -7,26 +7,32 @@ static bool fits(const bp_pool *pool, uint64_t bytes) {
     return budget == 0 || (pool->stats.bytes_reserved <= budget && bytes <= budget - pool->stats.bytes_reserved);
 }
 
+/* Offer the owners, lowest priority first, to the application's eviction callback. */
+static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_t count) {
+    uint64_t over = pool->stats.bytes_reserved + bytes - pool->stats.budget_bytes;
+    pool->in_eviction = true;
+    pool->stats.evictions++;
+    bpi_log(pool, BP_LOG_INFO, BP_LOG_ITEM_BUDGET,
+            "pool '%s': %llu bytes over budget, asking the application to evict among %u owners", pool->name,
+            (unsigned long long)over, count);
+    pool->desc.evict(pool->desc.evict_user, pool, over, owners, count);
+    pool->in_eviction = false;
+    bpi_promote_pending(pool);
+    while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+}
+
 bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
     if (fits(pool, bytes)) return BP_OK;
+    bool can_evict = pool->desc.evict && !pool->in_eviction;
+    uint64_t *owners = NULL;
+    uint32_t count = 0;
+    /* The owner list before anything is trimmed: failing to allocate it changes nothing. */
+    if (can_evict && bpi_owners_by_priority(pool, &owners, &count) != BP_OK)
+        return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_BUDGET,
+                        "pool '%s': out of host memory for the eviction list", pool->name);
     while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
-    if (!fits(pool, bytes) && pool->desc.evict && !pool->in_eviction) {
-        uint64_t *owners = NULL;
-        uint32_t count = 0;
-        if (bpi_owners_by_priority(pool, &owners, &count) == BP_OK) {
-            uint64_t over = pool->stats.bytes_reserved + bytes - pool->stats.budget_bytes;
-            pool->in_eviction = true;
-            pool->stats.evictions++;
-            bpi_log(pool, BP_LOG_INFO, BP_LOG_ITEM_BUDGET,
-                    "pool '%s': %llu bytes over budget, asking the application to evict among %u owners",
-                    pool->name, (unsigned long long)over, count);
-            pool->desc.evict(pool->desc.evict_user, pool, over, owners, count);
-            pool->in_eviction = false;
-            bpi_free(pool, owners);
-            bpi_promote_pending(pool);
-            while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
-        }
-    }
+    if (!fits(pool, bytes) && can_evict) evict(pool, bytes, owners, count);
+    bpi_free(pool, owners);
     if (fits(pool, bytes)) return BP_OK;
     pool->stats.budget_failures++;
     return bpi_fail(pool, BP_ERR_BUDGET, BP_LOG_ITEM_BUDGET,

@@ -44,7 +44,8 @@ bp_result bpi_check(bp_pool *pool) {
         reserved += s->native.capacity;
         if (s->state == BPI_IN_USE) requested += s->size;
         CHECK(s->native.capacity >= bpi_class_size(pool->pow2, s->class_index), "slot %u smaller than its class", i);
-        CHECK(s->generation > 0, "live slot %u with generation 0", i);
+        /* a preallocated buffer never handed out keeps generation 0 */
+        CHECK(s->generation > 0 || s->state == BPI_POOLED, "live slot %u with generation 0", i);
     }
     CHECK(in_use == st->buffers_in_use && b_in_use == st->bytes_in_use, "in-use counters drifted");
     CHECK(pending == st->buffers_pending && b_pending == st->bytes_pending, "pending counters drifted");

@@ -79,13 +79,14 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
     int g;
     bp_result r = bpi_group_get(pool, memory, ukey, ashift, &g);
     if (r != BP_OK) return r;
-    r = bpi_make_room(pool, bpi_class_size(pool->pow2, cls));
-    if (r != BP_OK) return r;
+    /* The slot first: a handle table that cannot grow must fail before making room under
+     * the budget has destroyed pooled buffers (a failed acquire changes nothing). */
     uint32_t index;
     r = bpi_slot_new(pool, &index);
     if (r != BP_OK) return r;
+    r = bpi_make_room(pool, bpi_class_size(pool->pow2, cls));
     bp_backend_buffer native;
-    r = bpi_create_native(pool, g, cls, tag, &native);
+    if (r == BP_OK) r = bpi_create_native(pool, g, cls, tag, &native);
     if (r != BP_OK) {
         bpi_slot_retire(pool, index);
         return r;
