@@ -83,4 +83,29 @@ static inline bp_stats fs_snapshot(bp_pool *pool) {
     return s;
 }
 
+/* One scenario run under fault injection: the pool, its wrapper, and the API errors seen. */
+typedef struct fs_run {
+    bp_pool *pool;
+    bp_fault *fault;
+    bp_stats before;
+    uint32_t allowed;  /* bit (1 << code) for each error a step may return */
+    uint32_t failures; /* steps that returned an error */
+} fs_run;
+
+/* The end of one API call: an error must be an allowed one and must have changed nothing;
+ * stats stay exact either way. BP_ERR_BUFFER_TOO_SMALL reports a size, not a failure. */
+static inline bp_result fs_step_end(fs_run *run, bp_result r, const char *what) {
+    if (r != BP_OK && r != BP_ERR_BUFFER_TOO_SMALL) {
+        if (!(run->allowed & (1u << r))) fail_msg("%s returned %s", what, bp_result_string(r));
+        bp_stats now = fs_snapshot(run->pool);
+        if (memcmp(&now, &run->before, sizeof now) != 0) fail_msg("%s failed and changed the stats", what);
+        run->failures++;
+    }
+    fs_assert_exact(run->pool, run->fault);
+    return r;
+}
+
+/* Run one API call as a checked step. */
+#define FS_STEP(run, call) ((run)->before = fs_snapshot((run)->pool), fs_step_end((run), (call), #call))
+
 #endif

@@ -6,50 +6,36 @@
 
 typedef struct rig {
     counting_alloc alloc;
-    bp_fault *fault;
-    bp_pool *pool;
-    bp_stats before;
-    uint32_t failures; /* API calls that returned an error */
+    fs_run run;
 } rig;
 
 static void rig_open(rig *rg, bool staging, const bp_fault_desc *fd, const bp_pool_desc *base) {
     memset(rg, 0, sizeof *rg);
+    rg->run.allowed = (1u << BP_ERR_OUT_OF_MEMORY) | (1u << BP_ERR_BACKEND);
     bp_backend inner = fs_inner_backend(staging), wrapped;
-    assert_int_equal(bp_fault_create(&inner, fd, &rg->fault), BP_OK);
-    bp_fault_backend(rg->fault, &wrapped);
+    assert_int_equal(bp_fault_create(&inner, fd, &rg->run.fault), BP_OK);
+    bp_fault_backend(rg->run.fault, &wrapped);
     bp_pool_desc pd = base ? *base : (bp_pool_desc){0};
     pd.backend = &wrapped;
     pd.allocator = ts_allocator(&rg->alloc);
     pd.frames_in_flight = pd.frames_in_flight ? pd.frames_in_flight : 1;
-    assert_int_equal(bp_pool_create(&pd, &rg->pool), BP_OK);
+    assert_int_equal(bp_pool_create(&pd, &rg->run.pool), BP_OK);
 }
 
 /* Destroy everything and prove nothing leaked. */
 static void rig_close(rig *rg) {
-    ts_check_and_destroy(rg->pool);
+    ts_check_and_destroy(rg->run.pool);
     bp_fault_stats f;
-    bp_fault_get_stats(rg->fault, &f);
+    bp_fault_get_stats(rg->run.fault, &f);
     assert_int_equal(f.live_buffers, 0);
     assert_int_equal(f.live_bytes, 0);
     assert_int_equal(f.creates, f.destroys);
     assert_int_equal(f.released, 1);
     assert_int_equal(rg->alloc.allocs, rg->alloc.frees);
-    bp_fault_destroy(rg->fault);
+    bp_fault_destroy(rg->run.fault);
 }
 
 /* The end of one API call: an error must be a backend one and must have changed nothing. */
-static bp_result step_end(rig *rg, bp_result r, const char *what) {
-    if (r != BP_OK) {
-        if (r != BP_ERR_OUT_OF_MEMORY && r != BP_ERR_BACKEND) fail_msg("%s returned %s", what, bp_result_string(r));
-        bp_stats now = fs_snapshot(rg->pool);
-        if (memcmp(&now, &rg->before, sizeof now) != 0) fail_msg("%s failed and changed the stats", what);
-        rg->failures++;
-    }
-    fs_assert_exact(rg->pool, rg->fault);
-    return r;
-}
-
-#define STEP(rg, call) ((rg)->before = fs_snapshot((rg)->pool), step_end((rg), (call), #call))
 
 static void fill(uint8_t *p, size_t n, uint32_t salt) {
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(i * 31u + salt);
@@ -60,11 +46,11 @@ static void use(rig *rg, bp_buffer b, uint64_t size, uint32_t salt) {
     uint8_t data[256], back[256];
     size_t n = size < sizeof data ? (size_t)size : sizeof data;
     fill(data, n, salt);
-    bp_result up = STEP(rg, bp_upload(rg->pool, b, 0, data, n));
-    bp_result down = STEP(rg, bp_download(rg->pool, b, 0, back, n));
+    bp_result up = FS_STEP(&rg->run, bp_upload(rg->run.pool, b, 0, data, n));
+    bp_result down = FS_STEP(&rg->run, bp_download(rg->run.pool, b, 0, back, n));
     if (up == BP_OK && down == BP_OK) assert_memory_equal(data, back, n);
-    STEP(rg, bp_flush(rg->pool, b, 0, n));
-    STEP(rg, bp_invalidate(rg->pool, b, 0, n));
+    FS_STEP(&rg->run, bp_flush(rg->run.pool, b, 0, n));
+    FS_STEP(&rg->run, bp_invalidate(rg->run.pool, b, 0, n));
 }
 
 /* Frames with transient buffers (owned), held buffers released a frame later, owned buffers
@@ -74,7 +60,7 @@ static void scenario(rig *rg) {
     bp_buffer held[64];
     uint32_t held_count = 0, released_upto = 0;
     for (uint32_t f = 0; f < 5; f++) {
-        STEP(rg, bp_frame_begin(rg->pool));
+        FS_STEP(&rg->run, bp_frame_begin(rg->run.pool));
         for (uint32_t i = 0; i < 6; i++) {
             uint32_t kind = i % 3;
             bp_acquire_desc d = {.size = sizes[(f * 3 + i) % 7],
@@ -84,7 +70,7 @@ static void scenario(rig *rg) {
                                  .alignment = i == 4 ? 4096 : 0,
                                  .tag = "sweep"};
             bp_buffer b;
-            if (STEP(rg, bp_acquire(rg->pool, &d, &b)) != BP_OK) {
+            if (FS_STEP(&rg->run, bp_acquire(rg->run.pool, &d, &b)) != BP_OK) {
                 assert_int_equal(b.id, 0);
                 continue;
             }
@@ -92,37 +78,37 @@ static void scenario(rig *rg) {
             if (kind == 1) held[held_count++] = b;
         }
         while (released_upto < held_count && released_upto + 2 < held_count)
-            STEP(rg, bp_release(rg->pool, held[released_upto++]));
-        if (f > 0) STEP(rg, bp_owner_release(rg->pool, 100 + f - 1, NULL));
-        STEP(rg, bp_frame_end(rg->pool));
+            FS_STEP(&rg->run, bp_release(rg->run.pool, held[released_upto++]));
+        if (f > 0) FS_STEP(&rg->run, bp_owner_release(rg->run.pool, 100 + f - 1, NULL));
+        FS_STEP(&rg->run, bp_frame_end(rg->run.pool));
     }
-    while (released_upto < held_count) STEP(rg, bp_release(rg->pool, held[released_upto++]));
-    STEP(rg, bp_owner_release(rg->pool, 104, NULL));
+    while (released_upto < held_count) FS_STEP(&rg->run, bp_release(rg->run.pool, held[released_upto++]));
+    FS_STEP(&rg->run, bp_owner_release(rg->run.pool, 104, NULL));
 }
 
 /* With failures off again, the pool serves, uses and takes back a buffer. */
 static void still_works(rig *rg) {
-    bp_fault_arm(rg->fault, NULL);
+    bp_fault_arm(rg->run.fault, NULL);
     bp_acquire_desc d = {.size = 123456, .memory = BP_MEMORY_HOST_CACHED};
     bp_buffer b;
-    assert_int_equal(bp_acquire(rg->pool, &d, &b), BP_OK);
+    assert_int_equal(bp_acquire(rg->run.pool, &d, &b), BP_OK);
     uint8_t data[64], back[64];
     fill(data, sizeof data, 7);
-    assert_int_equal(bp_upload(rg->pool, b, 1000, data, sizeof data), BP_OK);
-    assert_int_equal(bp_download(rg->pool, b, 1000, back, sizeof back), BP_OK);
+    assert_int_equal(bp_upload(rg->run.pool, b, 1000, data, sizeof data), BP_OK);
+    assert_int_equal(bp_download(rg->run.pool, b, 1000, back, sizeof back), BP_OK);
     assert_memory_equal(data, back, sizeof data);
-    assert_int_equal(bp_release(rg->pool, b), BP_OK);
-    fs_assert_exact(rg->pool, rg->fault);
+    assert_int_equal(bp_release(rg->run.pool, b), BP_OK);
+    fs_assert_exact(rg->run.pool, rg->run.fault);
 }
 
 static uint64_t count_calls(bool staging) {
     rig rg;
     rig_open(&rg, staging, NULL, NULL);
-    bp_fault_arm(rg.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL});
+    bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL});
     scenario(&rg);
     bp_fault_stats f;
-    bp_fault_get_stats(rg.fault, &f);
-    assert_int_equal(rg.failures, 0);
+    bp_fault_get_stats(rg.run.fault, &f);
+    assert_int_equal(rg.run.failures, 0);
     rig_close(&rg);
     return f.calls;
 }
@@ -133,13 +119,13 @@ static void sweep(bool staging) {
     for (uint64_t k = 1; k <= n; k++) {
         rig rg;
         rig_open(&rg, staging, NULL, NULL);
-        bp_fault_arm(rg.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .fail_at = k});
+        bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .fail_at = k});
         scenario(&rg);
         bp_fault_stats f;
-        bp_fault_get_stats(rg.fault, &f);
-        if (f.injected != 1 || rg.failures != 1)
+        bp_fault_get_stats(rg.run.fault, &f);
+        if (f.injected != 1 || rg.run.failures != 1)
             fail_msg("call %llu of %llu: %llu injected, %u API errors", (unsigned long long)k,
-                     (unsigned long long)n, (unsigned long long)f.injected, rg.failures);
+                     (unsigned long long)n, (unsigned long long)f.injected, rg.run.failures);
         still_works(&rg);
         rig_close(&rg);
     }
@@ -168,12 +154,12 @@ static void every_kth_and_random(void **state) {
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
         rig rg;
         rig_open(&rg, true, NULL, NULL);
-        bp_fault_arm(rg.fault, &modes[m]);
+        bp_fault_arm(rg.run.fault, &modes[m]);
         scenario(&rg);
         bp_fault_stats f;
-        bp_fault_get_stats(rg.fault, &f);
+        bp_fault_get_stats(rg.run.fault, &f);
         assert_true(f.injected > 0);
-        assert_int_equal(rg.failures, f.injected);
+        assert_int_equal(rg.run.failures, f.injected);
         still_works(&rg);
         rig_close(&rg);
     }
@@ -187,12 +173,12 @@ static void random_failures_repeat(void **state) {
     for (int run = 0; run < 2; run++) {
         rig rg;
         rig_open(&rg, false, NULL, NULL);
-        bp_fault_arm(rg.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .probability = 0.25, .seed = 99});
+        bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .probability = 0.25, .seed = 99});
         scenario(&rg);
         bp_fault_stats f;
-        bp_fault_get_stats(rg.fault, &f);
+        bp_fault_get_stats(rg.run.fault, &f);
         injected[run] = f.injected;
-        bp_get_stats(rg.pool, &st[run]);
+        bp_get_stats(rg.run.pool, &st[run]);
         rig_close(&rg);
     }
     assert_int_equal(injected[0], injected[1]);
@@ -247,7 +233,7 @@ static void failing_query_caps_means_defaults(void **state) {
     rig rg;
     rig_open(&rg, false, &(bp_fault_desc){.ops = BP_FAULT_QUERY_CAPS, .fail_every = 1}, NULL);
     bp_fault_stats f;
-    bp_fault_get_stats(rg.fault, &f);
+    bp_fault_get_stats(rg.run.fault, &f);
     assert_int_equal(f.injected, 1);
     still_works(&rg);
     rig_close(&rg);

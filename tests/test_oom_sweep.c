@@ -6,10 +6,7 @@
 
 typedef struct rig {
     failing_alloc alloc;
-    bp_fault *fault;
-    bp_pool *pool;
-    bp_stats before;
-    uint32_t failures;
+    fs_run run;
 } rig;
 
 static const bp_capacity_entry warm[] = {
@@ -26,9 +23,10 @@ static void evict_lowest(void *user, bp_pool *pool, uint64_t bytes_needed, const
 
 static bp_result rig_open(rig *rg, uint64_t fail_at) {
     memset(rg, 0, sizeof *rg);
+    rg->run.allowed = 1u << BP_ERR_OUT_OF_MEMORY;
     bp_backend inner = fs_inner_backend(false), wrapped;
-    assert_int_equal(bp_fault_create(&inner, NULL, &rg->fault), BP_OK);
-    bp_fault_backend(rg->fault, &wrapped);
+    assert_int_equal(bp_fault_create(&inner, NULL, &rg->run.fault), BP_OK);
+    bp_fault_backend(rg->run.fault, &wrapped);
     fa_arm(&rg->alloc, fail_at);
     bp_pool_desc pd = {.backend = &wrapped,
                        .allocator = fa_allocator(&rg->alloc),
@@ -37,31 +35,19 @@ static bp_result rig_open(rig *rg, uint64_t fail_at) {
                        .capacity_table_count = 2,
                        .frames_in_flight = BP_IMMEDIATE_REUSE,
                        .evict = evict_lowest};
-    rg->pool = (bp_pool *)rg;
-    return bp_pool_create(&pd, &rg->pool);
+    rg->run.pool = (bp_pool *)rg;
+    return bp_pool_create(&pd, &rg->run.pool);
 }
 
 static void rig_close(rig *rg) {
-    ts_check_and_destroy(rg->pool);
+    ts_check_and_destroy(rg->run.pool);
     bp_fault_stats f;
-    bp_fault_get_stats(rg->fault, &f);
+    bp_fault_get_stats(rg->run.fault, &f);
     assert_int_equal(f.live_buffers, 0);
-    bp_fault_destroy(rg->fault);
+    bp_fault_destroy(rg->run.fault);
     assert_int_equal(rg->alloc.allocs, rg->alloc.frees);
 }
 
-static bp_result step_end(rig *rg, bp_result r, const char *what) {
-    if (r != BP_OK && r != BP_ERR_BUFFER_TOO_SMALL) {
-        if (r != BP_ERR_OUT_OF_MEMORY) fail_msg("%s returned %s", what, bp_result_string(r));
-        bp_stats now = fs_snapshot(rg->pool);
-        if (memcmp(&now, &rg->before, sizeof now) != 0) fail_msg("%s failed and changed the stats", what);
-        rg->failures++;
-    }
-    fs_assert_exact(rg->pool, rg->fault);
-    return r;
-}
-
-#define STEP(rg, call) ((rg)->before = fs_snapshot((rg)->pool), step_end((rg), (call), #call))
 
 static void scenario(rig *rg) {
     bp_buffer held[80];
@@ -74,34 +60,34 @@ static void scenario(rig *rg) {
                              .usage = (i / 3) % 2 ? BP_USAGE_VERTEX : 0,
                              .alignment = (i / 6) % 2 ? 256 : 0,
                              .owner = i < 60 ? i + 1 : 0};
-        if (i % 10 == 0) STEP(rg, bp_owner_set_priority(rg->pool, i % 20 ? i + 1 : 1000 + i, (float)i));
-        if (STEP(rg, bp_acquire(rg->pool, &d, &held[n])) == BP_OK) n++;
+        if (i % 10 == 0) FS_STEP(&rg->run, bp_owner_set_priority(rg->run.pool, i % 20 ? i + 1 : 1000 + i, (float)i));
+        if (FS_STEP(&rg->run, bp_acquire(rg->run.pool, &d, &held[n])) == BP_OK) n++;
     }
     bp_owner_usage usage[8];
     uint32_t count;
-    STEP(rg, bp_calculate_owners(rg->pool, usage, 8, &count));
+    FS_STEP(&rg->run, bp_calculate_owners(rg->run.pool, usage, 8, &count));
     /* over budget: pooled buffers are trimmed, then owners evicted lowest priority first */
-    for (uint32_t i = 0; i < 10 && i < n; i++) STEP(rg, bp_release(rg->pool, held[i]));
+    for (uint32_t i = 0; i < 10 && i < n; i++) FS_STEP(&rg->run, bp_release(rg->run.pool, held[i]));
     bp_stats st;
-    bp_get_stats(rg->pool, &st);
-    STEP(rg, bp_set_budget(rg->pool, st.bytes_reserved));
+    bp_get_stats(rg->run.pool, &st);
+    FS_STEP(&rg->run, bp_set_budget(rg->run.pool, st.bytes_reserved));
     bp_acquire_desc big = {.size = 20000, .owner = 999};
     bp_buffer b;
-    STEP(rg, bp_acquire(rg->pool, &big, &b));
-    STEP(rg, bp_set_budget(rg->pool, 0));
-    for (uint32_t i = 60; i < n; i++) STEP(rg, bp_owner_release(rg->pool, i + 1, NULL));
-    for (uint32_t i = 0; i < 62; i++) STEP(rg, bp_owner_release(rg->pool, i + 1, NULL));
-    STEP(rg, bp_owner_release(rg->pool, 999, NULL));
-    for (uint32_t i = 60; i < n; i++) bp_release(rg->pool, held[i]);
+    FS_STEP(&rg->run, bp_acquire(rg->run.pool, &big, &b));
+    FS_STEP(&rg->run, bp_set_budget(rg->run.pool, 0));
+    for (uint32_t i = 60; i < n; i++) FS_STEP(&rg->run, bp_owner_release(rg->run.pool, i + 1, NULL));
+    for (uint32_t i = 0; i < 62; i++) FS_STEP(&rg->run, bp_owner_release(rg->run.pool, i + 1, NULL));
+    FS_STEP(&rg->run, bp_owner_release(rg->run.pool, 999, NULL));
+    for (uint32_t i = 60; i < n; i++) bp_release(rg->run.pool, held[i]);
 }
 
 static void still_works(rig *rg) {
     fa_arm(&rg->alloc, 0);
     bp_acquire_desc d = {.size = 100, .memory = BP_MEMORY_HOST_CACHED, .usage = BP_USAGE_STORAGE, .owner = 77};
     bp_buffer b;
-    assert_int_equal(bp_acquire(rg->pool, &d, &b), BP_OK);
-    assert_int_equal(bp_owner_release(rg->pool, 77, NULL), BP_OK);
-    assert_false(bp_buffer_is_valid(rg->pool, b));
+    assert_int_equal(bp_acquire(rg->run.pool, &d, &b), BP_OK);
+    assert_int_equal(bp_owner_release(rg->run.pool, 77, NULL), BP_OK);
+    assert_false(bp_buffer_is_valid(rg->run.pool, b));
 }
 
 static void pool_creation(void **state) {
@@ -115,14 +101,14 @@ static void pool_creation(void **state) {
             break;
         }
         assert_int_equal(r, BP_ERR_OUT_OF_MEMORY);
-        assert_null(rg.pool);
+        assert_null(rg.run.pool);
         assert_int_equal(rg.alloc.failed, 1);
         assert_int_equal(rg.alloc.allocs, rg.alloc.frees);
         bp_fault_stats f;
-        bp_fault_get_stats(rg.fault, &f);
+        bp_fault_get_stats(rg.run.fault, &f);
         assert_int_equal(f.live_buffers, 0);
         assert_int_equal(f.released, 1);
-        bp_fault_destroy(rg.fault);
+        bp_fault_destroy(rg.run.fault);
     }
     assert_true(k > 4); /* pool, classes, slots, buckets of two groups */
 }
@@ -134,16 +120,16 @@ static void every_allocation_of_a_scenario(void **state) {
     fa_arm(&rg.alloc, 0);
     scenario(&rg);
     uint64_t n = rg.alloc.calls;
-    assert_int_equal(rg.failures, 0);
+    assert_int_equal(rg.run.failures, 0);
     rig_close(&rg);
     assert_true(n >= 10); /* slots, buckets of new groups, owner tables, eviction lists */
     for (uint64_t k = 1; k <= n; k++) {
         assert_int_equal(rig_open(&rg, 0), BP_OK);
         fa_arm(&rg.alloc, k);
         scenario(&rg);
-        if (rg.alloc.failed != 1 || rg.failures != 1)
+        if (rg.alloc.failed != 1 || rg.run.failures != 1)
             fail_msg("allocation %llu of %llu: %llu failed, %u API errors", (unsigned long long)k,
-                     (unsigned long long)n, (unsigned long long)rg.alloc.failed, rg.failures);
+                     (unsigned long long)n, (unsigned long long)rg.alloc.failed, rg.run.failures);
         still_works(&rg);
         rig_close(&rg);
     }
