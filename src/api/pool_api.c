@@ -88,6 +88,7 @@ static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
         }
         s->group = (uint8_t)g;
         s->class_index = (uint16_t)cls;
+        s->generation++; /* a live slot never has generation 0, even before its first acquire */
         bpi_stats_created(pool, s);
         bpi_stats_state(pool, s, BPI_FREE, BPI_POOLED);
         bpi_make_pooled(pool, index);
