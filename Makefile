@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test bench clean
 
 all: build
 
@@ -24,6 +24,13 @@ test:
 	@bash scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The benchmark suite against glibc, mimalloc and jemalloc; writes bench/RESULTS.md.
+bench:
+	@bash scripts/install-deps.sh bench
+	@$(MAKE) --no-print-directory configure
+	@cmake --build $(BUILD) -j $(JOBS) --target bufpool_bench
+	@bash bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

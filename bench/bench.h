@@ -1,0 +1,105 @@
+/* bufpool_bench: bufpool against the allocators people would use instead, side by side in
+ * one process. Every workload is a list of events (acquire, release, frame end) generated
+ * before timing, so every contender replays exactly the same requests. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bufpool.h"
+
+/* ---- Contenders -------------------------------------------------------------------- */
+
+/* An allocator's own malloc, free and usable-size calls. */
+typedef struct raw_alloc {
+    const char *name;
+    void *(*malloc)(size_t size);
+    void (*free)(void *p);
+    size_t (*usable)(void *p);
+} raw_alloc;
+
+/* glibc, then mimalloc and jemalloc where they load; returns how many. Those that cannot be
+ * loaded are named in `missing` (comma-separated, may stay empty). */
+int raw_allocators(raw_alloc *out, int max, char *missing, size_t missing_size);
+
+/* A contender hands out tokens (a pointer or a bufpool handle id, never 0). */
+typedef struct contender {
+    const char *name;
+    bool is_pool;      /* bufpool: memory figures come from its stats */
+    void *ctx;         /* set by open */
+    bool (*open)(struct contender *c);
+    void (*close)(struct contender *c);
+    uint64_t (*acquire)(void *ctx, size_t size);
+    void (*release)(void *ctx, uint64_t token);
+    void (*frame)(void *ctx); /* frame boundary; NULL when the contender has no frames */
+    size_t (*usable)(void *ctx, uint64_t token); /* bytes really reserved for a live token */
+    raw_alloc *lib;    /* malloc-like contenders: the allocator */
+    bp_pool_desc pool_desc; /* bufpool contenders: how their pool is made */
+} contender;
+
+enum { CONTENDER_MAX = 8 };
+
+/* Fill `out` with bufpool (immediate reuse, and frames_in_flight 2) and one contender per
+ * allocator of `allocs`; returns how many. */
+int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
+
+/* ---- Workloads as event lists ------------------------------------------------------- */
+
+typedef struct bench_event {
+    uint32_t kind : 2;   /* EV_ACQUIRE, EV_RELEASE, EV_FRAME */
+    uint32_t slot : 30;  /* dense index of the live buffer */
+    uint32_t size;       /* bytes (acquire) */
+} bench_event;
+
+enum { EV_ACQUIRE = 0, EV_RELEASE = 1, EV_FRAME = 2 };
+
+typedef struct event_list {
+    bench_event *ev;
+    size_t count, cap;
+    uint32_t slots;      /* dense slots used (the token array size) */
+    uint64_t acquires;
+    const char *name;
+    char description[160];
+} event_list;
+
+bool events_push(event_list *l, uint32_t kind, uint32_t slot, uint64_t size);
+void events_free(event_list *l);
+
+/* Generators (workloads.c) and the trace reader (trace.c). */
+bool workload_instances(event_list *l, uint32_t frames, uint64_t seed);
+bool workload_random_lifetimes(event_list *l, uint32_t frames, uint64_t seed);
+bool workload_mesh_fitting(event_list *l, uint32_t iterations, uint32_t vertices);
+bool workload_mixed(event_list *l, uint32_t frames, uint64_t seed);
+bool events_write_trace(const event_list *l, const char *path);
+/* Read a trace in the tool's format (README "Trace format"); prints an error, returns false. */
+bool workload_trace(event_list *l, const char *path);
+
+/* ---- Measuring ----------------------------------------------------------------------- */
+
+typedef struct replay_result {
+    double ns_per_acquire;    /* median over repeats: time / acquires (each with its release) */
+    uint64_t peak_reserved;   /* bytes: pool stats, or sum of usable sizes of live blocks */
+    uint64_t peak_requested;  /* bytes asked for at once */
+    bool ok;
+} replay_result;
+
+/* Replay `l` on each contender `repeats` times, rotating the order each round; medians. */
+void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
+
+/* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free). */
+void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,
+               double *out_allocs);
+int bench_hit_for_callgrind(size_t size, uint64_t pairs);
+
+/* threads.c: median pairs per second with 1 and 2 threads; alloc NULL = bufpool (shared: one
+ * thread-safe pool, else one pool per thread). */
+void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, double *one,
+                   double *two);
+
+double bench_now_ns(void);
+double bench_median(double *v, int n);
+uint64_t bench_rand(uint64_t *state);
+
+#endif

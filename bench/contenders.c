@@ -1,0 +1,93 @@
+/* The contenders: glibc malloc/free, mimalloc and jemalloc, and bufpool on the host backend.
+ * Debian's libmimalloc and libjemalloc both export `malloc` and `free`; linked normally, the
+ * first one would replace glibc's malloc for the whole process. They are opened with
+ * dlopen(RTLD_LOCAL) instead and called through the handle, so all three allocators live side
+ * by side in one process and glibc keeps its own malloc. */
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static bool load(raw_alloc *a, const char *name, const char *lib, const char *m, const char *f, const char *u) {
+    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!h) return false;
+    a->name = name;
+    *(void **)&a->malloc = dlsym(h, m);
+    *(void **)&a->free = dlsym(h, f);
+    *(void **)&a->usable = dlsym(h, u);
+    return a->malloc && a->free && a->usable;
+}
+
+static void note_missing(char *missing, size_t size, const char *name) {
+    size_t len = strlen(missing);
+    snprintf(missing + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
+int raw_allocators(raw_alloc *out, int max, char *missing, size_t missing_size) {
+    int n = 0;
+    missing[0] = 0;
+    if (max < 3) return 0;
+    out[n++] = (raw_alloc){"glibc", malloc, free, malloc_usable_size};
+    if (load(&out[n], "mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free", "mi_usable_size")) n++;
+    else note_missing(missing, missing_size, "mimalloc (libmimalloc.so.2)");
+    /* jemalloc's unprefixed names, looked up in its own handle, are its functions. */
+    if (load(&out[n], "jemalloc", "libjemalloc.so.2", "malloc", "free", "malloc_usable_size")) n++;
+    else note_missing(missing, missing_size, "jemalloc (libjemalloc.so.2)");
+    return n;
+}
+
+/* ---- malloc-like contenders ---- */
+
+static bool alloc_open(contender *c) { return (c->ctx = c->lib) != NULL; }
+static void alloc_close(contender *c) { c->ctx = NULL; }
+static uint64_t alloc_acquire(void *ctx, size_t size) {
+    return (uint64_t)(uintptr_t)((raw_alloc *)ctx)->malloc(size);
+}
+static void alloc_release(void *ctx, uint64_t t) { ((raw_alloc *)ctx)->free((void *)(uintptr_t)t); }
+static size_t alloc_usable(void *ctx, uint64_t t) { return ((raw_alloc *)ctx)->usable((void *)(uintptr_t)t); }
+
+/* ---- bufpool ---- */
+
+static bool pool_open(contender *c) {
+    bp_pool *pool;
+    if (bp_pool_create(&c->pool_desc, &pool) != BP_OK) return false;
+    bp_frame_begin(pool);
+    c->ctx = pool;
+    return true;
+}
+static void pool_close(contender *c) {
+    bp_frame_end(c->ctx);
+    bp_pool_destroy(c->ctx);
+    c->ctx = NULL;
+}
+static uint64_t pool_acquire(void *ctx, size_t size) {
+    bp_acquire_desc d = {.size = size};
+    bp_buffer b;
+    return bp_acquire(ctx, &d, &b) == BP_OK ? b.id : 0;
+}
+static void pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
+static void pool_frame(void *ctx) {
+    bp_frame_end(ctx);
+    bp_frame_begin(ctx);
+}
+
+int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
+    int n = 0;
+    if (max < 2 + n_allocs) return 0;
+    /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
+     * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
+    out[n++] = (contender){.name = "bufpool", .is_pool = true, .open = pool_open, .close = pool_close,
+                           .acquire = pool_acquire, .release = pool_release, .frame = pool_frame,
+                           .pool_desc = {.name = "bench", .frames_in_flight = BP_IMMEDIATE_REUSE}};
+    out[n++] = (contender){.name = "bufpool (2 frames in flight)", .is_pool = true, .open = pool_open,
+                           .close = pool_close, .acquire = pool_acquire, .release = pool_release,
+                           .frame = pool_frame, .pool_desc = {.name = "bench-fif2"}};
+    for (int i = 0; i < n_allocs; i++)
+        out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
+                               .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,
+                               .lib = &allocs[i]};
+    return n;
+}

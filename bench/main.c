@@ -1,0 +1,258 @@
+/* bufpool_bench: runs every benchmark and writes the results as Markdown (bench/RESULTS.md).
+ *   bufpool_bench [--out FILE] [--trace FILE]... [--repeats N] [--quick]
+ *                 [--callgrind-ir N] [--command TEXT] [--commit TEXT] [--vulkan-section FILE]
+ *   bufpool_bench callgrind-hit SIZE PAIRS    the pool-hit loop alone, for callgrind
+ *   bufpool_bench write-trace FILE            write the default (mixed) trace */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+typedef struct options {
+    const char *out, *traces[8], *command, *commit, *vulkan_section;
+    int trace_count, repeats;
+    bool quick;
+    double callgrind_ir; /* instructions per pair, measured by bench/run.sh; < 0 = not measured */
+} options;
+
+typedef struct verdicts {
+    double hit_ns, hit_ir, worst_speedup, scaling;
+    const char *worst_workload;
+    bool memory_ok;
+    char memory_misses[256];
+} verdicts;
+
+static void machine(FILE *o) {
+    char model[256] = "unknown", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    int cpus = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+            model[strcspn(model, "\n")] = 0;
+        }
+        if (!strncmp(line, "processor", 9)) cpus++;
+    }
+    if (f) fclose(f);
+    double load[3] = {0};
+    f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
+    if (f) fclose(f);
+    time_t now = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    fprintf(o, "- Machine: %s, %d logical cores (from /proc/cpuinfo)\n- Date: %s\n", model, cpus, date);
+    fprintf(o, "- Load average when the suite started: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+}
+
+static const char *mib(uint64_t bytes, char *buf, size_t n) {
+    snprintf(buf, n, "%.2f MiB", (double)bytes / 1048576.0);
+    return buf;
+}
+
+/* One table: a row per contender, ratios against the first (bufpool). */
+static void workload_table(FILE *o, const event_list *l, contender *cs, int n, int repeats, verdicts *v) {
+    replay_result r[CONTENDER_MAX];
+    fprintf(stderr, "bufpool_bench: workload %s\n", l->name);
+    replay_all(l, cs, n, repeats, r);
+    fprintf(o, "\n### %s\n\n%s; %llu acquires, %zu events.\n\n", l->name, l->description,
+            (unsigned long long)l->acquires, l->count);
+    fprintf(o, "| contender | ns per acquire+release (median) | ratio to bufpool | peak reserved | "
+               "peak reserved / peak requested |\n|---|---:|---:|---:|---:|\n");
+    double base = r[0].ns_per_acquire, fastest_alloc = 0;
+    uint64_t best_alloc_mem = 0;
+    for (int i = 0; i < n; i++) {
+        char m[32];
+        if (!r[i].ok) {
+            fprintf(o, "| %s | failed | | | |\n", cs[i].name);
+            continue;
+        }
+        fprintf(o, "| %s | %.1f | %.2fx | %s | %.2f |\n", cs[i].name, r[i].ns_per_acquire,
+                base > 0 ? r[i].ns_per_acquire / base : 0, mib(r[i].peak_reserved, m, sizeof m),
+                r[i].peak_requested ? (double)r[i].peak_reserved / (double)r[i].peak_requested : 0);
+        if (!cs[i].is_pool && (fastest_alloc == 0 || r[i].ns_per_acquire < fastest_alloc))
+            fastest_alloc = r[i].ns_per_acquire;
+        if (!cs[i].is_pool && (best_alloc_mem == 0 || r[i].peak_reserved < best_alloc_mem))
+            best_alloc_mem = r[i].peak_reserved;
+    }
+    double speedup = base > 0 && r[0].ok ? fastest_alloc / base : 0;
+    fprintf(o, "\nbufpool vs the fastest allocator: **%.2fx** faster%s.\n", speedup,
+            speedup >= 2 ? "" : " (target 2x: missed)");
+    if (!v->worst_workload || speedup < v->worst_speedup) {
+        v->worst_speedup = speedup;
+        v->worst_workload = l->name;
+    }
+    if (r[0].peak_reserved > best_alloc_mem) {
+        v->memory_ok = false;
+        size_t len = strlen(v->memory_misses);
+        snprintf(v->memory_misses + len, sizeof v->memory_misses - len, "%s%s (%.2fx)", len ? ", " : "", l->name,
+                 best_alloc_mem ? (double)r[0].peak_reserved / (double)best_alloc_mem : 0);
+    }
+}
+
+static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
+    static const size_t sizes[] = {256, 4096, 1u << 20};
+    uint64_t pairs = op->quick ? 200000 : 2000000;
+    fprintf(stderr, "bufpool_bench: pool hit\n");
+    fprintf(o, "\n## Pool hit: acquire + release, single thread\n\n");
+    fprintf(o, "The same size acquired and released %llu times a round, %d rounds, median ns per pair. "
+               "The allocators do malloc + free of the same size.\n\n",
+            (unsigned long long)pairs, op->repeats);
+    fprintf(o, "| size | bufpool |");
+    for (int i = 0; i < na; i++) fprintf(o, " %s | ratio |", allocs[i].name);
+    fprintf(o, "\n|---:|---:|");
+    for (int i = 0; i < na; i++) fprintf(o, "---:|---:|");
+    fprintf(o, "\n");
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        double pool_ns, alloc_ns[8];
+        bench_hit(sizes[s], pairs, op->repeats, allocs, na, &pool_ns, alloc_ns);
+        if (sizes[s] == 4096) v->hit_ns = pool_ns;
+        fprintf(o, "| %zu B | %.1f ns |", sizes[s], pool_ns);
+        for (int i = 0; i < na; i++) fprintf(o, " %.1f ns | %.2fx |", alloc_ns[i], alloc_ns[i] / pool_ns);
+        fprintf(o, "\n");
+    }
+    v->hit_ir = op->callgrind_ir;
+    if (op->callgrind_ir >= 0)
+        fprintf(o, "\nInstructions per pair under `valgrind --tool=callgrind` (4096 B; bp_acquire + bp_release "
+                   "inclusive, divided by the pairs): **%.1f**.\n",
+                op->callgrind_ir);
+    else
+        fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh measures them with "
+                   "callgrind).\n");
+}
+
+static void thread_section(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
+    uint64_t pairs = op->quick ? 200000 : 1000000;
+    fprintf(stderr, "bufpool_bench: threads\n");
+    fprintf(o, "\n## Threads: independent work, 1 and 2 threads\n\n");
+    fprintf(o, "Each thread acquires and releases its own 4096 B buffers, %llu pairs a thread; median of %d "
+               "rounds. Throughput in million pairs per second (all threads together).\n\n",
+            (unsigned long long)pairs, op->repeats);
+    fprintf(o, "| contender | 1 thread | 2 threads | scaling |\n|---|---:|---:|---:|\n");
+    double one, two;
+    bench_threads(NULL, true, pairs, 4096, op->repeats, &one, &two);
+    v->scaling = two / one;
+    fprintf(o, "| bufpool, one thread-safe pool | %.1f | %.1f | %.2fx |\n", one / 1e6, two / 1e6, two / one);
+    bench_threads(NULL, false, pairs, 4096, op->repeats, &one, &two);
+    fprintf(o, "| bufpool, a pool per thread | %.1f | %.1f | %.2fx |\n", one / 1e6, two / 1e6, two / one);
+    for (int i = 0; i < na; i++) {
+        bench_threads(&allocs[i], false, pairs, 4096, op->repeats, &one, &two);
+        fprintf(o, "| %s | %.1f | %.1f | %.2fx |\n", allocs[i].name, one / 1e6, two / 1e6, two / one);
+    }
+}
+
+static void targets(FILE *o, const verdicts *v) {
+    fprintf(o, "\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
+    fprintf(o, "| pool hit <= 10 ns median (4096 B) | %.1f ns | %s |\n", v->hit_ns, v->hit_ns <= 10 ? "yes" : "no");
+    if (v->hit_ir >= 0)
+        fprintf(o, "| pool hit < 100 instructions | %.1f | %s |\n", v->hit_ir, v->hit_ir < 100 ? "yes" : "no");
+    fprintf(o, "| every host workload >= 2x faster than the fastest allocator | worst: %.2fx (%s) | %s |\n",
+            v->worst_speedup, v->worst_workload ? v->worst_workload : "-", v->worst_speedup >= 2 ? "yes" : "no");
+    fprintf(o, "| peak memory no worse than the allocators | %s | %s |\n",
+            v->memory_ok ? "no worse on every workload" : v->memory_misses, v->memory_ok ? "yes" : "no");
+    fprintf(o, "| 2 threads >= 1.7x one thread (shared thread-safe pool) | %.2fx | %s |\n", v->scaling,
+            v->scaling >= 1.7 ? "yes" : "no");
+}
+
+static int parse(int argc, char **argv, options *op) {
+    *op = (options){.out = "bench/RESULTS.md", .repeats = 9, .callgrind_ir = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--quick")) op->quick = true;
+        else if (!val) return fprintf(stderr, "bufpool_bench: %s needs a value\n", a), 2;
+        else if (!strcmp(a, "--out")) op->out = val;
+        else if (!strcmp(a, "--trace") && op->trace_count < 8) op->traces[op->trace_count++] = val;
+        else if (!strcmp(a, "--repeats")) op->repeats = atoi(val);
+        else if (!strcmp(a, "--callgrind-ir")) op->callgrind_ir = atof(val);
+        else if (!strcmp(a, "--command")) op->command = val;
+        else if (!strcmp(a, "--commit")) op->commit = val;
+        else if (!strcmp(a, "--vulkan-section")) op->vulkan_section = val;
+        else return fprintf(stderr, "bufpool_bench: unknown option %s\n", a), 2;
+        if (strcmp(a, "--quick")) i++;
+    }
+    if (op->repeats < 1) op->repeats = 1;
+    return 0;
+}
+
+static void copy_file(FILE *o, const char *path) {
+    FILE *f = fopen(path, "r");
+    char buf[4096];
+    size_t n;
+    if (!f) return;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, o);
+    fclose(f);
+}
+
+/* jemalloc uses initial-exec TLS, so dlopen needs room in the static TLS block; glibc only
+ * reads that tunable at start-up, so the program starts itself again with it set. */
+static void ensure_static_tls(char **argv) {
+    const char *t = getenv("GLIBC_TUNABLES");
+    if (t && strstr(t, "glibc.rtld.optional_static_tls")) return;
+    char value[512];
+    snprintf(value, sizeof value, "%s%sglibc.rtld.optional_static_tls=16384", t ? t : "", t ? ":" : "");
+    setenv("GLIBC_TUNABLES", value, 1);
+    execv("/proc/self/exe", argv);
+    perror("bufpool_bench: re-exec"); /* go on without jemalloc */
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "callgrind-hit")) ensure_static_tls(argv);
+    if (argc == 4 && !strcmp(argv[1], "callgrind-hit"))
+        return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]));
+    if (argc == 3 && !strcmp(argv[1], "write-trace")) {
+        event_list l = {0};
+        bool ok = workload_mixed(&l, 3000, 7) && events_write_trace(&l, argv[2]);
+        events_free(&l);
+        return ok ? 0 : 1;
+    }
+    options op;
+    if (parse(argc, argv, &op)) return 2;
+    raw_alloc allocs[4];
+    char missing[128];
+    int na = raw_allocators(allocs, 4, missing, sizeof missing);
+    contender cs[CONTENDER_MAX];
+    int nc = contenders_make(cs, CONTENDER_MAX, allocs, na);
+    FILE *o = fopen(op.out, "w");
+    if (!o) return perror(op.out), 1;
+    fprintf(o, "# bufpool benchmark results\n\n");
+    machine(o);
+    fprintf(o, "- Command: `%s`%s%s%s\n", op.command ? op.command : "build/bench/bufpool_bench",
+            op.commit ? "\n- Commit: `" : "", op.commit ? op.commit : "", op.commit ? "`" : "");
+    fprintf(o, "- Contenders: bufpool (host backend), glibc malloc/free");
+    for (int i = 1; i < na; i++) fprintf(o, ", %s", allocs[i].name);
+    fprintf(o, " (mimalloc and jemalloc loaded with dlopen so all three run in this one process)%s%s\n",
+            *missing ? "; not loaded: " : "", missing);
+    fprintf(o, "\nThe machine is shared (other work runs on the same cores), so every figure is the median of "
+               "repeated rounds and every ratio compares contenders of the same run. Ratio = the contender's "
+               "time / bufpool's: above 1 means bufpool is faster.\n");
+    verdicts v = {.memory_ok = true};
+    hit_section(o, &op, allocs, na, &v);
+
+    fprintf(o, "\n## Workloads\n\nEach workload is generated once as a list of events, then replayed by every "
+               "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round. "
+               "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
+               "`bufpool (2 frames in flight)` keeps the GPU default. Peak reserved: for bufpool every byte its "
+               "backend holds (pooled and pending buffers included); for an allocator the usable sizes of its "
+               "live blocks, a lower bound that leaves out its caches and metadata.\n",
+            op.repeats);
+    uint32_t scale = op.quick ? 5 : 1;
+    event_list lists[4 + 8] = {{0}};
+    int nl = 0;
+    bool ok = workload_instances(&lists[nl++], 500 / scale, 0x5EED) &&
+              workload_random_lifetimes(&lists[nl++], 2000 / scale, 42) &&
+              workload_mesh_fitting(&lists[nl++], 1000 / scale, 10000);
+    for (int t = 0; ok && t < op.trace_count; t++) ok = workload_trace(&lists[nl++], op.traces[t]);
+    if (!ok) return fprintf(stderr, "bufpool_bench: could not build the workloads\n"), 1;
+    for (int i = 0; i < nl; i++) workload_table(o, &lists[i], cs, nc, op.repeats, &v);
+    for (int i = 0; i < nl; i++) events_free(&lists[i]);
+
+    thread_section(o, &op, allocs, na, &v);
+    if (op.vulkan_section) copy_file(o, op.vulkan_section);
+    targets(o, &v);
+    fclose(o);
+    fprintf(stderr, "bufpool_bench: wrote %s\n", op.out);
+    return 0;
+}

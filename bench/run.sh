@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Run the benchmark suite and write bench/RESULTS.md (what `make bench` does).
+# Usage: bench/run.sh [BUILD_DIR]   (TRACE=file replays that trace instead of the generated one;
+#        OUT=file writes elsewhere; QUICK=1 runs a short smoke version)
+set -euo pipefail
+build=${1:-build}
+bin=$build/bench/bufpool_bench
+out=${OUT:-bench/RESULTS.md}
+trace=${TRACE:-}
+if [ -z "$trace" ]; then
+  trace=$build/bench/mixed.trace
+  "$bin" write-trace "$trace"
+fi
+# Instructions per pool hit: callgrind counts only the hit loop (bench_pool_hits); the figure
+# is bp_acquire + bp_release, inclusive of everything they call, divided by the pairs.
+ir=-1
+pairs=200000
+if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+  cg=$build/bench/callgrind.out
+  valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=bench_pool_hits \
+    "$bin" callgrind-hit 4096 $pairs >/dev/null 2>&1
+  ir=$(callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
+    awk -v n=$pairs '/:bp_(acquire|release) \[/ { gsub(",", "", $1); s += $1 } END { printf "%.1f", s / n }')
+fi
+extra=()
+[ -n "${QUICK:-}" ] && extra+=(--quick)
+cmd="make bench${TRACE:+ TRACE=$TRACE}"
+"$bin" --out "$out" --trace "$trace" --callgrind-ir "$ir" --command "$cmd" \
+  --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${extra[@]}"

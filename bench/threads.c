@@ -1,0 +1,72 @@
+/* Throughput with 1 and 2 threads doing independent work: each thread acquires and releases
+ * its own buffers. bufpool runs on one shared thread-safe pool (and, for reference, on one
+ * pool per thread); the allocators are thread-safe already. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "bench.h"
+
+typedef struct thread_job {
+    const raw_alloc *alloc; /* NULL: bufpool */
+    bp_pool *pool;
+    size_t size;
+    uint64_t pairs;
+    pthread_barrier_t *start;
+} thread_job;
+
+static void *worker(void *arg) {
+    thread_job *j = arg;
+    pthread_barrier_wait(j->start);
+    if (j->alloc) {
+        for (uint64_t i = 0; i < j->pairs; i++) {
+            void *volatile p = j->alloc->malloc(j->size);
+            j->alloc->free(p);
+        }
+    } else {
+        bp_acquire_desc d = {.size = j->size};
+        for (uint64_t i = 0; i < j->pairs; i++) {
+            bp_buffer b;
+            bp_acquire(j->pool, &d, &b);
+            bp_release(j->pool, b);
+        }
+    }
+    return NULL;
+}
+
+/* Pairs per second of `threads` threads, each doing `pairs` pairs. shared: one pool for all
+ * (thread-safe); otherwise one pool each. */
+static double run_threads(const raw_alloc *alloc, bool shared, int threads, uint64_t pairs, size_t size) {
+    enum { T = 16 };
+    pthread_t th[T];
+    thread_job jobs[T];
+    bp_pool *pools[T] = {0};
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+    bp_pool_desc pd = {.name = "threads", .thread_safe = shared};
+    for (int t = 0; t < threads; t++) {
+        if (!alloc && (t == 0 || !shared)) bp_pool_create(&pd, &pools[t]);
+        jobs[t] = (thread_job){alloc, alloc ? NULL : pools[shared ? 0 : t], size, pairs, &start};
+        pthread_create(&th[t], NULL, worker, &jobs[t]);
+    }
+    pthread_barrier_wait(&start);
+    double t0 = bench_now_ns();
+    for (int t = 0; t < threads; t++) pthread_join(th[t], NULL);
+    double ns = bench_now_ns() - t0;
+    for (int t = 0; t < threads; t++) bp_pool_destroy(pools[t]);
+    pthread_barrier_destroy(&start);
+    return (double)pairs * threads / (ns * 1e-9);
+}
+
+/* Median throughput (pairs/s) with 1 and 2 threads for one contender. */
+void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, double *one,
+                   double *two) {
+    enum { R = 64 };
+    double a[R], b[R];
+    if (repeats > R) repeats = R;
+    for (int r = 0; r < repeats; r++) {
+        a[r] = run_threads(alloc, shared, 1, pairs, size);
+        b[r] = run_threads(alloc, shared, 2, pairs, size);
+    }
+    *one = bench_median(a, repeats);
+    *two = bench_median(b, repeats);
+}
