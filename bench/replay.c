@@ -92,8 +92,9 @@ void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_r
     uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
     double times[CONTENDER_MAX][REPEATS_MAX];
     if (repeats > REPEATS_MAX) repeats = REPEATS_MAX;
+    bool opened[CONTENDER_MAX];
     memset(out, 0, (size_t)n * sizeof *out);
-    for (int i = 0; i < n; i++) out[i].ok = tok && cs[i].open(&cs[i]);
+    for (int i = 0; i < n; i++) out[i].ok = opened[i] = tok && cs[i].open(&cs[i]);
     for (int round = 0; round <= repeats; round++)
         for (int k = 0; k < n; k++) {
             int i = (k + round) % n;
@@ -102,7 +103,7 @@ void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_r
             if (round > 0) times[i][round - 1] = ns;
         }
     for (int i = 0; i < n; i++) {
-        if (out[i].ok) cs[i].close(&cs[i]);
+        if (opened[i]) cs[i].close(&cs[i]);
         if (out[i].ok) out[i].ns_per_acquire = bench_median(times[i], repeats) / (double)l->acquires;
         if (out[i].ok) out[i].ok = run_memory(l, &cs[i], tok, &out[i]);
     }
