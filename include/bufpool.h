@@ -173,7 +173,12 @@ typedef struct bp_pool_desc {
     bool thread_safe;              /**< Guard every call with a mutex. */
     bool zero_on_release;          /**< Zero mapped contents when a buffer is released (seed 002). */
     bool poison_on_release;        /**< Fill released mapped buffers with 0xDD (debug). */
-    uint32_t guard_bytes;          /**< Debug: guard bytes after each mapped buffer, checked at release; 0 = off. */
+    /** Debug: every buffer is created this many bytes larger; for mapped memory those bytes
+     *  after the usable capacity hold a pattern checked at ::bp_release (::BP_ERR_CORRUPTION,
+     *  the buffer is released anyway) and when the buffer is destroyed (trim, pool destroy),
+     *  each damage logged once as ::BP_LOG_ITEM_CORRUPTION with the buffer's tag. Byte
+     *  counters include the guards; `bp_buffer_info.capacity` does not. 0 = off (no cost). */
+    uint32_t guard_bytes;
     bp_capacity_mode capacity_mode;           /**< Growth policy; default dynamic. */
     const bp_capacity_entry *capacity_table;  /**< Preallocation table (fixed and high-water modes). */
     uint32_t capacity_table_count;            /**< Rows in `capacity_table`. */

@@ -19,6 +19,7 @@ static void rig_open(rig *rg, bool staging, const bp_fault_desc *fd, const bp_po
     pd.backend = &wrapped;
     pd.allocator = ts_allocator(&rg->alloc);
     pd.frames_in_flight = pd.frames_in_flight ? pd.frames_in_flight : 1;
+    if (staging) pd.guard_bytes = 24; /* guards on: reserved bytes include them, still exact */
     assert_int_equal(bp_pool_create(&pd, &rg->run.pool), BP_OK);
 }
 

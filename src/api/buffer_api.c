@@ -31,9 +31,9 @@ bp_result bp_release(bp_pool *pool, bp_buffer buf) {
     return r;
 }
 
-static void fill_info(const bpi_slot *s, bp_buffer_info *o) {
+static void fill_info(const bp_pool *pool, const bpi_slot *s, bp_buffer_info *o) {
     o->size = s->size;
-    o->capacity = s->native.capacity;
+    o->capacity = bpi_usable_capacity(pool, s);
     o->memory = (bp_memory)s->native.memory;
     o->usage = s->native.usage;
     o->flags = s->flags;
@@ -53,7 +53,7 @@ bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_i
     bpi_lock(pool);
     bpi_slot *s;
     bp_result r = bpi_lookup_held(pool, buf, &s);
-    if (r == BP_OK) fill_info(s, out_info);
+    if (r == BP_OK) fill_info(pool, s, out_info);
     bpi_unlock(pool);
     return r;
 }

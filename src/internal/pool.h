@@ -185,6 +185,14 @@ void bpi_scopes_destroy(bp_pool *pool);
 void bpi_diagnostics_frame(bp_pool *pool);
 uint32_t bpi_owner_count(bp_pool *pool); /* lifecycle/owners.c: owners known now */
 
+/* accounting/guards.c: debug guard bytes after mapped buffers (pool->desc.guard_bytes) */
+static inline uint64_t bpi_usable_capacity(const bp_pool *pool, const bpi_slot *s) {
+    return s->native.capacity - pool->desc.guard_bytes; /* byte counters include the guard */
+}
+void bpi_guard_fill(const bp_pool *pool, const bp_backend_buffer *native);
+/* BP_OK, or BP_ERR_CORRUPTION (logged with the tag; the pattern is restored). */
+bp_result bpi_guard_check(bp_pool *pool, const bpi_slot *slot, const char *when);
+
 /* Feature hooks called by the core (ext[1..3] belong to scopes, series, debug). */
 void bpi_series_frame(bp_pool *pool);     /* a frame ended */
 void bpi_features_destroy(bp_pool *pool); /* free ext[1..3] */

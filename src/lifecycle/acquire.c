@@ -20,7 +20,8 @@ static bp_result validate(bp_pool *pool, const bp_acquire_desc *d) {
     if (d->alignment & (d->alignment - 1))
         return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT,
                         "alignment %llu is not a power of two", (unsigned long long)d->alignment);
-    uint64_t limit = pool->caps.max_buffer_size;
+    uint64_t limit = pool->caps.max_buffer_size, guard = pool->desc.guard_bytes;
+    limit = limit > guard ? limit - guard : 0; /* debug guards come out of the backend's limit */
     if (d->size > limit || d->size > BPI_MAX_CLASS_SIZE ||
         bpi_class_size(pool->pow2, bpi_class_of(pool->pow2, d->size)) > limit)
         return bpi_fail(pool, BP_ERR_TOO_LARGE, BP_LOG_ITEM_BAD_ARGUMENT,
@@ -38,7 +39,7 @@ bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, cons
     uint64_t align = pool->caps.min_alignment;
     if (g->align_shift) align = 1ull << g->align_shift;
     bp_backend_create_desc cd = {
-        .size = bpi_class_size(pool->pow2, class_index),
+        .size = bpi_class_size(pool->pow2, class_index) + pool->desc.guard_bytes,
         .memory = g->memory,
         .usage = g->usage ? g->usage : BP_USAGE_ALL,
         .alignment = align,
@@ -53,6 +54,7 @@ bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, cons
                         (unsigned long long)cd.size, bp_result_string(r));
     }
     if (out->capacity == 0) out->capacity = cd.size;
+    if (pool->desc.guard_bytes) bpi_guard_fill(pool, out);
     return BP_OK;
 }
 
@@ -147,7 +149,7 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     s->native_generation = 1;
     bpi_list_push_back(pool, (d->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
     if (d->owner) bpi_owner_link(pool, index);
-    if ((d->flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, s->native.capacity);
+    if ((d->flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
 
     bpi_class_counters *cc = &pool->classes[s->class_index];
     cc->acquires++;

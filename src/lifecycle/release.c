@@ -6,26 +6,27 @@
 
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
+    bp_result r = pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_list_remove(pool, (s->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
     if (s->owner) bpi_owner_unlink(pool, index);
     pool->stats.bytes_requested -= s->size;
     pool->classes[s->class_index].bytes_requested -= s->size;
     pool->stats.releases++;
     if (s->native.mapped) {
-        if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, s->native.capacity);
-        else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, s->native.capacity);
+        if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, bpi_usable_capacity(pool, s));
+        else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
     }
     /* A pool that never began a frame has no GPU frame to wait for. */
     if (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used) {
         bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
         bpi_make_pooled(pool, index);
-        return BP_OK;
+        return r;
     }
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
     s->state = BPI_PENDING;
     s->frame = pool->stats.frame;
     bpi_list_push_back(pool, &pool->pending, index);
-    return BP_OK;
+    return r;
 }
 
 /* Pool a released buffer (counted as pooled already), or destroy it when the retention cap
@@ -64,6 +65,7 @@ void bpi_promote_pending(bp_pool *pool) {
 }
 
 void bpi_destroy_native(bp_pool *pool, bpi_slot *slot) {
+    if (pool->desc.guard_bytes) bpi_guard_check(pool, slot, "when the buffer was destroyed");
     pool->backend.destroy(pool->backend.user, &slot->native);
     bpi_stats_destroyed(pool, slot);
 }
