@@ -1,5 +1,6 @@
 /* Budget (seed 001): before a create would exceed the budget, trim idle pooled buffers
- * (oldest first), then let the application evict by owner priority, then refuse. */
+ * (oldest first), then let the application evict by owner priority, then refuse. The same
+ * path keeps live buffers under the backend's allocation cap. */
 #include "internal/pool.h"
 
 static bool fits(const bp_pool *pool, uint64_t bytes) {
@@ -21,7 +22,22 @@ static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_
     while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
 }
 
+/* The backend's cap on live allocations (Vulkan's maxMemoryAllocationCount): trim pooled
+ * buffers, oldest first, to free one; refuse when every allocation is held or pending. */
+static bp_result make_allocation_room(bp_pool *pool) {
+    uint32_t cap = pool->caps.max_allocations;
+    if (!cap) return BP_OK;
+    while (pool->stats.buffers_total >= cap && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+    if (pool->stats.buffers_total < cap) return BP_OK;
+    pool->stats.capacity_failures++;
+    return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_CAPACITY,
+                    "pool '%s': backend '%s' allows %u live allocations and all are held or pending", pool->name,
+                    pool->backend.name, cap);
+}
+
 bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
+    bp_result r = make_allocation_room(pool);
+    if (r != BP_OK) return r;
     if (fits(pool, bytes)) return BP_OK;
     bool can_evict = pool->desc.evict && !pool->in_eviction;
     uint64_t *owners = NULL;

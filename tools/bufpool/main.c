@@ -16,7 +16,8 @@ static const char *usage_text =
     "  --frames N            frames to run (scenario; default 500)\n"
     "  --seed N              random seed (scenario)\n"
     "  --json                print one JSON object instead of the summary\n"
-    "  --backend NAME        host (default)\n"
+    "  --backend NAME        host (default) or vulkan (when built with Vulkan)\n"
+    "  --vk-validation       Vulkan: validation layer on; any message fails the run\n"
     "  --classes fine|pow2   size classes (default fine)\n"
     "  --frames-in-flight N  frames before a released buffer is reused (default 2)\n"
     "  --help, --version\n";
@@ -41,17 +42,43 @@ uint64_t tool_rand(uint64_t *state) {
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+#ifdef BP_HAVE_VULKAN
+#define TOOL_BACKENDS "host, vulkan"
+#else
+#define TOOL_BACKENDS "host"
+#endif
+
 bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
-    if (strcmp(o->backend, "host") != 0) {
-        fprintf(stderr, "bufpool: unknown backend '%s' (this build has: host)\n", o->backend);
-        return NULL;
-    }
     desc->class_scheme = o->classes;
     desc->frames_in_flight = o->frames_in_flight;
+    bp_backend backend;
+#ifdef BP_HAVE_VULKAN
+    if (!strcmp(o->backend, "vulkan")) {
+        uint32_t fif = o->frames_in_flight == BP_IMMEDIATE_REUSE ? 1 : o->frames_in_flight;
+        if (!tool_vulkan_backend(o, fif, &backend)) return NULL;
+        desc->backend = &backend;
+    } else
+#endif
+    if (strcmp(o->backend, "host") != 0) {
+        fprintf(stderr, "bufpool: unknown backend '%s' (this build has: " TOOL_BACKENDS ")\n", o->backend);
+        return NULL;
+    }
     bp_pool *pool = NULL;
     bp_result r = bp_pool_create(desc, &pool);
-    if (r != BP_OK) fprintf(stderr, "bufpool: cannot create the pool: %s\n", bp_result_string(r));
+    if (r != BP_OK) {
+        fprintf(stderr, "bufpool: cannot create the pool: %s\n", bp_result_string(r));
+        tool_pool_destroy(NULL);
+    }
     return pool;
+}
+
+int tool_pool_destroy(bp_pool *pool) {
+    bp_pool_destroy(pool);
+#ifdef BP_HAVE_VULKAN
+    return tool_vulkan_finish();
+#else
+    return 0;
+#endif
 }
 
 static int bad_usage(const char *fmt, const char *arg) {
@@ -75,6 +102,8 @@ int main(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--json")) {
             o.json = true;
+        } else if (!strcmp(a, "--vk-validation")) {
+            o.vk_validation = true;
         } else if (!strcmp(a, "--frames") || !strcmp(a, "--seed") || !strcmp(a, "--frames-in-flight")) {
             uint64_t v;
             if (!tool_parse_u64(next, &v)) return bad_usage("%s needs a non-negative integer", a);
@@ -116,7 +145,7 @@ int main(int argc, char **argv) {
         if (!pool) return 1;
         rc = scenario_instances(pool, &o, &report);
         run_report_finish(&report, pool);
-        bp_pool_destroy(pool);
+        if (tool_pool_destroy(pool) && rc == 0) rc = 1;
     } else if (!strcmp(command, "replay")) {
         if (!target) return bad_usage("%s needs a trace file", command);
         rc = replay_trace(target, &o, &report);

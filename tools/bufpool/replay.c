@@ -241,7 +241,7 @@ int replay_trace(const char *path, const tool_opts *o, run_report *r) {
         run_report_finish(r, pool);
         if (r->leaked_buffers && !o->json)
             fprintf(stderr, "bufpool: %u buffer(s) still live at the end of the trace\n", r->leaked_buffers);
-        bp_pool_destroy(pool);
+        if (tool_pool_destroy(pool) && rc == 0) rc = 1;
     }
     fclose(f);
     free(chunk);

@@ -15,6 +15,7 @@ typedef struct tool_opts {
     const char *backend;       /* "host" (default) */
     bp_class_scheme classes;
     uint32_t frames_in_flight; /* 0 = pool default */
+    bool vk_validation;        /* --vk-validation: Khronos validation layer on, messages fail */
 } tool_opts;
 
 /* Parse an unsigned decimal option value; false on junk or overflow. */
@@ -23,6 +24,13 @@ bool tool_parse_u64(const char *s, uint64_t *out);
 uint64_t tool_rand(uint64_t *state);
 /* Create the pool the options ask for; prints the error and returns NULL on failure. */
 bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc);
+/* Destroy a pool from tool_pool_create, then its device; returns 1 when validation spoke. */
+int tool_pool_destroy(bp_pool *pool);
+#ifdef BP_HAVE_VULKAN
+/* vulkan_pool.c: the Vulkan backend over a headless device (false + message on failure). */
+bool tool_vulkan_backend(const tool_opts *o, uint32_t frames_in_flight, bp_backend *out);
+int tool_vulkan_finish(void);
+#endif
 
 int scenario_instances(bp_pool *pool, const tool_opts *o, run_report *r);
 int replay_trace(const char *path, const tool_opts *o, run_report *r);

@@ -1,0 +1,139 @@
+/* Pooled VkBuffers: create (one allocation each, bound at offset 0), deferred destroy,
+ * flush/invalidate of mapped non-coherent memory, and the backend's caps. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/vulkan/vk_internal.h"
+
+bp_result bpi_vk_create(void *user, const bp_backend_create_desc *d, bp_backend_buffer *out) {
+    bp_vulkan_backend *vk = user;
+    VkDevice dev = vk->desc.device;
+    const VkAllocationCallbacks *ac = vk->desc.vk_allocator;
+    if (vk->stats.device_allocations >= vk->desc.max_allocations) return BP_ERR_CAPACITY;
+    bpi_vk_buffer *b = calloc(1, sizeof *b);
+    if (!b) return BP_ERR_OUT_OF_MEMORY;
+    VkBufferCreateInfo bi = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                             .size = d->size,
+                             .usage = bpi_vk_usage_flags(d->usage),
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    if (vkCreateBuffer(dev, &bi, ac, &b->buffer) != VK_SUCCESS) {
+        free(b);
+        return BP_ERR_BACKEND;
+    }
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(dev, b->buffer, &req);
+    uint32_t used = BP_MEMORY_DEVICE_LOCAL;
+    b->type_index = bpi_vk_pick_memory_type(&vk->mem_props, req.memoryTypeBits, d->memory, &used);
+    bp_result r = b->type_index == BPI_VK_NO_TYPE ? BP_ERR_UNSUPPORTED
+                                                  : bpi_vk_allocate(vk, &req, b->type_index, &b->memory);
+    /* Offset 0 of its own allocation satisfies req.alignment and any larger alignment asked. */
+    if (r == BP_OK && vkBindBufferMemory(dev, b->buffer, b->memory, 0) != VK_SUCCESS) r = BP_ERR_BACKEND;
+    void *mapped = NULL;
+    if (r == BP_OK && used != BP_MEMORY_DEVICE_LOCAL &&
+        vkMapMemory(dev, b->memory, 0, VK_WHOLE_SIZE, 0, &mapped) != VK_SUCCESS)
+        r = BP_ERR_BACKEND;
+    if (r != BP_OK) {
+        bpi_vk_free(vk, b->memory, req.size);
+        vkDestroyBuffer(dev, b->buffer, ac);
+        free(b);
+        return r;
+    }
+    b->alloc_size = req.size;
+    b->coherent = (vk->mem_props.memoryTypes[b->type_index].propertyFlags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+    vk->stats.memory_type_used[d->memory] = b->type_index;
+    vk->stats.buffers++;
+    out->native = (uint64_t)(uintptr_t)b->buffer;
+    out->native_memory = (uint64_t)(uintptr_t)b->memory;
+    out->offset = 0;
+    out->capacity = d->size;
+    out->mapped = mapped;
+    out->memory = used;
+    out->usage = d->usage;
+    out->backend_data = b;
+    return BP_OK;
+}
+
+static void destroy_now(bp_vulkan_backend *vk, bpi_vk_buffer *b) {
+    vkDestroyBuffer(vk->desc.device, b->buffer, vk->desc.vk_allocator);
+    bpi_vk_free(vk, b->memory, b->alloc_size);
+    vk->stats.buffers--;
+    vk->stats.destroyed_total++;
+    free(b);
+}
+
+/* The GPU is done with what frame F recorded or drew: our uploads of F have completed (its
+ * slot's fence was waited, or the slot moved on), and the application's frame is over (its
+ * timeline reached F + 1, or frames_in_flight frames have begun since). */
+static bool frame_done(bp_vulkan_backend *vk, uint64_t f) {
+    uint32_t fif = vk->desc.frames_in_flight;
+    bpi_vk_frame *slot = &vk->frames[f % fif];
+    if (slot->frame == f && (slot->recording || slot->submitted)) {
+        if (slot->recording) return false;
+        if (vkGetFenceStatus(vk->desc.device, slot->fence) != VK_SUCCESS) return false;
+    }
+    if (vk->desc.frame_timeline != VK_NULL_HANDLE) {
+        uint64_t value = 0;
+        if (vkGetSemaphoreCounterValue(vk->desc.device, vk->desc.frame_timeline, &value) != VK_SUCCESS) return false;
+        return value >= f + 1;
+    }
+    return vk->frame >= f + fif;
+}
+
+void bpi_vk_destroy_ready(bp_vulkan_backend *vk, bool everything) {
+    /* The queue is in frame order: stop at the first frame that is not done. */
+    while (vk->deferred_head && (everything || frame_done(vk, vk->deferred_head->retire_frame))) {
+        bpi_vk_buffer *b = vk->deferred_head;
+        vk->deferred_head = b->next_deferred;
+        if (!vk->deferred_head) vk->deferred_tail = NULL;
+        vk->stats.deferred_destroys--;
+        destroy_now(vk, b);
+    }
+}
+
+void bpi_vk_destroy(void *user, const bp_backend_buffer *buf) {
+    bp_vulkan_backend *vk = user;
+    bpi_vk_buffer *b = buf->backend_data;
+    if (!vk->frames_seen) {
+        /* No frames: nothing of the application's can still run; wait for our own copies. */
+        for (uint32_t i = 0; i < vk->desc.frames_in_flight; i++) bpi_vk_frame_wait(vk, &vk->frames[i]);
+        destroy_now(vk, b);
+        return;
+    }
+    b->retire_frame = vk->frame;
+    b->next_deferred = NULL;
+    if (vk->deferred_tail) vk->deferred_tail->next_deferred = b;
+    else vk->deferred_head = b;
+    vk->deferred_tail = b;
+    vk->stats.deferred_destroys++;
+}
+
+bp_result bpi_vk_flush(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size) {
+    bp_vulkan_backend *vk = user;
+    const bpi_vk_buffer *b = buf->backend_data;
+    if (!buf->mapped || b->coherent) return BP_OK;
+    return bpi_vk_sync_range(vk, b->memory, b->alloc_size, offset, size, true);
+}
+
+bp_result bpi_vk_invalidate(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size) {
+    bp_vulkan_backend *vk = user;
+    const bpi_vk_buffer *b = buf->backend_data;
+    if (!buf->mapped || b->coherent) return BP_OK;
+    return bpi_vk_sync_range(vk, b->memory, b->alloc_size, offset, size, false);
+}
+
+bp_result bpi_vk_query_caps(void *user, bp_backend_caps *out) {
+    bp_vulkan_backend *vk = user;
+    const VkPhysicalDeviceLimits *l = &vk->limits;
+    memset(out, 0, sizeof *out);
+    out->max_buffer_size = 1ull << 31; /* maxStorageBufferRange-independent, safe for every usage */
+    uint64_t align = 16;
+    if (l->minUniformBufferOffsetAlignment > align) align = l->minUniformBufferOffsetAlignment;
+    if (l->minStorageBufferOffsetAlignment > align) align = l->minStorageBufferOffsetAlignment;
+    if (l->nonCoherentAtomSize > align) align = l->nonCoherentAtomSize;
+    out->min_alignment = align;
+    out->usage_sensitive = 1;
+    out->memory_kinds = (1u << BP_MEMORY_COUNT) - 1u; /* every kind, through fallbacks */
+    /* The staging ring and the read-back buffer need one allocation each. */
+    out->max_allocations = vk->desc.max_allocations > 2 ? vk->desc.max_allocations - 2 : 1;
+    return BP_OK;
+}
