@@ -157,6 +157,20 @@ typedef double (*bp_clock_fn)(void *user);
 typedef void (*bp_evict_fn)(void *user, bp_pool *pool, uint64_t bytes_needed,
                             const uint64_t *owners_by_priority, uint32_t owner_count);
 
+/** One named value for a profiler plot, e.g. {"bufpool.reserved_mb", 12.5}. */
+typedef struct bp_plot_value {
+    const char *name; /**< Static string: "bufpool.reserved_mb", "bufpool.hit_rate", ... */
+    double value;     /**< The value at the end of the frame. */
+} bp_plot_value;
+/**
+ * Profiler hook, called at the end of every frame (inside ::bp_frame_end, under the pool's
+ * lock) with `count` named values: `bufpool.reserved_mb`, `bufpool.in_use_mb`,
+ * `bufpool.pooled_mb`, `bufpool.pending_mb` (MiB), `bufpool.hit_rate` (0..1, this frame's
+ * acquires; 1 when none), `bufpool.acquires`, `bufpool.creates`, `bufpool.destroys` (this
+ * frame). `values` is valid during the call only. The hook must not call this pool.
+ */
+typedef void (*bp_plot_fn)(void *user, bp_pool *pool, const bp_plot_value *values, uint32_t count);
+
 /** Options of a pool. Zero-initialise; every zero field means its default. */
 typedef struct bp_pool_desc {
     const bp_backend *backend;     /**< Backend table (copied; the pool owns it). NULL = host. */
@@ -183,7 +197,7 @@ typedef struct bp_pool_desc {
     const bp_capacity_entry *capacity_table;  /**< Preallocation table (fixed and high-water modes). */
     uint32_t capacity_table_count;            /**< Rows in `capacity_table`. */
     uint32_t max_buffers;          /**< Cap on live buffers (handle slots); 0 = 1<<24. */
-    uint32_t series_frames;        /**< Frames kept in the time-series ring; 0 = off. */
+    uint32_t series_frames;        /**< Frames kept in the time-series ring (72 bytes each, allocated at create); 0 = off. */
     bp_allocator allocator;        /**< Host metadata allocator; zeroes = libc. */
     bp_logger logger;              /**< Logger; zeroes = silent. */
     bp_warning_fn warning;         /**< Warning threshold callback; may be NULL. */
@@ -193,6 +207,8 @@ typedef struct bp_pool_desc {
     bp_clock_fn clock;             /**< Clock in seconds; NULL = CLOCK_MONOTONIC. */
     void *clock_user;              /**< Passed to `clock`. */
     uint32_t diagnostics_every_frames; /**< Log a ::BP_LOG_ITEM_DIAGNOSTICS line (::BP_LOG_INFO) every N frame ends; 0 = never. */
+    bp_plot_fn plot;               /**< Profiler hook: named values at every frame end; may be NULL. */
+    void *plot_user;               /**< Passed to `plot`. */
 } bp_pool_desc;
 
 /** Counters of a pool; all O(1) to read (maintained incrementally). */
@@ -642,6 +658,128 @@ uint32_t bp_objpool_capacity(const bp_objpool *pool);
 uint32_t bp_objpool_count(const bp_objpool *pool);
 
 /* ---- Time series, verdicts, snapshots, profiler hook ------------------------------ */
+
+/**
+ * One frame of the time series (`bp_pool_desc.series_frames` > 0). Byte fields are what the
+ * pool held when the frame ended, except `bytes_in_use`, taken just before the frame's
+ * transient buffers returned (so a frame that only uses transient buffers still shows them).
+ * Counters count this frame's calls only.
+ */
+typedef struct bp_series_point {
+    uint64_t frame;          /**< Index of the frame that ended (0 = the first). */
+    uint64_t bytes_reserved; /**< Bytes the backend holds. */
+    uint64_t bytes_in_use;   /**< Held by the application at the end of the frame, transients included. */
+    uint64_t bytes_pooled;   /**< Ready for reuse. */
+    uint64_t bytes_pending;  /**< Released, waiting for frames in flight. */
+    uint64_t acquires;       /**< Successful acquires in this frame. */
+    uint64_t hits;           /**< Of which served from the pool. */
+    uint64_t creates;        /**< Backend buffers created in this frame. */
+    uint64_t destroys;       /**< Backend buffers destroyed in this frame. */
+} bp_series_point;
+
+/**
+ * Copy the time series, oldest frame first: the last `series_frames` frames at most.
+ * @param out array of `capacity` points (may be NULL when `capacity` is 0).
+ * @param out_count receives the number of points held (also on ::BP_ERR_BUFFER_TOO_SMALL,
+ *        when the oldest `capacity` points were copied).
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL, ::BP_ERR_INVALID_ARGUMENT (NULL pool or count).
+ *         A pool without a series holds 0 points.
+ * Cost: O(points). Thread-safety: takes the pool lock.
+ */
+bp_result bp_calculate_series(bp_pool *pool, bp_series_point *out, uint32_t capacity, uint32_t *out_count);
+
+/**
+ * Read one point of the series: `back` = 0 is the frame that ended last, 1 the one before...
+ * @return ::BP_OK, ::BP_ERR_NOT_FOUND (no such point: series off or too short; `*out`
+ *         zeroed), ::BP_ERR_INVALID_ARGUMENT. Cost: O(1).
+ */
+bp_result bp_get_series_point(bp_pool *pool, uint32_t back, bp_series_point *out);
+
+/** What the memory of a run did. */
+typedef enum bp_verdict_kind {
+    BP_VERDICT_TOO_SHORT = 0, /**< Fewer than ::BP_VERDICT_MIN_POINTS points: no verdict. */
+    BP_VERDICT_PLATEAU = 1,   /**< Reserved memory stopped growing. */
+    BP_VERDICT_GROWING = 2    /**< Reserved memory grew through the whole second half: a leak? */
+} bp_verdict_kind;
+
+/** Points a series needs before ::bp_series_verdict judges it. */
+#define BP_VERDICT_MIN_POINTS 8u
+
+/**
+ * The leak / plateau verdict and the numbers behind it. The rule: the first half of the
+ * series is warm-up and ignored; the second half is cut into 4 equal windows and the peak of
+ * `bytes_reserved` is taken in each. The run is GROWING when every window's peak is higher
+ * than the one before and the last window's peak exceeds the third's by at least
+ * `tolerance_bytes`; otherwise it is a PLATEAU. A leak grows at a steady rate and raises
+ * every window; a one-off spike raises one window, a sawtooth shorter than a window leaves
+ * the peaks equal, and a pool still filling its retention caps slows down: none of these is
+ * called a leak. A leak of r bytes a frame is seen once r x (frames / 8) >= the tolerance.
+ */
+typedef struct bp_verdict {
+    bp_verdict_kind kind;      /**< The verdict. */
+    uint64_t window_points;    /**< Points per window. */
+    uint64_t first_frame;      /**< Frame of the first point judged (start of the first window). */
+    uint64_t peaks[4];         /**< Peak reserved bytes of each window, oldest first. */
+    uint64_t tolerance_bytes;  /**< The tolerance used. */
+    uint64_t growth_bytes;     /**< peaks[3] - peaks[0] (0 when it fell). */
+    uint64_t last_step_bytes;  /**< peaks[3] - peaks[2] (0 when it fell). */
+    double slope_bytes_per_frame; /**< Least-squares slope of reserved bytes over the second half. */
+} bp_verdict;
+
+/**
+ * Judge a series (from ::bp_calculate_series or built by hand) by the rule of ::bp_verdict.
+ * Points must be in frame order; they may be sampled (one point per several frames).
+ * @param tolerance_bytes growth below this is noise; 0 = 1 byte. One size class (the largest
+ *        used) is a good choice: the pool grows in whole buffers.
+ * @return ::BP_OK (also for a too short series), ::BP_ERR_INVALID_ARGUMENT (NULL out, or
+ *         NULL points with count > 0). Cost: O(count); pure, allocation-free.
+ */
+bp_result bp_series_verdict(const bp_series_point *points, uint32_t count, uint64_t tolerance_bytes,
+                            bp_verdict *out);
+
+/**
+ * ::bp_series_verdict over the pool's own series with a tolerance of the largest size class
+ * the pool has used. @return as ::bp_series_verdict, ::BP_ERR_OUT_OF_MEMORY (copying the
+ * series). Cost: O(series_frames + classes); allocates a temporary copy.
+ */
+bp_result bp_calculate_verdict(bp_pool *pool, bp_verdict *out);
+
+/** Buffers held by the application, grouped by tag (and owner, for ::bp_calculate_outstanding). */
+typedef struct bp_tag_usage {
+    const char *tag;       /**< The acquire's tag (a static string), or "(untagged)". */
+    uint64_t owner;        /**< Owner id (0 = none); always 0 in tag snapshots. */
+    uint32_t buffers;      /**< Buffers held. */
+    uint64_t bytes;        /**< Their requested bytes. */
+    uint64_t oldest_frame; /**< Acquire frame of the oldest one. */
+    uint64_t age_frames;   /**< Frames since then (the oldest one's age). */
+} bp_tag_usage;
+
+/**
+ * Outstanding buffers (held by the application, transients included) grouped by tag and
+ * owner, most bytes first, with the age in frames of the oldest in each group. Tags are
+ * compared as strings.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many groups; the largest
+ *         `capacity` were copied), ::BP_ERR_INVALID_ARGUMENT, ::BP_ERR_OUT_OF_MEMORY.
+ * Cost: O(held buffers x groups) with a temporary allocation. Thread-safety: takes the lock.
+ */
+bp_result bp_calculate_outstanding(bp_pool *pool, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
+
+/**
+ * Snapshot of held buffers by tag only (owners merged; `owner` is 0), most bytes first:
+ * take one at start-up and one later, then ::bp_snapshot_diff (seed 004's heap snapshot
+ * compare). Results and cost as ::bp_calculate_outstanding.
+ */
+bp_result bp_calculate_tag_snapshot(bp_pool *pool, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
+
+/**
+ * What grew between two snapshots: every tag of `after` holding more bytes or buffers than in
+ * `before` (missing there = 0), with `buffers` and `bytes` set to the growth, most bytes
+ * first. Pure: no pool needed.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many), ::BP_ERR_INVALID_ARGUMENT.
+ * Cost: O(before x after).
+ */
+bp_result bp_snapshot_diff(const bp_tag_usage *before, uint32_t before_count, const bp_tag_usage *after,
+                           uint32_t after_count, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,24 @@ awk 'BEGIN{srand(7); for(f=0; f<2000; f++){ for(i=0;i<50;i++){ id=f*50+i; printf
 json=$("$tool" replay "$tmp/long.trace" --json)
 check "long trace replays with plateau" '[ "$(field "$json" plateau)" = true ] && [ "$(field "$json" leaked_buffers)" = 0 ]'
 
+# the library's verdict through the tool: a leak of one buffer a frame is growing; CSV and HTML
+awk 'BEGIN{ for(f=0; f<400; f++){ for(i=0;i<20;i++){ id=f*100+i; printf "A %d %d\n", id, 1000+(i*377)%3000 } for(i=0;i<20;i++) printf "R %d\n", f*100+i; printf "A %d 512\nF\n", f*100+99 } }' >"$tmp/leak.trace"
+json=$("$tool" replay "$tmp/leak.trace" --json --csv "$tmp/leak.csv" --html "$tmp/leak.html")
+check "leaking trace: plateau false" '[ "$(field "$json" plateau)" = false ] && [ "$(field "$json" verdict)" = growing ]'
+check "leaking trace: 400 buffers held" '[ "$(field "$json" leaked_buffers)" = 400 ]'
+check "CSV has a header and 400 rows" '[ "$(wc -l <"$tmp/leak.csv")" = 401 ] && head -1 "$tmp/leak.csv" | grep -q "^frame,frames_per_row,reserved_bytes,in_use_bytes,pooled_bytes,pending_bytes,acquires,hits,creates,destroys$"'
+check "CSV row of frame 10: 21 acquires" 'grep -q "^10,1,[0-9]*,[0-9]*,[0-9]*,[0-9]*,21," "$tmp/leak.csv"'
+check "HTML says growing, names the held tag" 'grep -q "Memory is still growing" "$tmp/leak.html" && grep -q "Still held when the run ended" "$tmp/leak.html"'
+check "HTML is self-contained (no external URL)" '! grep -qE "(src|href)=\"(https?:)?//" "$tmp/leak.html"'
+"$tool" scenario instances --frames 100 --html "$tmp/inst.html" >/dev/null
+check "scenario HTML says plateau" 'grep -q "Memory plateaued" "$tmp/inst.html"'
+"$tool" scenario instances --frames 5 --json --csv /nonexistent/dir/x.csv >/dev/null 2>&1; rc=$?
+check "unwritable CSV exits 1" '[ $rc -eq 1 ]'
+"$tool" scenario instances --csv >/dev/null 2>&1; rc=$?
+check "--csv without a file exits 2" '[ $rc -eq 2 ]'
+"$tool" replay "$tmp/long.trace" 2>"$tmp/progress" >/dev/null
+check "no progress line when stderr is not a terminal" '[ ! -s "$tmp/progress" ]'
+
 # usage errors
 "$tool" --bogus >/dev/null 2>&1; rc=$?
 check "unknown option exits 2" '[ $rc -eq 2 ]'

@@ -140,6 +140,11 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
         pool->backend.query_budget(pool->backend.user, &bb) == BP_OK)
         pool->stats.budget_bytes = bb.budget_bytes;
     pool->now = bpi_clock(pool);
+    r = bpi_series_init(pool);
+    if (r != BP_OK) {
+        bp_pool_destroy(pool);
+        return r;
+    }
     for (uint32_t i = 0; i < pool->desc.capacity_table_count; i++) {
         r = preallocate(pool, &pool->desc.capacity_table[i]);
         if (r != BP_OK) {

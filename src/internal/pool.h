@@ -195,6 +195,11 @@ bp_result bpi_guard_check(bp_pool *pool, const bpi_slot *slot, const char *when)
 
 /* Feature hooks called by the core (ext[1..3] belong to scopes, series, debug). */
 void bpi_series_frame(bp_pool *pool);     /* a frame ended */
+
+/* accounting/series.c (state in ext[2]) */
+bp_result bpi_series_init(bp_pool *pool);       /* at create: the ring of series_frames points */
+void bpi_series_frame_closing(bp_pool *pool);   /* bp_frame_end, before transients return */
+void bpi_series_destroy(bp_pool *pool);
 void bpi_features_destroy(bp_pool *pool); /* free ext[1..3] */
 
 #endif

@@ -5,6 +5,7 @@ bp_result bpi_frame_end(bp_pool *pool) {
     if (!pool->in_frame)
         return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
                         "bp_frame_end without bp_frame_begin (frame %llu)", (unsigned long long)pool->stats.frame);
+    bpi_series_frame_closing(pool);
     while (pool->transient.head != BPI_NIL) bpi_release_slot(pool, pool->transient.head);
     uint64_t ended = pool->stats.frame;
     pool->in_frame = false;

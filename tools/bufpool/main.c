@@ -16,6 +16,8 @@ static const char *usage_text =
     "  --frames N            frames to run (scenario; default 500)\n"
     "  --seed N              random seed (scenario)\n"
     "  --json                print one JSON object instead of the summary\n"
+    "  --csv FILE            write the per-frame series as CSV\n"
+    "  --html FILE           write a self-contained HTML report with charts\n"
     "  --backend NAME        host (default) or vulkan (when built with Vulkan)\n"
     "  --vk-validation       Vulkan: validation layer on; any message fails the run\n"
     "  --classes fine|pow2   size classes (default fine)\n"
@@ -50,6 +52,7 @@ uint64_t tool_rand(uint64_t *state) {
 
 bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->class_scheme = o->classes;
+    desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
     bp_backend backend;
 #ifdef BP_HAVE_VULKAN
@@ -112,6 +115,9 @@ int main(int argc, char **argv) {
             else if (v > 1000) return bad_usage("%s must be at most 1000", a);
             else o.frames_in_flight = v ? (uint32_t)v : BP_IMMEDIATE_REUSE;
             i++;
+        } else if (!strcmp(a, "--csv") || !strcmp(a, "--html")) {
+            if (!next) return bad_usage("%s needs a file name", a);
+            *(!strcmp(a, "--csv") ? &o.csv_path : &o.html_path) = argv[++i];
         } else if (!strcmp(a, "--backend")) {
             if (!next) return bad_usage("%s needs a name", a);
             o.backend = argv[++i];
@@ -133,9 +139,10 @@ int main(int argc, char **argv) {
         fputs(usage_text, stderr);
         return 2;
     }
-    run_report report;
+    static run_report report; /* ~330 KB: the series and the busiest frame's classes */
     memset(&report, 0, sizeof report);
     report.backend = o.backend;
+    report.classes = o.classes == BP_CLASSES_POW2 ? "pow2" : "fine";
     int rc;
     if (!strcmp(command, "scenario")) {
         const char *w = target ? target : "instances";
@@ -153,5 +160,7 @@ int main(int argc, char **argv) {
         return bad_usage("unknown command '%s'", command);
     }
     if (rc == 0) run_report_print(&report, o.json, stdout);
+    if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);
+    if (rc == 0 && o.html_path) rc = run_report_write_html(&report, o.html_path);
     return rc;
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -177,11 +179,8 @@ static int replay_chunk(bp_pool *pool, replay_state *st, const event *ev, uint32
         } else if (ev[i].kind == 'R') {
             res = bp_release(pool, st->handles[ev[i].slot]);
         } else {
-            res = bp_frame_end(pool);
+            res = run_frame_end(r, pool);
             if (res == BP_OK) res = bp_frame_begin(pool);
-            bp_stats s;
-            bp_get_stats(pool, &s);
-            run_series_add(&r->series, s.bytes_reserved);
             r->frames++;
         }
         if (res != BP_OK) {
@@ -192,6 +191,30 @@ static int replay_chunk(bp_pool *pool, replay_state *st, const event *ev, uint32
     r->seconds += now_seconds() - t0;
     r->ops += n;
     return 0;
+}
+
+/* A progress line on a terminal (never when stderr is piped), redrawn at most 5 times a second. */
+typedef struct progress {
+    bool on;
+    double size, last;
+    uint64_t events;
+} progress;
+
+static void progress_show(progress *p, FILE *f, bp_pool *pool, const run_report *r, bool done) {
+    if (!p->on) return;
+    double now = now_seconds();
+    if (!done && now - p->last < 0.2) return;
+    p->last = now;
+    if (done) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    long pos = ftell(f);
+    fprintf(stderr, "\r\033[Kbufpool: replay %3.0f%%  %llu events, %llu frames, %.1f MiB reserved",
+            p->size > 0 && pos >= 0 ? 100.0 * (double)pos / p->size : 0.0, (unsigned long long)p->events,
+            (unsigned long long)r->frames, (double)s.bytes_reserved / 1048576.0);
 }
 
 int replay_trace(const char *path, const tool_opts *o, run_report *r) {
@@ -211,6 +234,9 @@ int replay_trace(const char *path, const tool_opts *o, run_report *r) {
     r->workload = "replay";
     r->has_timing = true;
     uint32_t n = 0;
+    struct stat st_file;
+    progress prog = {.on = isatty(STDERR_FILENO) && !fstat(fileno(f), &st_file), .last = now_seconds()};
+    if (prog.on) prog.size = (double)st_file.st_size;
     while (rc == 0) {
         bool eof = !fgets(line, sizeof line, f);
         if (!eof) {
@@ -233,10 +259,13 @@ int replay_trace(const char *path, const tool_opts *o, run_report *r) {
                     }
             }
             if (rc == 0) rc = replay_chunk(pool, &st, chunk, n, r);
+            prog.events += n;
             n = 0;
+            progress_show(&prog, f, pool, r, false);
         }
         if (eof) break;
     }
+    progress_show(&prog, f, pool, r, true);
     if (pool) {
         run_report_finish(r, pool);
         if (r->leaked_buffers && !o->json)

@@ -1,5 +1,6 @@
-/* What a run of a workload reports: counters, a bounded series of reserved bytes per frame,
- * the plateau verdict, printed for people or as JSON. */
+/* What a run of a workload reports: counters, the whole run's time series (from the pool's
+ * own series, downsampled to a bounded number of points), the library's plateau verdict, the
+ * size classes and tags at the busiest frame; printed for people, as JSON, CSV or HTML. */
 #ifndef BUFPOOL_TOOL_RUN_REPORT_H
 #define BUFPOOL_TOOL_RUN_REPORT_H
 
@@ -10,16 +11,19 @@
 #include "bufpool.h"
 
 #define RUN_SERIES_POINTS 4096u
+#define RUN_MAX_CLASSES 512u
+#define RUN_TOP 12u
 
 typedef struct run_series {
-    uint64_t points[RUN_SERIES_POINTS]; /* each point: max reserved over `stride` frames */
+    bp_series_point points[RUN_SERIES_POINTS]; /* each point: peaks of `stride` frames, counters summed */
     uint32_t count;
-    uint64_t stride, in_point;          /* frames per point, frames in the current point */
+    uint64_t stride, in_point;                 /* frames per point, frames in the current point */
 } run_series;
 
 typedef struct run_report {
     const char *workload;
     const char *backend;
+    const char *classes;               /* "fine" or "pow2" */
     uint64_t frames;
     bp_stats stats;
     uint64_t warm_acquires, warm_hits; /* after the first 10% of frames */
@@ -29,15 +33,29 @@ typedef struct run_report {
     double seconds;
     uint64_t ops;
     run_series series;
+    bp_verdict verdict;
+    /* the busiest frame: most bytes held just before its end */
+    uint64_t busiest_frame, busiest_in_use, tags_taken_at;
+    bp_class_stats classes_at_busiest[RUN_MAX_CLASSES];
+    uint32_t class_count;
+    bp_tag_usage top_tags[RUN_TOP];    /* by tag and owner at the busiest frame, most bytes first */
+    uint32_t top_count, tag_groups;
+    bp_tag_usage held_at_end[RUN_TOP]; /* still held when the run ended */
+    uint32_t held_count, held_groups;
 } run_report;
 
-void run_series_add(run_series *s, uint64_t reserved);
-/* Plateau rule (README): split the second half of the series into two windows; the run has
- * plateaued when the peak of the later window exceeds the peak of the earlier one by less
- * than one largest size class. */
-bool run_plateau(const run_series *s, uint64_t largest_class);
+/* End a frame of `pool` and record it: the busiest-frame snapshot before, the series point
+ * after. Scenarios and replay call this instead of bp_frame_end. */
+bp_result run_frame_end(run_report *r, bp_pool *pool);
+void run_series_add(run_series *s, const bp_series_point *p);
+bool run_plateau(const run_report *r);
 void run_report_print(const run_report *r, bool json, FILE *out);
-/* Take the pool's stats and call it the end of the run (before the pool is destroyed). */
+/* Take the pool's stats, the verdict and what is still held: the end of the run (before the
+ * pool is destroyed). */
 void run_report_finish(run_report *r, bp_pool *pool);
+/* The series as CSV (one row per point) / the whole report as one self-contained HTML page.
+ * Both return 0, or print why and return 1. */
+int run_report_write_csv(const run_report *r, const char *path);
+int run_report_write_html(const run_report *r, const char *path);
 
 #endif

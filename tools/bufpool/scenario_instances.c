@@ -29,7 +29,7 @@ int scenario_instances(bp_pool *pool, const tool_opts *o, run_report *r) {
                 res = bp_upload(pool, buf, 0, first, sizeof first);
             }
         }
-        if (res == BP_OK) res = bp_frame_end(pool);
+        if (res == BP_OK) res = run_frame_end(r, pool);
         if (res != BP_OK) {
             fprintf(stderr, "bufpool: frame %llu failed: %s: %s\n", (unsigned long long)f, bp_result_string(res),
                     bp_pool_last_error(pool));
@@ -41,7 +41,6 @@ int scenario_instances(bp_pool *pool, const tool_opts *o, run_report *r) {
             r->warm_acquires += after.acquires - before.acquires;
             r->warm_hits += after.hits - before.hits;
         }
-        run_series_add(&r->series, after.bytes_reserved);
     }
     r->frames = frames;
     return 0;

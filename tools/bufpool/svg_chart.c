@@ -1,0 +1,168 @@
+#include "svg_chart.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The plot area inside a 1000 x 300 view box. */
+#define VB_W 1000.0
+#define VB_H 300.0
+#define PAD_L 64.0
+#define PAD_R 16.0
+#define PAD_T 36.0
+#define PAD_B 44.0
+#define AXIS "#94a3b8"
+#define GRID "#e2e8f0"
+#define INK "#475569"
+
+double chart_nice_step(double max, int ticks) {
+    if (!(max > 0)) return 1.0;
+    double raw = max / ticks, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    return (f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 5.0 ? 5.0 : 10.0) * mag;
+}
+
+const char *chart_byte_unit(double max_bytes, double *divisor) {
+    static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    *divisor = 1.0;
+    while (u < 4 && max_bytes >= 1024.0 * *divisor) {
+        *divisor *= 1024.0;
+        u++;
+    }
+    return names[u];
+}
+
+void html_escape(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* Tick label: integers plainly, fractions with as many decimals as the step needs. */
+static void tick_label(FILE *f, double v, double step) {
+    int decimals = step >= 1.0 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
+    fprintf(f, "%.*f", decimals, v);
+}
+
+static void y_axis(FILE *f, double y_max, double step, const char *unit) {
+    for (double v = 0; v <= y_max + step * 1e-9; v += step) {
+        double y = VB_H - PAD_B - v / y_max * (VB_H - PAD_T - PAD_B);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", PAD_L, y, VB_W - PAD_R, y,
+                v == 0 ? AXIS : GRID);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"tick\">", PAD_L - 8, y + 4);
+        tick_label(f, v, step);
+        fprintf(f, "</text>\n");
+    }
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"unit\">", PAD_L - 8, PAD_T - 14);
+    html_escape(f, unit);
+    fprintf(f, "</text>\n");
+}
+
+static void legend(FILE *f, const char *const *labels, const char *const *colors, uint32_t n) {
+    double x = VB_W - PAD_R;
+    for (uint32_t i = n; i-- > 0;) { /* right-aligned, first series leftmost */
+        double w = 26.0 + 7.2 * (double)strlen(labels[i]);
+        x -= w;
+        fprintf(f, "<rect x=\"%.1f\" y=\"10\" width=\"12\" height=\"12\" rx=\"3\" fill=\"%s\"/>", x, colors[i]);
+        fprintf(f, "<text x=\"%.1f\" y=\"20\" class=\"legend\">", x + 17);
+        html_escape(f, labels[i]);
+        fprintf(f, "</text>\n");
+    }
+}
+
+static void open_svg(FILE *f, const char *title) {
+    fprintf(f, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><title>", VB_W, VB_H);
+    html_escape(f, title);
+    fprintf(f, "</title>\n");
+}
+
+static void x_label(FILE *f, const char *label) {
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"unit\">", (PAD_L + VB_W - PAD_R) / 2, VB_H - 6);
+    html_escape(f, label);
+    fprintf(f, "</text>\n");
+}
+
+void svg_line_chart(FILE *f, const chart_spec *c) {
+    open_svg(f, c->title);
+    double y_max = c->y_max;
+    for (uint32_t l = 0; !c->y_max && l < c->line_count; l++)
+        for (uint32_t i = 0; i < c->count; i++)
+            if (c->lines[l].y[i] > y_max) y_max = c->lines[l].y[i];
+    double step = chart_nice_step(y_max > 0 ? y_max : 1.0, 5);
+    y_max = c->y_max ? c->y_max : ceil((y_max > 0 ? y_max : 1.0) / step) * step;
+    y_axis(f, y_max, step, c->y_unit);
+    double x0 = c->count ? c->x[0] : 0, x1 = c->count ? c->x[c->count - 1] : 1;
+    if (x1 <= x0) x1 = x0 + 1;
+    double pw = VB_W - PAD_L - PAD_R, ph = VB_H - PAD_T - PAD_B;
+    double xstep = chart_nice_step(x1 - x0, 8);
+    for (double v = ceil(x0 / xstep) * xstep; v <= x1; v += xstep) {
+        double x = PAD_L + (v - x0) / (x1 - x0) * pw;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", x, VB_H - PAD_B, x,
+                VB_H - PAD_B + 5, AXIS);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">%.0f</text>\n", x,
+                VB_H - PAD_B + 19, v);
+    }
+    x_label(f, c->x_label);
+    const char *labels[CHART_MAX_LINES], *colors[CHART_MAX_LINES];
+    for (uint32_t l = 0; l < c->line_count; l++) {
+        const chart_line *ln = &c->lines[l];
+        labels[l] = ln->label;
+        colors[l] = ln->color;
+        if (!c->count) continue;
+        if (ln->area) {
+            fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.12\" d=\"M%.1f %.1f", ln->color, PAD_L, VB_H - PAD_B);
+            for (uint32_t i = 0; i < c->count; i++)
+                fprintf(f, " L%.1f %.1f", PAD_L + (c->x[i] - x0) / (x1 - x0) * pw,
+                        VB_H - PAD_B - fmin(ln->y[i], y_max) / y_max * ph);
+            fprintf(f, " L%.1f %.1f Z\"/>\n", PAD_L + pw, VB_H - PAD_B);
+        }
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"%s points=\"",
+                ln->color, ln->dashed ? " stroke-dasharray=\"7 5\"" : "");
+        for (uint32_t i = 0; i < c->count; i++)
+            fprintf(f, "%.1f,%.1f ", PAD_L + (c->x[i] - x0) / (x1 - x0) * pw,
+                    VB_H - PAD_B - fmin(ln->y[i], y_max) / y_max * ph);
+        fprintf(f, "\"><title>");
+        html_escape(f, ln->label);
+        fprintf(f, "</title></polyline>\n");
+    }
+    legend(f, labels, colors, c->line_count);
+    fprintf(f, "</svg>\n");
+}
+
+void svg_bar_chart(FILE *f, const bar_spec *b) {
+    open_svg(f, b->title);
+    double y_max = 0;
+    for (uint32_t i = 0; i < b->count; i++)
+        for (int k = 0; k < 2; k++)
+            if (b->groups[i].values[k] > y_max) y_max = b->groups[i].values[k];
+    double step = chart_nice_step(y_max > 0 ? y_max : 1.0, 5);
+    y_max = ceil((y_max > 0 ? y_max : 1.0) / step) * step;
+    y_axis(f, y_max, step, b->y_unit);
+    double pw = VB_W - PAD_L - PAD_R, ph = VB_H - PAD_T - PAD_B;
+    double gw = b->count ? pw / b->count : pw, bw = gw * 0.38;
+    uint32_t label_every = b->count > 24 ? (b->count + 23) / 24 : 1;
+    for (uint32_t i = 0; i < b->count; i++) {
+        double gx = PAD_L + gw * i + gw * 0.1;
+        for (int k = 0; k < 2; k++) {
+            double h = b->groups[i].values[k] / y_max * ph;
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"1.5\" fill=\"%s\"><title>",
+                    gx + bw * k, VB_H - PAD_B - h, bw, h, b->colors[k]);
+            html_escape(f, b->groups[i].label);
+            fprintf(f, ": %s %.4g %s</title></rect>", b->series[k], b->groups[i].values[k], b->y_unit);
+        }
+        if (i % label_every == 0) {
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">", gx + bw, VB_H - PAD_B + 19);
+            html_escape(f, b->groups[i].label);
+            fprintf(f, "</text>");
+        }
+        fputc('\n', f);
+    }
+    x_label(f, b->x_label);
+    legend(f, b->series, b->colors, 2);
+    fprintf(f, "</svg>\n");
+}
