@@ -45,7 +45,7 @@ bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *ou
     U(backend_destroys); U(trims); U(evictions); U(budget_failures); U(capacity_failures);
     U(errors); U(warnings); U(budget_bytes);
 #undef U
-    put(&j, "\"hit_rate\":%.6f,\"classes\":[", s->hit_rate);
+    put(&j, "\"hit_rate\":%.6f,\"classes\":[", bpi_hit_rate(s));
     uint32_t classes = bpi_class_count(pool->pow2), n = 0;
     for (uint32_t c = 0; c < classes; c++) {
         const bpi_class_counters *cc = &pool->classes[c];

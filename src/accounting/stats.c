@@ -16,38 +16,6 @@ void bpi_stats_destroyed(bp_pool *pool, const bpi_slot *slot) {
     st->buffers_total--;
 }
 
-static void adjust(bp_pool *pool, const bpi_slot *slot, bpi_state state, int sign) {
-    bp_stats *st = &pool->stats;
-    bpi_class_counters *cc = &pool->classes[slot->class_index];
-    uint64_t cap = slot->native.capacity;
-    switch (state) {
-    case BPI_IN_USE:
-        st->bytes_in_use += sign > 0 ? cap : -cap;
-        st->buffers_in_use += (uint32_t)sign;
-        cc->in_use += (uint32_t)sign;
-        if (st->bytes_in_use > st->peak_in_use) st->peak_in_use = st->bytes_in_use;
-        break;
-    case BPI_PENDING:
-        st->bytes_pending += sign > 0 ? cap : -cap;
-        st->buffers_pending += (uint32_t)sign;
-        cc->pending += (uint32_t)sign;
-        break;
-    case BPI_POOLED:
-        st->bytes_pooled += sign > 0 ? cap : -cap;
-        st->buffers_pooled += (uint32_t)sign;
-        cc->pooled += (uint32_t)sign;
-        break;
-    default:
-        break;
-    }
-    cc->used = 1;
-}
-
-void bpi_stats_state(bp_pool *pool, const bpi_slot *slot, bpi_state from, bpi_state to) {
-    adjust(pool, slot, from, -1);
-    adjust(pool, slot, to, +1);
-}
-
 /* Edge-triggered: warn once when reserved bytes cross the threshold, re-arm below it. */
 void bpi_check_warning(bp_pool *pool) {
     uint64_t limit = pool->desc.warn_reserved_bytes;
@@ -59,6 +27,7 @@ void bpi_check_warning(bp_pool *pool) {
         bpi_log(pool, BP_LOG_WARNING, BP_LOG_ITEM_WARN_THRESHOLD,
                 "pool '%s': %.2f MB reserved exceeds the warning threshold of %.2f MB", pool->name,
                 (double)pool->stats.bytes_reserved / 1048576.0, (double)limit / 1048576.0);
+        pool->stats.hit_rate = bpi_hit_rate(&pool->stats);
         if (pool->desc.warning) pool->desc.warning(pool->desc.warning_user, pool, &pool->stats);
     } else {
         pool->warned = false;

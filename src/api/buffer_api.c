@@ -21,11 +21,14 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
 bp_result bp_release(bp_pool *pool, bp_buffer buf) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bpi_slot *s;
-    bp_result r = bpi_lookup(pool, buf, &s);
-    if (r == BP_OK && s->state != BPI_IN_USE)
-        r = bpi_fail(pool, BP_ERR_DOUBLE_RELEASE, BP_LOG_ITEM_DOUBLE_RELEASE,
-                     "handle 0x%llx released twice", (unsigned long long)buf.id);
+    bpi_slot *s = bpi_held_fast(pool, buf);
+    bp_result r = BP_OK;
+    if (!s) { /* the handle is wrong: say how (a held buffer never gets here) */
+        r = bpi_lookup(pool, buf, &s);
+        if (r == BP_OK)
+            r = bpi_fail(pool, BP_ERR_DOUBLE_RELEASE, BP_LOG_ITEM_DOUBLE_RELEASE, "handle 0x%llx released twice",
+                         (unsigned long long)buf.id);
+    }
     if (r == BP_OK) r = bpi_release_slot(pool, (uint32_t)(s - pool->slots));
     bpi_unlock(pool);
     return r;
@@ -61,9 +64,7 @@ bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_i
 bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf) {
     if (!pool || !buf.id) return false;
     bpi_lock(pool);
-    uint32_t low = (uint32_t)buf.id, index = low & (BPI_MAX_SLOTS - 1u);
-    bool ok = (low >> BPI_INDEX_BITS) == pool->tag && index < pool->slot_count &&
-              pool->slots[index].generation == (uint32_t)(buf.id >> 32) && pool->slots[index].state == BPI_IN_USE;
+    bool ok = bpi_held_fast(pool, buf) != NULL;
     bpi_unlock(pool);
     return ok;
 }

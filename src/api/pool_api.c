@@ -128,6 +128,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     pool->free_slots = BPI_NIL;
     pool->live = pool->transient = pool->pending = pool->lru = (bpi_list){BPI_NIL, BPI_NIL};
     query_caps(pool);
+    bpi_acquire_init(pool);
     pool->classes = bpi_alloc(pool, bpi_class_count(pool->pow2) * sizeof *pool->classes);
     if (!pool->classes) {
         bp_pool_destroy(pool);

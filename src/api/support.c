@@ -1,4 +1,4 @@
-/* Small services every layer uses: metadata allocation, clock, errors, logging, locking. */
+/* Small services every layer uses: metadata allocation, clock, errors, logging (locking: inline in internal/hot.h). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -41,12 +41,4 @@ bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt
     va_end(ap);
     pool->stats.errors++;
     return r;
-}
-
-void bpi_lock(bp_pool *pool) {
-    if (pool->thread_safe) pthread_mutex_lock(&pool->mutex);
-}
-
-void bpi_unlock(bp_pool *pool) {
-    if (pool->thread_safe) pthread_mutex_unlock(&pool->mutex);
 }

@@ -100,6 +100,11 @@ struct bp_pool {
     char last_error[256];
 
     void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
+
+    /* Hot-path shortcuts, set at creation and on group lookups (lifecycle/acquire.c). */
+    uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
+    uint64_t hot_group_key;     /* (memory, usage key, alignment) of the last group found */
+    int hot_group;              /* its index; hot_group_key is UINT64_MAX until one is found */
 };
 
 /* support.c */
@@ -110,8 +115,6 @@ bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt
     __attribute__((format(printf, 4, 5)));
 void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void bpi_lock(bp_pool *pool);
-void bpi_unlock(bp_pool *pool);
 
 /* handles/handle_table.c */
 static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t gen) {
@@ -122,19 +125,15 @@ void bpi_slot_retire(bp_pool *pool, uint32_t index);
 bp_result bpi_lookup(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
 bp_result bpi_lookup_held(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
 
-/* lifecycle/lists.c */
-void bpi_list_push_back(bp_pool *pool, bpi_list *list, uint32_t index);
-void bpi_list_remove(bp_pool *pool, bpi_list *list, uint32_t index);
+/* lists, bucket push/pop and state counters: inline, in internal/hot.h (end of this file) */
 
 /* placement/buckets.c */
 int bpi_group_find(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift);
 bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift, int *out);
-void bpi_bucket_push(bp_pool *pool, uint32_t index);
-void bpi_bucket_remove(bp_pool *pool, uint32_t index);
-uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_index);
 int bpi_bucket_next_nonempty(const bpi_group *g, uint32_t from_class, uint32_t class_count);
 
 /* lifecycle/acquire.c, release.c, frames.c */
+void bpi_acquire_init(bp_pool *pool); /* after the caps are known */
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out, const char *file, int line);
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index);
 bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
@@ -155,7 +154,6 @@ bp_result bpi_owners_by_priority(bp_pool *pool, uint64_t **out, uint32_t *out_co
 /* accounting/stats.c */
 void bpi_stats_created(bp_pool *pool, const bpi_slot *slot);
 void bpi_stats_destroyed(bp_pool *pool, const bpi_slot *slot);
-void bpi_stats_state(bp_pool *pool, const bpi_slot *slot, bpi_state from, bpi_state to);
 void bpi_check_warning(bp_pool *pool);
 
 /* accounting/leak_report.c */
@@ -201,5 +199,7 @@ bp_result bpi_series_init(bp_pool *pool);       /* at create: the ring of series
 void bpi_series_frame_closing(bp_pool *pool);   /* bp_frame_end, before transients return */
 void bpi_series_destroy(bp_pool *pool);
 void bpi_features_destroy(bp_pool *pool); /* free ext[1..3] */
+
+#include "internal/hot.h"
 
 #endif

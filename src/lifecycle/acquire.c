@@ -33,6 +33,34 @@ static bp_result validate(bp_pool *pool, const bp_acquire_desc *d) {
     return BP_OK;
 }
 
+/* The common case in one test: a size the backend can hold, a known memory kind the
+ * backend has, known usage and flag bits, no alignment. Anything else takes `validate`. */
+static inline bool valid_fast(const bp_pool *pool, const bp_acquire_desc *d) {
+    uint32_t m = (uint32_t)d->memory;
+    return (d->size - 1u < pool->fast_max_size) & (m < BP_MEMORY_COUNT) & ((pool->caps.memory_kinds >> (m & 31u)) & 1u) &
+           !((d->usage & ~(uint32_t)BP_USAGE_ALL) | (d->flags & ~(uint32_t)BPI_KNOWN_FLAGS) | d->alignment);
+}
+
+void bpi_acquire_init(bp_pool *pool) {
+    uint64_t limit = pool->caps.max_buffer_size, m = limit < BPI_MAX_CLASS_SIZE ? limit : BPI_MAX_CLASS_SIZE;
+    uint32_t c = bpi_class_of(pool->pow2, m);
+    if (bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
+    pool->fast_max_size = m;
+    pool->hot_group_key = UINT64_MAX;
+}
+
+/* The group of a request: the last one found when the key repeats (the usual case). */
+static inline int find_group(bp_pool *pool, uint32_t memory, uint32_t ukey, uint32_t ashift) {
+    uint64_t key = (uint64_t)ukey << 32 | ashift << 8 | memory;
+    if (key == pool->hot_group_key) return pool->hot_group;
+    int g = bpi_group_find(pool, memory, ukey, ashift);
+    if (g >= 0) {
+        pool->hot_group_key = key;
+        pool->hot_group = g;
+    }
+    return g;
+}
+
 bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
                             bp_backend_buffer *out) {
     const bpi_group *g = &pool->groups[group];
@@ -104,7 +132,7 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
 }
 
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line) {
-    bp_result r = validate(pool, d);
+    bp_result r = valid_fast(pool, d) ? BP_OK : validate(pool, d);
     if (r == BP_OK && d->owner) r = bpi_owner_reserve(pool, d->owner);
     if (r != BP_OK) return r;
     uint32_t usage = d->usage ? d->usage : BP_USAGE_ALL;
@@ -113,7 +141,7 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     uint32_t cls = bpi_class_of(pool->pow2, d->size);
 
     uint32_t index = BPI_NIL;
-    int g = bpi_group_find(pool, d->memory, ukey, ashift);
+    int g = find_group(pool, d->memory, ukey, ashift);
     if (g >= 0) {
         index = bpi_bucket_pop(pool, g, cls);
         if (index == BPI_NIL && pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
@@ -163,7 +191,6 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     } else {
         pool->stats.misses++;
     }
-    pool->stats.hit_rate = (double)pool->stats.hits / (double)pool->stats.acquires;
     if (!hit) bpi_check_warning(pool);
     out->id = bpi_make_id(pool, index, s->generation);
     return BP_OK;

@@ -48,7 +48,7 @@ void bpi_make_pooled(bp_pool *pool, uint32_t index) {
         bpi_destroy_pooled(pool, index);
         return;
     }
-    if (!keep_all) bpi_enforce_pooled_cap(pool);
+    if (!keep_all && pool->stats.bytes_pooled > pool->desc.max_pooled_bytes) bpi_enforce_pooled_cap(pool);
 }
 
 /* Move pending buffers whose frames in flight have passed into the pool (FIFO order). */

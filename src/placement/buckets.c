@@ -49,36 +49,6 @@ bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t
     return BP_OK;
 }
 
-void bpi_bucket_push(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
-    bpi_group *g = &pool->groups[s->group];
-    bpi_bucket *b = &g->buckets[s->class_index];
-    s->aux_prev = BPI_NIL;
-    s->aux_next = b->head;
-    if (b->head != BPI_NIL) pool->slots[b->head].aux_prev = index;
-    b->head = index;
-    b->count++;
-    g->nonempty[s->class_index >> 6] |= 1ull << (s->class_index & 63u);
-}
-
-void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
-    bpi_group *g = &pool->groups[s->group];
-    bpi_bucket *b = &g->buckets[s->class_index];
-    if (s->aux_prev != BPI_NIL) pool->slots[s->aux_prev].aux_next = s->aux_next;
-    else b->head = s->aux_next;
-    if (s->aux_next != BPI_NIL) pool->slots[s->aux_next].aux_prev = s->aux_prev;
-    s->aux_prev = s->aux_next = BPI_NIL;
-    if (--b->count == 0) g->nonempty[s->class_index >> 6] &= ~(1ull << (s->class_index & 63u));
-}
-
-/* Take the most recently pooled buffer of a class, or BPI_NIL. */
-uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_index) {
-    uint32_t index = pool->groups[group].buckets[class_index].head;
-    if (index != BPI_NIL) bpi_bucket_remove(pool, index);
-    return index;
-}
-
 /* Smallest class >= from_class with a pooled buffer, or -1. At most BPI_BITMAP_WORDS steps. */
 int bpi_bucket_next_nonempty(const bpi_group *g, uint32_t from_class, uint32_t class_count) {
     for (uint32_t w = from_class >> 6; w < BPI_BITMAP_WORDS; w++) {
