@@ -6,6 +6,12 @@
 
 #define BPI_KNOWN_FLAGS (BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_ZERO | BP_ACQUIRE_NO_SCOPE)
 
+/* The largest buffer the backend takes; debug guards come out of it. */
+static uint64_t size_limit(const bp_pool *pool) {
+    uint64_t limit = pool->caps.max_buffer_size, guard = pool->desc.guard_bytes;
+    return limit > guard ? limit - guard : 0;
+}
+
 static bp_result validate(bp_pool *pool, const bp_acquire_desc *d) {
     if (d->size == 0) return bpi_fail(pool, BP_ERR_INVALID_SIZE, BP_LOG_ITEM_BAD_ARGUMENT, "acquire of size 0");
     if ((unsigned)d->memory >= BP_MEMORY_COUNT)
@@ -20,8 +26,7 @@ static bp_result validate(bp_pool *pool, const bp_acquire_desc *d) {
     if (d->alignment & (d->alignment - 1))
         return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT,
                         "alignment %llu is not a power of two", (unsigned long long)d->alignment);
-    uint64_t limit = pool->caps.max_buffer_size, guard = pool->desc.guard_bytes;
-    limit = limit > guard ? limit - guard : 0; /* debug guards come out of the backend's limit */
+    uint64_t limit = size_limit(pool);
     if (d->size > limit || d->size > BPI_MAX_CLASS_SIZE ||
         bpi_class_size(pool->pow2, bpi_class_of(pool->pow2, d->size)) > limit)
         return bpi_fail(pool, BP_ERR_TOO_LARGE, BP_LOG_ITEM_BAD_ARGUMENT,
@@ -42,9 +47,10 @@ static inline bool valid_fast(const bp_pool *pool, const bp_acquire_desc *d) {
 }
 
 void bpi_acquire_init(bp_pool *pool) {
-    uint64_t limit = pool->caps.max_buffer_size, m = limit < BPI_MAX_CLASS_SIZE ? limit : BPI_MAX_CLASS_SIZE;
-    uint32_t c = bpi_class_of(pool->pow2, m);
-    if (bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
+    /* the largest size that `validate` accepts: its class fits the limit too */
+    uint64_t limit = size_limit(pool), m = limit < BPI_MAX_CLASS_SIZE ? limit : BPI_MAX_CLASS_SIZE;
+    uint32_t c = m ? bpi_class_of(pool->pow2, m) : 0;
+    if (m && bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
     pool->fast_max_size = m;
     pool->hot_group_key = UINT64_MAX;
 }

@@ -1,0 +1,108 @@
+/* The acquire/release fast path agrees with the full checks: size limits at the edge, the
+ * last-group shortcut across memory kinds, handle errors through the inline lookup, and
+ * hit_rate computed when the stats are read. */
+#include "test_support.h"
+
+static bp_pool *pool_with_limit(uint64_t max_buffer_size) {
+    bp_host_backend_desc hd = {.max_buffer_size = max_buffer_size};
+    bp_backend host;
+    assert_int_equal(bp_host_backend(&hd, &host), BP_OK);
+    bp_pool_desc pd = {.backend = &host};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&pd, &pool), BP_OK);
+    return pool;
+}
+
+/* Limit 5000: class of 4608 fits, 4609 rounds up to 5120 and must be refused. */
+static void size_limit_edges(void **state) {
+    (void)state;
+    bp_pool *pool = pool_with_limit(5000);
+    bp_buffer b;
+    bp_acquire_desc d = {.size = 4608};
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    d.size = 4609;
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_ERR_TOO_LARGE);
+    assert_int_equal(b.id, 0);
+    d.size = 0;
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_ERR_INVALID_SIZE);
+    ts_check_and_destroy(pool);
+}
+
+/* Alternating memory kinds: each acquire hits its own group's buffer, never the other's. */
+static void group_shortcut_keeps_kinds_apart(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_acquire_desc dev = {.size = 1000}, host = {.size = 1000, .memory = BP_MEMORY_HOST_CACHED};
+    bp_buffer a, b;
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(bp_acquire(pool, &dev, &a), BP_OK);
+        assert_int_equal(bp_acquire(pool, &host, &b), BP_OK);
+        bp_buffer_info ia, ib;
+        assert_int_equal(bp_buffer_get_info(pool, a, &ia), BP_OK);
+        assert_int_equal(bp_buffer_get_info(pool, b, &ib), BP_OK);
+        assert_int_equal(ia.memory, BP_MEMORY_DEVICE_LOCAL);
+        assert_int_equal(ib.memory, BP_MEMORY_HOST_CACHED);
+        assert_int_equal(bp_release(pool, a), BP_OK);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+    }
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.misses, 2);
+    assert_int_equal(s.hits, 18);
+    assert_true(s.hit_rate == 18.0 / 20.0);
+    ts_check_and_destroy(pool);
+}
+
+static void handle_errors_through_the_inline_lookup(void **state) {
+    (void)state;
+    bp_pool *pool, *other;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    assert_int_equal(bp_pool_create(NULL, &other), BP_OK);
+    bp_acquire_desc d = {.size = 64};
+    bp_buffer b, theirs;
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_OK);
+    assert_int_equal(bp_acquire(other, &d, &theirs), BP_OK);
+    assert_int_equal(bp_release(pool, BP_INVALID_BUFFER), BP_ERR_INVALID_HANDLE);
+    assert_int_equal(bp_release(pool, theirs), BP_ERR_FOREIGN_HANDLE);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_ERR_DOUBLE_RELEASE);
+    bp_buffer again;
+    assert_int_equal(bp_acquire(pool, &d, &again), BP_OK); /* same slot, next generation */
+    assert_int_equal(bp_release(pool, b), BP_ERR_STALE_HANDLE);
+    assert_true(bp_buffer_is_valid(pool, again));
+    assert_false(bp_buffer_is_valid(pool, b));
+    assert_int_equal(bp_release(pool, again), BP_OK);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.releases, 2);
+    assert_int_equal(s.errors, 4);
+    assert_int_equal(bp_release(other, theirs), BP_OK);
+    ts_check_and_destroy(other);
+    ts_check_and_destroy(pool);
+}
+
+static void hit_rate_is_zero_before_any_acquire(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_true(s.hit_rate == 0.0);
+    char json[4096];
+    size_t len;
+    assert_int_equal(bp_stats_to_json(pool, json, sizeof json, &len), BP_OK);
+    assert_non_null(strstr(json, "\"hit_rate\":0.000000"));
+    ts_check_and_destroy(pool);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(size_limit_edges),
+        cmocka_unit_test(group_shortcut_keeps_kinds_apart),
+        cmocka_unit_test(handle_errors_through_the_inline_lookup),
+        cmocka_unit_test(hit_rate_is_zero_before_any_acquire),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
