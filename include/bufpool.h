@@ -657,6 +657,115 @@ uint32_t bp_objpool_capacity(const bp_objpool *pool);
 /** Objects handed out and not yet returned (0 for NULL). Cost: O(1). */
 uint32_t bp_objpool_count(const bp_objpool *pool);
 
+/* ---- Generations, bindings, per-frame sets (seed 003) ----------------------------- */
+
+/**
+ * Acquire a buffer and upload `size` bytes of `data` at offset 0 in one call (seed 003's
+ * createAndUpload): a memcpy for mapped memory, a staged copy for device-local memory.
+ * @return ::bp_acquire's errors; ::BP_ERR_INVALID_ARGUMENT (NULL data); ::BP_ERR_OUT_OF_RANGE
+ *   (`size` > `desc->size`); ::bp_upload's errors, after which the new buffer is released
+ *   again (it waits frames in flight like any release). `*out_buf` is zero on failure.
+ * Cost: ::bp_acquire + O(size).
+ */
+bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const void *data, uint64_t size,
+                            bp_buffer *out_buf);
+
+/**
+ * Change the size of a held buffer, keeping its handle. A size within its capacity changes
+ * nothing native (no copy, same native generation). A larger size gets a new native buffer
+ * of the same memory kind, usage and alignment, copies the old contents (the old size's
+ * bytes), releases the old native through the pending path (the GPU may still read it for
+ * `frames_in_flight` frames) and increments ::bp_buffer_info::native_generation, so that
+ * descriptors are rewritten (see ::bp_binding_table_sync). Data updates never change the
+ * generation. The new native counts as one acquire in the stats.
+ * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_SIZE (0), ::bp_acquire's errors,
+ *   ::bp_copy's errors (the handle then keeps its old native). Cost: ::bp_acquire + O(size).
+ */
+bp_result bp_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size);
+
+/** Longest binding name, without the NUL. */
+#define BP_BINDING_NAME_MAX 47
+
+/** A table of named buffer bindings (name -> buffer) that says which descriptors to rewrite. */
+typedef struct bp_binding_table bp_binding_table;
+
+/** Why a binding is reported by ::bp_binding_table_sync. */
+typedef enum bp_binding_change_kind {
+    BP_BINDING_ADDED = 1,        /**< New since the last sync. */
+    BP_BINDING_BUFFER_CHANGED,   /**< Bound to another buffer handle. */
+    BP_BINDING_NATIVE_REPLACED,  /**< Same handle, new native buffer (its generation went up). */
+    BP_BINDING_RELEASED          /**< Its buffer was released: the descriptor would dangle. */
+} bp_binding_change_kind;
+
+/** One binding that changed since the last sync. */
+typedef struct bp_binding_change {
+    const char *name;            /**< The table's copy of the name (valid until removed). */
+    uint32_t index;              /**< Stable index of the binding in the table. */
+    bp_binding_change_kind kind; /**< What changed. */
+    bp_buffer buffer;            /**< The bound handle. */
+    uint64_t native;             /**< Its native buffer now (0 when released). */
+    uint32_t native_generation;  /**< Its native generation now (0 when released). */
+} bp_binding_change;
+
+/**
+ * Create a binding table of at most `capacity` bindings over `pool` (allocated once, with
+ * the pool's allocator). Destroy it before the pool.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, capacity 0 or > 65536), ::BP_ERR_OUT_OF_MEMORY.
+ */
+bp_result bp_binding_table_create(bp_pool *pool, uint32_t capacity, bp_binding_table **out);
+
+/** Destroy a binding table (the buffers are not released). NULL is ignored. */
+void bp_binding_table_destroy(bp_binding_table *table);
+
+/**
+ * Bind `name` to `buf` (a held buffer of the table's pool), adding the binding or replacing
+ * its buffer. Cost: O(bindings) name search, no allocation.
+ * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_ARGUMENT (NULL or too long name),
+ *   ::BP_ERR_CAPACITY (table full).
+ */
+bp_result bp_binding_set(bp_binding_table *table, const char *name, bp_buffer buf);
+
+/** The buffer bound to `name`. @return ::BP_OK, ::BP_ERR_NOT_FOUND, ::BP_ERR_INVALID_ARGUMENT. */
+bp_result bp_binding_get(bp_binding_table *table, const char *name, bp_buffer *out_buf);
+
+/** Remove a binding. @return ::BP_OK, ::BP_ERR_NOT_FOUND, ::BP_ERR_INVALID_ARGUMENT. */
+bp_result bp_binding_remove(bp_binding_table *table, const char *name);
+
+/**
+ * Report exactly the bindings whose buffer, native buffer or native generation changed (or
+ * that were added, or whose buffer was released) since the last successful sync, and mark
+ * them synced. Data uploads never make a binding change.
+ * @param out array of `capacity` entries (may be NULL when `capacity` is 0).
+ * @param out_count receives the number of changes (also on ::BP_ERR_BUFFER_TOO_SMALL, in
+ *   which case nothing is marked synced).
+ * Cost: O(bindings). Thread-safety: takes the pool's lock.
+ */
+bp_result bp_binding_table_sync(bp_binding_table *table, bp_binding_change *out, uint32_t capacity,
+                                uint32_t *out_count);
+
+/** Most buffers in a ::bp_frame_set. */
+#define BP_FRAME_SET_MAX 8u
+
+/** One buffer per frame in flight (a global uniform buffer...): a plain value, no allocation. */
+typedef struct bp_frame_set {
+    bp_buffer buffers[BP_FRAME_SET_MAX]; /**< The buffers; `count` of them are valid. */
+    uint32_t count;                      /**< How many. */
+} bp_frame_set;
+
+/**
+ * Acquire `count` buffers described by `desc` (0 = the pool's frames in flight, 1 for
+ * immediate reuse). Transient buffers are refused: a set lives across frames.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, transient flag, count > ::BP_FRAME_SET_MAX),
+ *   ::bp_acquire's errors (the buffers acquired so far are released). Cost: count acquires.
+ */
+bp_result bp_frame_set_acquire(bp_pool *pool, const bp_acquire_desc *desc, uint32_t count, bp_frame_set *out);
+
+/** The buffer of the current frame: buffers[frame index % count]. Zero handle for a bad set. Cost: O(1). */
+bp_buffer bp_frame_set_current(bp_pool *pool, const bp_frame_set *set);
+
+/** Release every buffer of the set and clear it. @return the first release error, else ::BP_OK. */
+bp_result bp_frame_set_release(bp_pool *pool, bp_frame_set *set);
+
 /* ---- Time series, verdicts, snapshots, profiler hook ------------------------------ */
 
 /**

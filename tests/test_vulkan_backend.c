@@ -236,6 +236,51 @@ static void allocation_cap_is_respected(void **state) {
     vk_check_and_destroy(pool);
 }
 
+/* Resize on the GPU: the copy into the new VkBuffer is ordered after the upload into the old
+ * one and before later uploads; generation 2; the binding table reports the one binding. */
+static void resize_copies_on_the_gpu(void **state) {
+    (void)state;
+    bp_vulkan_backend *vk;
+    bp_pool *pool = vk_pool(NULL, NULL, &vk);
+    bp_binding_table *t;
+    assert_int_equal(bp_binding_table_create(pool, 4, &t), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    uint8_t a[1000], b[2000], back[2000];
+    fill(a, sizeof a, 1);
+    fill(b, sizeof b, 2);
+    bp_acquire_desc d = {.size = sizeof a, .usage = BP_USAGE_STORAGE, .tag = "particles"};
+    bp_buffer buf, ubo;
+    assert_int_equal(bp_acquire_upload(pool, &d, a, sizeof a, &buf), BP_OK);
+    ubo = acquire(pool, 256, BP_MEMORY_HOST_VISIBLE, BP_USAGE_UNIFORM, 0);
+    assert_int_equal(bp_binding_set(t, "particles", buf), BP_OK);
+    assert_int_equal(bp_binding_set(t, "globals", ubo), BP_OK);
+    bp_binding_change c[4];
+    uint32_t n;
+    assert_int_equal(bp_binding_table_sync(t, c, 4, &n), BP_OK);
+    assert_int_equal(n, 2);
+    uint64_t old = info_of(pool, buf).native;
+    assert_int_equal(bp_resize(pool, buf, 100000), BP_OK);
+    assert_int_equal(bp_upload(pool, buf, 50000, b, sizeof b), BP_OK);
+    assert_int_equal(bp_upload(pool, ubo, 0, b, 256), BP_OK); /* data only */
+    bp_buffer_info i = info_of(pool, buf);
+    assert_true(i.native != old);
+    assert_int_equal(i.native_generation, 2);
+    assert_int_equal(i.memory, BP_MEMORY_DEVICE_LOCAL);
+    assert_int_equal(bp_binding_table_sync(t, c, 4, &n), BP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(c[0].name, "particles");
+    assert_int_equal(c[0].kind, BP_BINDING_NATIVE_REPLACED);
+    assert_int_equal(bp_download(pool, buf, 0, back, sizeof a), BP_OK);
+    assert_memory_equal(back, a, sizeof a);
+    assert_int_equal(bp_download(pool, buf, 50000, back, sizeof b), BP_OK);
+    assert_memory_equal(back, b, sizeof b);
+    bp_release(pool, buf);
+    bp_release(pool, ubo);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    bp_binding_table_destroy(t);
+    vk_check_and_destroy(pool);
+}
+
 static void budget_comes_from_the_device(void **state) {
     (void)state;
     bp_pool_desc pd = {.use_device_budget = true};
@@ -274,6 +319,7 @@ int main(void) {
         cmocka_unit_test(timeline_completion_gates_destruction),
         cmocka_unit_test(pooled_buffers_reused_only_for_the_same_usage),
         cmocka_unit_test(allocation_cap_is_respected),
+        cmocka_unit_test(resize_copies_on_the_gpu),
         cmocka_unit_test(budget_comes_from_the_device),
         cmocka_unit_test(validation_messages_are_counted), /* last: it makes a message on purpose */
     };

@@ -102,7 +102,7 @@ static bp_result check_range(bp_pool *pool, const bpi_slot *s, uint64_t offset, 
     return BP_OK;
 }
 
-static bp_result copy_locked(bp_pool *pool, bp_buffer src, uint64_t so, bp_buffer dst, uint64_t dof, uint64_t size) {
+bp_result bpi_copy_locked(bp_pool *pool, bp_buffer src, uint64_t so, bp_buffer dst, uint64_t dof, uint64_t size) {
     bpi_slot *s, *d;
     bp_result r = bpi_lookup_held(pool, src, &s);
     if (r == BP_OK) r = bpi_lookup_held(pool, dst, &d);
@@ -132,7 +132,7 @@ bp_result bp_copy(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_buffer d
                   uint64_t size) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = copy_locked(pool, src, src_offset, dst, dst_offset, size);
+    bp_result r = bpi_copy_locked(pool, src, src_offset, dst, dst_offset, size);
     bpi_unlock(pool);
     return r;
 }
@@ -152,7 +152,7 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
         if (g->align_shift) d.alignment = 1ull << g->align_shift;
         r = bpi_acquire(pool, &d, out, s->file, s->line); /* may move pool->slots: s is stale after */
         if (r == BP_OK) {
-            r = copy_locked(pool, src, 0, *out, 0, d.size);
+            r = bpi_copy_locked(pool, src, 0, *out, 0, d.size);
             if (r != BP_OK) {
                 bpi_release_slot(pool, (uint32_t)out->id & (BPI_MAX_SLOTS - 1u));
                 out->id = 0;

@@ -132,6 +132,13 @@ int bpi_group_find(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t alig
 bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift, int *out);
 int bpi_bucket_next_nonempty(const bpi_group *g, uint32_t from_class, uint32_t class_count);
 
+/* lifecycle/resize.c: a new native when `new_size` exceeds the capacity (generation + 1). */
+bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size);
+
+/* api/array_api.c: copy between two held buffers (the backend's copy, else memmove). */
+bp_result bpi_copy_locked(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_buffer dst, uint64_t dst_offset,
+                          uint64_t size);
+
 /* lifecycle/acquire.c, release.c, frames.c */
 void bpi_acquire_init(bp_pool *pool); /* after the caps are known */
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out, const char *file, int line);
@@ -167,6 +174,7 @@ bp_result bpi_owner_reserve(bp_pool *pool, uint64_t owner); /* before an acquire
 void bpi_owner_unreserve(bp_pool *pool, uint64_t owner);  /* undo a reserve of a failed acquire */
 void bpi_owner_link(bp_pool *pool, uint32_t index);         /* slot became in use with an owner */
 void bpi_owner_unlink(bp_pool *pool, uint32_t index);       /* slot leaves in-use */
+void bpi_owner_capacity_changed(bp_pool *pool, uint32_t index, uint64_t old_capacity); /* native replaced */
 bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released);
 bp_result bpi_owner_set_priority(bp_pool *pool, uint64_t owner, float priority);
 bp_result bpi_owner_usage(bp_pool *pool, uint64_t owner, bp_owner_usage *out);

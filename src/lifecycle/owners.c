@@ -129,6 +129,12 @@ void bpi_owner_unlink(bp_pool *pool, uint32_t index) {
     if (r->count == 0 && !r->priority_set) erase(pool, r);
 }
 
+void bpi_owner_capacity_changed(bp_pool *pool, uint32_t index, uint64_t old_capacity) {
+    const bpi_slot *s = &pool->slots[index];
+    owner_rec *r = s->owner ? find(pool, s->owner) : NULL;
+    if (r) r->bytes = r->bytes - old_capacity + s->native.capacity;
+}
+
 bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released) {
     uint32_t n = 0;
     owner_rec *r = find(pool, owner);

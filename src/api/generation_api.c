@@ -1,0 +1,81 @@
+/* Public API of seed 003's buffer manager pieces: create-and-upload, resize (native
+ * generations), and per-frame buffer sets. */
+#include <string.h>
+
+#include "internal/pool.h"
+
+bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const void *data, uint64_t size,
+                            bp_buffer *out_buf) {
+    if (out_buf) out_buf->id = 0;
+    if (!pool || !desc || !out_buf || !data) return BP_ERR_INVALID_ARGUMENT;
+    if (size == 0 || size > desc->size) {
+        bpi_lock(pool);
+        bp_result r = bpi_fail(pool, size ? BP_ERR_OUT_OF_RANGE : BP_ERR_INVALID_SIZE, BP_LOG_ITEM_BAD_ARGUMENT,
+                               "upload of %llu bytes into a new buffer of %llu", (unsigned long long)size,
+                               (unsigned long long)desc->size);
+        bpi_unlock(pool);
+        return r;
+    }
+    bp_buffer b;
+    bp_result r = bp_acquire_at(pool, desc, &b, NULL, 0);
+    if (r != BP_OK) return r;
+    r = bp_upload(pool, b, 0, data, size);
+    if (r != BP_OK) {
+        bp_release(pool, b);
+        return r;
+    }
+    *out_buf = b;
+    return BP_OK;
+}
+
+bp_result bp_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool);
+    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
+                                               "bp_resize called from inside the eviction callback")
+                                    : bpi_resize(pool, buf, new_size);
+    bpi_unlock(pool);
+    return r;
+}
+
+bp_result bp_frame_set_acquire(bp_pool *pool, const bp_acquire_desc *desc, uint32_t count, bp_frame_set *out) {
+    if (out) memset(out, 0, sizeof *out);
+    if (!pool || !desc || !out || count > BP_FRAME_SET_MAX || (desc->flags & BP_ACQUIRE_TRANSIENT))
+        return BP_ERR_INVALID_ARGUMENT;
+    if (!count) {
+        bpi_lock(pool);
+        uint32_t fif = pool->desc.frames_in_flight;
+        bpi_unlock(pool);
+        count = fif == BP_IMMEDIATE_REUSE ? 1u : fif < BP_FRAME_SET_MAX ? fif : BP_FRAME_SET_MAX;
+    }
+    bp_frame_set set;
+    memset(&set, 0, sizeof set);
+    for (; set.count < count; set.count++) {
+        bp_result r = bp_acquire_at(pool, desc, &set.buffers[set.count], NULL, 0);
+        if (r != BP_OK) {
+            bp_frame_set_release(pool, &set);
+            return r;
+        }
+    }
+    *out = set;
+    return BP_OK;
+}
+
+bp_buffer bp_frame_set_current(bp_pool *pool, const bp_frame_set *set) {
+    if (!pool || !set || !set->count || set->count > BP_FRAME_SET_MAX) return BP_INVALID_BUFFER;
+    bpi_lock(pool);
+    uint64_t frame = pool->stats.frame;
+    bpi_unlock(pool);
+    return set->buffers[frame % set->count];
+}
+
+bp_result bp_frame_set_release(bp_pool *pool, bp_frame_set *set) {
+    if (!pool || !set || set->count > BP_FRAME_SET_MAX) return BP_ERR_INVALID_ARGUMENT;
+    bp_result first = BP_OK;
+    for (uint32_t i = 0; i < set->count; i++) {
+        bp_result r = bp_release(pool, set->buffers[i]);
+        if (first == BP_OK) first = r;
+    }
+    memset(set, 0, sizeof *set);
+    return first;
+}
