@@ -9,7 +9,8 @@ static const char *usage_text =
     "usage: bufpool <command> [options]\n"
     "\n"
     "commands:\n"
-    "  scenario <workload>   run a built-in workload: instances (seed 000)\n"
+    "  scenario <workload>   run a built-in workload: instances (seed 000), mesh (seed 002),\n"
+    "                        vegetation (seed 001, 512 MB budget), fixed (seed 004)\n"
     "  replay <trace>        replay an allocation trace (A <id> <bytes> / R <id> / F)\n"
     "\n"
     "options:\n"
@@ -146,11 +147,13 @@ int main(int argc, char **argv) {
     int rc;
     if (!strcmp(command, "scenario")) {
         const char *w = target ? target : "instances";
-        if (strcmp(w, "instances") != 0) return bad_usage("unknown workload '%s' (instances)", w);
+        const tool_workload *wl = tool_workload_find(w);
+        if (!wl) return bad_usage("unknown workload '%s' (" TOOL_WORKLOADS ")", w);
         bp_pool_desc desc = {.name = w};
+        if (wl->configure) wl->configure(&o, &desc);
         bp_pool *pool = tool_pool_create(&o, &desc);
         if (!pool) return 1;
-        rc = scenario_instances(pool, &o, &report);
+        rc = wl->run(pool, &o, &report);
         run_report_finish(&report, pool);
         if (tool_pool_destroy(pool) && rc == 0) rc = 1;
     } else if (!strcmp(command, "replay")) {

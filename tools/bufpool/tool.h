@@ -35,6 +35,25 @@ int tool_vulkan_finish(void);
 #endif
 
 int scenario_instances(bp_pool *pool, const tool_opts *o, run_report *r);
+int scenario_mesh(bp_pool *pool, const tool_opts *o, run_report *r);
+int scenario_vegetation(bp_pool *pool, const tool_opts *o, run_report *r);
+int scenario_fixed(bp_pool *pool, const tool_opts *o, run_report *r);
+/* Workloads whose pool needs more than the defaults (a budget, a capacity table). */
+void scenario_vegetation_configure(const tool_opts *o, bp_pool_desc *desc);
+void scenario_fixed_configure(const tool_opts *o, bp_pool_desc *desc);
+
+/* workloads.c: the built-in workloads of `bufpool scenario`. */
+typedef struct tool_workload {
+    const char *name;
+    void (*configure)(const tool_opts *o, bp_pool_desc *desc); /* NULL: default pool */
+    int (*run)(bp_pool *pool, const tool_opts *o, run_report *r);
+} tool_workload;
+#define TOOL_WORKLOADS "instances, mesh, vegetation, fixed"
+const tool_workload *tool_workload_find(const char *name);
+/* One step of a workload, run between bp_frame_begin and bp_frame_end. */
+typedef bp_result (*tool_step_fn)(bp_pool *pool, uint64_t frame, void *ctx);
+/* Run `frames` frames of `step`, recording warm-up hits and the reserved series; 0 or 1. */
+int tool_run_frames(bp_pool *pool, run_report *r, uint64_t frames, tool_step_fn step, void *ctx);
 int replay_trace(const char *path, const tool_opts *o, run_report *r);
 
 #endif

@@ -1,0 +1,43 @@
+/* The table of built-in workloads of `bufpool scenario`, and the frame loop the newer ones
+ * share (frame begin, the workload's step, frame end, warm-up hits, the reserved series). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tool.h"
+
+static const tool_workload workloads[] = {
+    {"instances", NULL, scenario_instances},
+    {"mesh", NULL, scenario_mesh},
+    {"vegetation", scenario_vegetation_configure, scenario_vegetation},
+    {"fixed", scenario_fixed_configure, scenario_fixed},
+};
+
+const tool_workload *tool_workload_find(const char *name) {
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        if (!strcmp(workloads[i].name, name)) return &workloads[i];
+    return NULL;
+}
+
+int tool_run_frames(bp_pool *pool, run_report *r, uint64_t frames, tool_step_fn step, void *ctx) {
+    uint64_t warm_from = frames / 10;
+    for (uint64_t f = 0; f < frames; f++) {
+        bp_stats before, after;
+        bp_get_stats(pool, &before);
+        bp_result res = bp_frame_begin(pool);
+        if (res == BP_OK) res = step(pool, f, ctx);
+        if (res == BP_OK) res = bp_frame_end(pool);
+        if (res != BP_OK) {
+            fprintf(stderr, "bufpool: %s: frame %llu failed: %s: %s\n", r->workload, (unsigned long long)f,
+                    bp_result_string(res), bp_pool_last_error(pool));
+            return 1;
+        }
+        bp_get_stats(pool, &after);
+        if (f >= warm_from) {
+            r->warm_acquires += after.acquires - before.acquires;
+            r->warm_hits += after.hits - before.hits;
+        }
+        run_series_add(&r->series, after.bytes_reserved);
+    }
+    r->frames = frames;
+    return 0;
+}
