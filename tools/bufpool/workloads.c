@@ -1,5 +1,5 @@
 /* The table of built-in workloads of `bufpool scenario`, and the frame loop the newer ones
- * share (frame begin, the workload's step, frame end, warm-up hits, the reserved series). */
+ * share (frame begin, the workload's step, the recorded frame end, warm-up hits). */
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +25,7 @@ int tool_run_frames(bp_pool *pool, run_report *r, uint64_t frames, tool_step_fn 
         bp_get_stats(pool, &before);
         bp_result res = bp_frame_begin(pool);
         if (res == BP_OK) res = step(pool, f, ctx);
-        if (res == BP_OK) res = bp_frame_end(pool);
+        if (res == BP_OK) res = run_frame_end(r, pool);
         if (res != BP_OK) {
             fprintf(stderr, "bufpool: %s: frame %llu failed: %s: %s\n", r->workload, (unsigned long long)f,
                     bp_result_string(res), bp_pool_last_error(pool));
@@ -36,7 +36,6 @@ int tool_run_frames(bp_pool *pool, run_report *r, uint64_t frames, tool_step_fn 
             r->warm_acquires += after.acquires - before.acquires;
             r->warm_hits += after.hits - before.hits;
         }
-        run_series_add(&r->series, after.bytes_reserved);
     }
     r->frames = frames;
     return 0;
