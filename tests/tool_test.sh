@@ -50,6 +50,7 @@ check "size 0 exits 2" '[ $rc -eq 2 ]'
 awk 'BEGIN{srand(7); for(f=0; f<2000; f++){ for(i=0;i<50;i++){ id=f*50+i; printf "A %d %d\n", id, 64+int(rand()*100000) } for(i=0;i<50;i++) printf "R %d\n", f*50+i; print "F" } }' >"$tmp/long.trace"
 json=$("$tool" replay "$tmp/long.trace" --json)
 check "long trace replays with plateau" '[ "$(field "$json" plateau)" = true ] && [ "$(field "$json" leaked_buffers)" = 0 ]'
+check "replay has a warm hit rate (from the series)" 'awk -v h="$(field "$json" warm_hit_rate)" "BEGIN{exit !(h > 0.5)}"'
 
 # the library's verdict through the tool: a leak of one buffer a frame is growing; CSV and HTML
 awk 'BEGIN{ for(f=0; f<400; f++){ for(i=0;i<20;i++){ id=f*100+i; printf "A %d %d\n", id, 1000+(i*377)%3000 } for(i=0;i<20;i++) printf "R %d\n", f*100+i; printf "A %d 512\nF\n", f*100+99 } }' >"$tmp/leak.trace"

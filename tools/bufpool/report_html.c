@@ -247,7 +247,9 @@ int run_report_write_html(const run_report *r, const char *path) {
     memory_section(f, r, x, ys);
     hit_rate_section(f, r, x, ys);
     classes_section(f, r, g, labels);
-    if (r->top_count) tags_table(f, "Top tags and owners at the busiest frame", r->top_tags, r->top_count, r->tag_groups);
+    char title[96];
+    snprintf(title, sizeof title, "Top tags and owners at frame %llu (the most held)", (unsigned long long)r->tags_frame);
+    if (r->top_count) tags_table(f, title, r->top_tags, r->top_count, r->tag_groups);
     if (r->held_count) tags_table(f, "Still held when the run ended", r->held_at_end, r->held_count, r->held_groups);
     fprintf(f, "<p class=\"note\">The verdict: the first half of the run is warm-up; the second half is cut into four "
                "windows. Memory is growing when the peak of reserved bytes rose in every window and the last rise "

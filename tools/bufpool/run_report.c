@@ -48,6 +48,7 @@ static void snapshot_if_busiest(run_report *r, bp_pool *pool) {
     if (r->class_count > RUN_MAX_CLASSES) r->class_count = RUN_MAX_CLASSES;
     if (s.bytes_in_use >= r->tags_taken_at + r->tags_taken_at / 16 + 1) {
         r->tags_taken_at = s.bytes_in_use;
+        r->tags_frame = s.frame;
         bp_calculate_outstanding(pool, r->top_tags, RUN_TOP, &r->tag_groups);
         r->top_count = r->tag_groups < RUN_TOP ? r->tag_groups : RUN_TOP;
     }
@@ -75,6 +76,12 @@ void run_report_finish(run_report *r, bp_pool *pool) {
         r->class_count = n < RUN_MAX_CLASSES ? n : RUN_MAX_CLASSES;
         memcpy(r->classes_at_busiest, cls, r->class_count * sizeof cls[0]);
     }
+    if (!r->warm_acquires) /* a replay: take the warm-up hit rate from the series */
+        for (uint32_t i = 0; i < r->series.count; i++)
+            if (r->series.points[i].frame >= r->frames / 10) {
+                r->warm_acquires += r->series.points[i].acquires;
+                r->warm_hits += r->series.points[i].hits;
+            }
     bp_series_verdict(r->series.points, r->series.count, r->largest_class, &r->verdict);
     bp_calculate_outstanding(pool, r->held_at_end, RUN_TOP, &r->held_groups);
     r->held_count = r->held_groups < RUN_TOP ? r->held_groups : RUN_TOP;

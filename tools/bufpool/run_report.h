@@ -35,10 +35,10 @@ typedef struct run_report {
     run_series series;
     bp_verdict verdict;
     /* the busiest frame: most bytes held just before its end */
-    uint64_t busiest_frame, busiest_in_use, tags_taken_at;
+    uint64_t busiest_frame, busiest_in_use, tags_taken_at, tags_frame;
     bp_class_stats classes_at_busiest[RUN_MAX_CLASSES];
     uint32_t class_count;
-    bp_tag_usage top_tags[RUN_TOP];    /* by tag and owner at the busiest frame, most bytes first */
+    bp_tag_usage top_tags[RUN_TOP];    /* by tag and owner near the busiest frame (within 1/16), most bytes first */
     uint32_t top_count, tag_groups;
     bp_tag_usage held_at_end[RUN_TOP]; /* still held when the run ended */
     uint32_t held_count, held_groups;

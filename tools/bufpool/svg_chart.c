@@ -144,10 +144,11 @@ void svg_bar_chart(FILE *f, const bar_spec *b) {
     y_max = ceil((y_max > 0 ? y_max : 1.0) / step) * step;
     y_axis(f, y_max, step, b->y_unit);
     double pw = VB_W - PAD_L - PAD_R, ph = VB_H - PAD_T - PAD_B;
-    double gw = b->count ? pw / b->count : pw, bw = gw * 0.38;
+    double gw = b->count ? fmin(pw / b->count, 90.0) : pw, bw = gw * 0.38;
+    double left = PAD_L + (pw - gw * b->count) / 2; /* few classes: narrow bars, centred */
     uint32_t label_every = b->count > 24 ? (b->count + 23) / 24 : 1;
     for (uint32_t i = 0; i < b->count; i++) {
-        double gx = PAD_L + gw * i + gw * 0.1;
+        double gx = left + gw * i + gw * 0.12;
         for (int k = 0; k < 2; k++) {
             double h = b->groups[i].values[k] / y_max * ph;
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"1.5\" fill=\"%s\"><title>",
