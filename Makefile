@@ -2,8 +2,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench install clean
 
 all: build
 
@@ -31,6 +33,11 @@ bench:
 	@$(MAKE) --no-print-directory configure
 	@cmake --build $(BUILD) -j $(JOBS) --target bufpool_bench
 	@bash bench/run.sh $(BUILD)
+
+# Headers, libbufpool.a, libbufpool.so.*, the tool, the CMake package and pkg-config files.
+# make install PREFIX=/opt/bufpool DESTDIR=/tmp/stage
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD)

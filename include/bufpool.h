@@ -26,16 +26,19 @@
 
 #include "bufpool_backend.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+BP_BEGIN_DECLS
 
 /** @name Version (the one place the version number lives) */
 /** @{ */
 #define BP_VERSION_MAJOR 0 /**< Major version. */
 #define BP_VERSION_MINOR 1 /**< Minor version. */
 #define BP_VERSION_PATCH 0 /**< Patch version. */
-#define BP_VERSION_STRING "0.1.0" /**< The version as text. */
+/** The version as one number, major * 10000 + minor * 100 + patch. */
+#define BP_VERSION (BP_VERSION_MAJOR * 10000 + BP_VERSION_MINOR * 100 + BP_VERSION_PATCH)
+#define BP_STRINGIFY_(x) #x
+#define BP_STRINGIFY(x) BP_STRINGIFY_(x) /**< Expands `x`, then makes it a string literal. */
+/** The version as text, "MAJOR.MINOR.PATCH". */
+#define BP_VERSION_STRING BP_STRINGIFY(BP_VERSION_MAJOR) "." BP_STRINGIFY(BP_VERSION_MINOR) "." BP_STRINGIFY(BP_VERSION_PATCH)
 /** @} */
 
 /** A pool: one per device/backend. Opaque. */
@@ -350,6 +353,12 @@ bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t 
  * Cost: O(classes).
  */
 bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *out_len);
+
+/**
+ * The version of the library linked at run time (::BP_VERSION of the build), to compare with
+ * the ::BP_VERSION a program was compiled against. Cost: O(1). Thread-safety: reentrant.
+ */
+int bp_version(void);
 
 /** Name of a result code ("BP_OK", "BP_ERR_STALE_HANDLE", ...); never NULL. */
 const char *bp_result_string(bp_result result);
@@ -890,7 +899,5 @@ bp_result bp_calculate_tag_snapshot(bp_pool *pool, bp_tag_usage *out, uint32_t c
 bp_result bp_snapshot_diff(const bp_tag_usage *before, uint32_t before_count, const bp_tag_usage *after,
                            uint32_t after_count, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
 
-#ifdef __cplusplus
-}
-#endif
+BP_END_DECLS
 #endif /* BUFPOOL_H */

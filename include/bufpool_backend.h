@@ -18,9 +18,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
+/**
+ * @def BP_BEGIN_DECLS
+ * Opens the declarations of a public header: C linkage for C++, and default visibility while
+ * the library itself is compiled (it is built with hidden visibility, so only what public
+ * headers declare is exported). Every public header wraps its declarations in
+ * ::BP_BEGIN_DECLS ... ::BP_END_DECLS.
+ * @def BP_END_DECLS
+ * Closes ::BP_BEGIN_DECLS.
+ */
+#if defined(BP_BUILDING_LIBRARY) && defined(__GNUC__)
+#define BP_VISIBILITY_PUSH_ _Pragma("GCC visibility push(default)")
+#define BP_VISIBILITY_POP_ _Pragma("GCC visibility pop")
+#else
+#define BP_VISIBILITY_PUSH_
+#define BP_VISIBILITY_POP_
 #endif
+#ifdef __cplusplus
+#define BP_BEGIN_DECLS extern "C" { BP_VISIBILITY_PUSH_
+#define BP_END_DECLS BP_VISIBILITY_POP_ }
+#else
+#define BP_BEGIN_DECLS BP_VISIBILITY_PUSH_
+#define BP_END_DECLS BP_VISIBILITY_POP_
+#endif
+
+BP_BEGIN_DECLS
 
 /** Version of the backend table layout; a table with another version is refused. */
 #define BP_BACKEND_VERSION 1u
@@ -175,7 +197,5 @@ typedef struct bp_host_backend_desc {
  */
 bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out);
 
-#ifdef __cplusplus
-}
-#endif
+BP_END_DECLS
 #endif /* BUFPOOL_BACKEND_H */

@@ -15,9 +15,7 @@
 
 #include "bufpool_backend.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+BP_BEGIN_DECLS
 
 /** Options of the CUDA backend; zero-initialised means defaults. */
 typedef struct bp_cuda_desc {
@@ -32,7 +30,5 @@ typedef struct bp_cuda_desc {
  */
 bp_result bp_cuda_backend_create(const bp_cuda_desc *desc, bp_backend *out);
 
-#ifdef __cplusplus
-}
-#endif
+BP_END_DECLS
 #endif /* BUFPOOL_CUDA_H */

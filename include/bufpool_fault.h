@@ -26,9 +26,7 @@
 
 #include "bufpool_backend.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+BP_BEGIN_DECLS
 
 /** Backend calls the wrapper may fail (a bit set). */
 enum bp_fault_ops {
@@ -104,7 +102,5 @@ void bp_fault_get_stats(const bp_fault *fault, bp_fault_stats *out);
  */
 void bp_fault_destroy(bp_fault *fault);
 
-#ifdef __cplusplus
-}
-#endif
+BP_END_DECLS
 #endif /* BUFPOOL_FAULT_H */

@@ -16,9 +16,7 @@
 
 #include "bufpool_backend.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+BP_BEGIN_DECLS
 
 /** What the OpenCL backend works on. */
 typedef struct bp_opencl_desc {
@@ -43,7 +41,5 @@ bp_result bp_opencl_backend_create(const bp_opencl_desc *desc, bp_backend *out);
  */
 bp_result bp_opencl_backend_create_default(bp_backend *out, bp_opencl_desc *out_desc);
 
-#ifdef __cplusplus
-}
-#endif
+BP_END_DECLS
 #endif /* BUFPOOL_OPENCL_H */

@@ -40,9 +40,7 @@
 
 #include "bufpool_backend.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+BP_BEGIN_DECLS
 
 /** Largest `frames_in_flight` the Vulkan backend supports. */
 #define BP_VULKAN_MAX_FRAMES 8u
@@ -158,7 +156,5 @@ const char *bp_vulkan_context_error(void);
 /** Fill the device fields of `out` (instance, devices, queue, budget extension) from `ctx`. */
 void bp_vulkan_desc_from_context(const bp_vulkan_context *ctx, bp_vulkan_desc *out);
 
-#ifdef __cplusplus
-}
-#endif
+BP_END_DECLS
 #endif /* BUFPOOL_VULKAN_H */

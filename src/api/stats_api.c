@@ -41,6 +41,8 @@ static const char *const result_names[BP_RESULT_COUNT] = {
     "BP_ERR_NOT_FOUND", "BP_ERR_BUSY",
 };
 
+int bp_version(void) { return BP_VERSION; }
+
 const char *bp_result_string(bp_result result) {
     if ((unsigned)result >= BP_RESULT_COUNT) return "BP_ERR_UNKNOWN";
     return result_names[result];
