@@ -34,6 +34,7 @@ static bp_result rig_open(rig *rg, uint64_t fail_at) {
                        .capacity_table = warm,
                        .capacity_table_count = 2,
                        .frames_in_flight = BP_IMMEDIATE_REUSE,
+                       .series_frames = 32,
                        .evict = evict_lowest};
     rg->run.pool = (bp_pool *)rg;
     return bp_pool_create(&pd, &rg->run.pool);

@@ -153,12 +153,43 @@ static void outstanding_by_tag_and_owner(void **state) {
     ts_check_and_destroy(pool);
 }
 
+static bool refuse;
+static void *refusing_alloc(void *user, size_t size, size_t alignment) {
+    return refuse ? NULL : ts_alloc(user, size, alignment);
+}
+
+/* The walks that need scratch memory fail cleanly when the allocator refuses. */
+static void out_of_memory_in_walks(void **state) {
+    counting_alloc ca = {0};
+    bp_pool *pool;
+    bp_pool_desc d = {.series_frames = 16, .allocator = {refusing_alloc, ts_free, &ca}};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer b = ts_acquire(pool, 100, 0);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    refuse = true;
+    bp_tag_usage out[4];
+    uint32_t n = 9;
+    bp_verdict v;
+    assert_int_equal(bp_calculate_outstanding(pool, out, 4, &n), BP_ERR_OUT_OF_MEMORY);
+    assert_int_equal(n, 0);
+    assert_int_equal(bp_calculate_verdict(pool, &v), BP_ERR_OUT_OF_MEMORY);
+    assert_int_equal(v.kind, BP_VERDICT_TOO_SHORT);
+    refuse = false;
+    assert_int_equal(bp_calculate_outstanding(pool, out, 4, &n), BP_OK);
+    assert_int_equal(n, 1);
+    bp_release(pool, b);
+    ts_check_and_destroy(pool);
+    assert_int_equal(ca.allocs, ca.frees);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ring_keeps_the_last_frames),
         cmocka_unit_test(no_series_by_default),
         cmocka_unit_test(plot_hook_gets_named_values),
         cmocka_unit_test(outstanding_by_tag_and_owner),
+        cmocka_unit_test(out_of_memory_in_walks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

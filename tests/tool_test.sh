@@ -69,6 +69,10 @@ check "unwritable CSV exits 1" '[ $rc -eq 1 ]'
 check "--csv without a file exits 2" '[ $rc -eq 2 ]'
 "$tool" replay "$tmp/long.trace" 2>"$tmp/progress" >/dev/null
 check "no progress line when stderr is not a terminal" '[ ! -s "$tmp/progress" ]'
+if script -qec true /dev/null >/dev/null 2>&1; then # util-linux's script gives the tool a terminal (when ptys exist)
+  script -qec "$tool replay $tmp/long.trace" /dev/null >"$tmp/tty" 2>&1
+  check "progress line on a terminal" 'grep -q "bufpool: replay  *[0-9]*%  [0-9]* events, [0-9]* frames" "$tmp/tty"'
+fi
 
 # usage errors
 "$tool" --bogus >/dev/null 2>&1; rc=$?

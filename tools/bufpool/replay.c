@@ -193,9 +193,10 @@ static int replay_chunk(bp_pool *pool, replay_state *st, const event *ev, uint32
     return 0;
 }
 
-/* A progress line on a terminal (never when stderr is piped), redrawn at most 5 times a second. */
+/* A progress line on a terminal (never when stderr is piped): drawn after the first chunk of
+ * events, then at most 5 times a second, erased at the end. */
 typedef struct progress {
-    bool on;
+    bool on, shown;
     double size, last;
     uint64_t events;
 } progress;
@@ -203,12 +204,13 @@ typedef struct progress {
 static void progress_show(progress *p, FILE *f, bp_pool *pool, const run_report *r, bool done) {
     if (!p->on) return;
     double now = now_seconds();
-    if (!done && now - p->last < 0.2) return;
-    p->last = now;
     if (done) {
-        fputs("\r\033[K", stderr);
+        if (p->shown) fputs("\r\033[K", stderr);
         return;
     }
+    if (p->shown && now - p->last < 0.2) return;
+    p->last = now;
+    p->shown = true;
     bp_stats s;
     bp_get_stats(pool, &s);
     long pos = ftell(f);
@@ -235,7 +237,7 @@ int replay_trace(const char *path, const tool_opts *o, run_report *r) {
     r->has_timing = true;
     uint32_t n = 0;
     struct stat st_file;
-    progress prog = {.on = isatty(STDERR_FILENO) && !fstat(fileno(f), &st_file), .last = now_seconds()};
+    progress prog = {.on = isatty(STDERR_FILENO) && !fstat(fileno(f), &st_file)};
     if (prog.on) prog.size = (double)st_file.st_size;
     while (rc == 0) {
         bool eof = !fgets(line, sizeof line, f);
