@@ -98,6 +98,13 @@ int bench_hit_for_callgrind(size_t size, uint64_t pairs);
 void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, double *one,
                    double *two);
 
+#ifdef BP_HAVE_VULKAN
+#include <stdio.h>
+/* vulkan.c: the Vulkan section (pool hit vs raw Vulkan, and `workload` on the device);
+ * returns the smallest hit speedup over raw Vulkan, 0 when no device. */
+double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);
+#endif
+
 double bench_now_ns(void);
 double bench_median(double *v, int n);
 uint64_t bench_rand(uint64_t *state);
