@@ -45,6 +45,12 @@ enum { CONTENDER_MAX = 8 };
  * allocator of `allocs`; returns how many. */
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
 
+/* bufpool as a contender (ctx = the pool): shared by the host and Vulkan contenders. */
+void bench_pool_close(contender *c); /* ends the open frame, destroys the pool */
+uint64_t bench_pool_acquire(void *ctx, size_t size);
+void bench_pool_release(void *ctx, uint64_t token);
+void bench_pool_frame(void *ctx);    /* frame end + begin */
+
 /* ---- Workloads as event lists ------------------------------------------------------- */
 
 typedef struct bench_event {

@@ -58,18 +58,18 @@ static bool pool_open(contender *c) {
     c->ctx = pool;
     return true;
 }
-static void pool_close(contender *c) {
+void bench_pool_close(contender *c) {
     bp_frame_end(c->ctx);
     bp_pool_destroy(c->ctx);
     c->ctx = NULL;
 }
-static uint64_t pool_acquire(void *ctx, size_t size) {
+uint64_t bench_pool_acquire(void *ctx, size_t size) {
     bp_acquire_desc d = {.size = size};
     bp_buffer b;
     return bp_acquire(ctx, &d, &b) == BP_OK ? b.id : 0;
 }
-static void pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
-static void pool_frame(void *ctx) {
+void bench_pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
+void bench_pool_frame(void *ctx) {
     bp_frame_end(ctx);
     bp_frame_begin(ctx);
 }
@@ -79,12 +79,12 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     if (max < 2 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
-    out[n++] = (contender){.name = "bufpool", .is_pool = true, .open = pool_open, .close = pool_close,
-                           .acquire = pool_acquire, .release = pool_release, .frame = pool_frame,
+    out[n++] = (contender){.name = "bufpool", .is_pool = true, .open = pool_open, .close = bench_pool_close,
+                           .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,
                            .pool_desc = {.name = "bench", .frames_in_flight = BP_IMMEDIATE_REUSE}};
     out[n++] = (contender){.name = "bufpool (2 frames in flight)", .is_pool = true, .open = pool_open,
-                           .close = pool_close, .acquire = pool_acquire, .release = pool_release,
-                           .frame = pool_frame, .pool_desc = {.name = "bench-fif2"}};
+                           .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
+                           .frame = bench_pool_frame, .pool_desc = {.name = "bench-fif2"}};
     for (int i = 0; i < n_allocs; i++)
         out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
                                .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,

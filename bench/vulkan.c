@@ -90,22 +90,6 @@ static bool vk_pool_make(contender *c) {
 
 static bool vk_pool_open(contender *c) { return vk_pool_make(c) && bp_frame_begin(c->ctx) == BP_OK; }
 
-static uint64_t vk_pool_acquire(void *ctx, size_t size) {
-    bp_acquire_desc d = {.size = size};
-    bp_buffer b;
-    return bp_acquire(ctx, &d, &b) == BP_OK ? b.id : 0;
-}
-static void vk_pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
-static void vk_pool_frame(void *ctx) {
-    bp_frame_end(ctx);
-    bp_frame_begin(ctx);
-}
-static void vk_pool_close(contender *c) {
-    bp_frame_end(c->ctx);
-    bp_pool_destroy(c->ctx);
-    c->ctx = NULL;
-}
-
 /* Median ns per pair of `pairs` acquire+release of `size`, pool and raw, `repeats` rounds. */
 static void vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs, int repeats, double *pool_ns,
                    double *raw_ns) {
@@ -118,7 +102,7 @@ static void vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs,
     if (!vk_pool_make(&pc)) return;
     for (int r = 0; r < repeats; r++) {
         double t0 = bench_now_ns();
-        for (uint64_t i = 0; i < pairs; i++) vk_pool_release(pc.ctx, vk_pool_acquire(pc.ctx, size));
+        for (uint64_t i = 0; i < pairs; i++) bench_pool_release(pc.ctx, bench_pool_acquire(pc.ctx, size));
         tp[r] = (bench_now_ns() - t0) / (double)pairs;
         t0 = bench_now_ns();
         for (uint64_t i = 0; i < raw_pairs; i++) raw_release(raw, raw_acquire(raw, size));
@@ -158,8 +142,8 @@ double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bo
         if (worst == 0 || r / p < worst) worst = r / p;
     }
     contender cs[2] = {
-        {.name = "bufpool (Vulkan backend)", .is_pool = true, .open = vk_pool_open, .close = vk_pool_close,
-         .acquire = vk_pool_acquire, .release = vk_pool_release, .frame = vk_pool_frame,
+        {.name = "bufpool (Vulkan backend)", .is_pool = true, .open = vk_pool_open, .close = bench_pool_close,
+         .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,
          .pool_desc = {.name = "bench-vulkan"}},
         {.name = "raw Vulkan", .ctx = &raw, .open = raw_open, .close = raw_close, .acquire = raw_acquire,
          .release = raw_release, .usable = raw_usable},
