@@ -171,6 +171,33 @@ static void with_scope_releases_whatever_the_callback_returns(void **state) {
     ts_check_and_destroy(pool);
 }
 
+
+static bp_result end_own_scope(bp_pool *pool, void *user) {
+    (void)user;
+    ts_acquire(pool, 100, 0);
+    /* the innermost open scope is the one bp_with_scope opened: depth 1, ended here */
+    bp_scope probe;
+    bp_scope_begin(pool, &probe);
+    bp_scope outer = {(probe.id & ~0xFFFFFFull) | 1u};
+    outer.id -= 1ull << 32; /* the serial issued just before the probe's */
+    return bp_scope_end(pool, outer, NULL);
+}
+
+static void with_scope_reports_a_scope_its_callback_ended(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    assert_int_equal(bp_with_scope(pool, end_own_scope, NULL), BP_ERR_SCOPE);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_in_use, 0);
+    bp_scope again;
+    assert_int_equal(bp_scope_begin(pool, &again), BP_OK); /* depth back at 0: this is depth 1 */
+    assert_int_equal((uint32_t)again.id & 0xFFFFFFu, 1);
+    assert_int_equal(bp_scope_end(pool, again, NULL), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nested_scopes_release_what_each_acquired),
@@ -179,6 +206,7 @@ int main(void) {
         cmocka_unit_test(scope_depth_is_bounded),
         cmocka_unit_test(scope_end_releases_owned_buffers_from_their_owner),
         cmocka_unit_test(with_scope_releases_whatever_the_callback_returns),
+        cmocka_unit_test(with_scope_reports_a_scope_its_callback_ended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,6 +225,40 @@ static void poison_and_idle_seconds(void **state) {
     ts_check_and_destroy(pool);
 }
 
+
+/* Every new entry point refuses NULL pools and outputs with an error code, never a crash. */
+static void null_arguments_are_errors(void **state) {
+    (void)state;
+    bp_buffer b = {7};
+    float *f = (float *)&b;
+    uint32_t *u = (uint32_t *)&b;
+    bp_skin_arrays skin;
+    assert_int_equal(bp_acquire_positions(NULL, 10, &b, &f), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(b.id, 0);
+    assert_null(f);
+    assert_int_equal(bp_acquire_normals(NULL, 10, &b, &f), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_acquire_displacements(NULL, 10, &b, &f), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_acquire_indices(NULL, 10, &b, &u), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_acquire_skin(NULL, 10, &skin), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_copy(NULL, b, 0, b, 0, 1), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_duplicate(NULL, b, 0, &b), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_trim_older_than(NULL, 1.0, NULL), BP_ERR_INVALID_ARGUMENT);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    assert_int_equal(bp_acquire_positions(pool, 10, NULL, &f), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_acquire_positions(pool, 0, &b, &f), BP_ERR_INVALID_SIZE);
+    assert_int_equal(bp_acquire_skin(pool, 10, NULL), BP_ERR_INVALID_ARGUMENT);
+    bp_array_desc bad_type = {.count = 4, .type = (bp_element_type)42};
+    assert_int_equal(bp_acquire_array(pool, &bad_type, &b, NULL), BP_ERR_INVALID_ARGUMENT);
+    bp_array_desc bad_flags = {.count = 4, .flags = 1u << 20};
+    assert_int_equal(bp_acquire_array(pool, &bad_flags, &b, NULL), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_trim_older_than(pool, 0.0 / 0.0, NULL), BP_ERR_INVALID_ARGUMENT);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_total, 0);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(typed_arrays_have_the_right_sizes),
@@ -233,6 +267,7 @@ int main(void) {
         cmocka_unit_test(copies_and_duplicates_keep_contents),
         cmocka_unit_test(retention_caps_and_age_cleanup_at_run_time),
         cmocka_unit_test(poison_and_idle_seconds),
+        cmocka_unit_test(null_arguments_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
