@@ -3,6 +3,7 @@
 #define BUFPOOL_TOOL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bufpool.h"
@@ -20,6 +21,17 @@ typedef struct tool_opts {
     bool vk_validation;        /* --vk-validation: Khronos validation layer on, messages fail */
 } tool_opts;
 
+#ifdef BP_HAVE_VULKAN
+#define TOOL_BACKENDS "host, vulkan"
+#else
+#define TOOL_BACKENDS "host"
+#endif
+
+/* cli.c: parse argv into `o`, the command and its argument. Returns -1 to go on, else the
+ * exit status to return at once (0 after --help or --version, 2 after a usage error). */
+int tool_cli_parse(int argc, char **argv, tool_opts *o, const char **command, const char **target);
+/* Print the workloads after an unknown name; returns the exit status 2. */
+int tool_unknown_workload(const char *name);
 /* Parse an unsigned decimal option value; false on junk or overflow. */
 bool tool_parse_u64(const char *s, uint64_t *out);
 /* A small deterministic RNG (xorshift64*), so runs repeat exactly. */
@@ -45,11 +57,13 @@ void scenario_fixed_configure(const tool_opts *o, bp_pool_desc *desc);
 /* workloads.c: the built-in workloads of `bufpool scenario`. */
 typedef struct tool_workload {
     const char *name;
+    const char *summary; /* one line for `bufpool scenario --help` */
     void (*configure)(const tool_opts *o, bp_pool_desc *desc); /* NULL: default pool */
     int (*run)(bp_pool *pool, const tool_opts *o, run_report *r);
 } tool_workload;
-#define TOOL_WORKLOADS "instances, mesh, vegetation, fixed"
 const tool_workload *tool_workload_find(const char *name);
+/* Every workload, in the order the help lists them. */
+const tool_workload *tool_workloads(size_t *count);
 /* One step of a workload, run between bp_frame_begin and bp_frame_end. */
 typedef bp_result (*tool_step_fn)(bp_pool *pool, uint64_t frame, void *ctx);
 /* Run `frames` frames of `step`, recording warm-up hits and the reserved series; 0 or 1. */

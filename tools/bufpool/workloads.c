@@ -6,11 +6,20 @@
 #include "tool.h"
 
 static const tool_workload workloads[] = {
-    {"instances", NULL, scenario_instances},
-    {"mesh", NULL, scenario_mesh},
-    {"vegetation", scenario_vegetation_configure, scenario_vegetation},
-    {"fixed", scenario_fixed_configure, scenario_fixed},
+    {"instances", "seed 000: 8-24 batches a frame, one transient instance buffer each (default)",
+     NULL, scenario_instances},
+    {"mesh", "seed 002: mesh fitting, typed arrays in a scope per iteration, 10-14k vertices",
+     NULL, scenario_mesh},
+    {"vegetation", "seed 001: 4000 entities own buffers under a 512 MB budget; farthest culled",
+     scenario_vegetation_configure, scenario_vegetation},
+    {"fixed", "seed 004: fixed capacity for 15,000 elements, no allocation after start-up",
+     scenario_fixed_configure, scenario_fixed},
 };
+
+const tool_workload *tool_workloads(size_t *count) {
+    *count = sizeof workloads / sizeof workloads[0];
+    return workloads;
+}
 
 const tool_workload *tool_workload_find(const char *name) {
     for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
