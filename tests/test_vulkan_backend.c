@@ -281,6 +281,30 @@ static void resize_copies_on_the_gpu(void **state) {
     vk_check_and_destroy(pool);
 }
 
+/* A program without frames: a destroy first submits the copies still recorded, then waits
+ * for them, so no command buffer refers to a destroyed VkBuffer. */
+static void frameless_destroy_waits_for_recorded_copies(void **state) {
+    (void)state;
+    bp_vulkan_backend *vk;
+    bp_pool *pool = vk_pool(NULL, NULL, &vk);
+    uint32_t word = 7;
+    bp_buffer a = acquire(pool, 4096, BP_MEMORY_DEVICE_LOCAL, BP_USAGE_STORAGE, 0);
+    assert_int_equal(bp_upload(pool, a, 0, &word, sizeof word), BP_OK); /* recorded, not submitted */
+    assert_int_equal(bp_release(pool, a), BP_OK);                      /* pooled at once */
+    assert_int_equal(bp_trim(pool, true), BP_OK);                      /* destroyed now */
+    bp_vulkan_stats st;
+    bp_vulkan_get_stats(vk, &st);
+    assert_int_equal(st.buffers, 0);
+    assert_int_equal(st.submits, 1);
+    bp_buffer b = acquire(pool, 4096, BP_MEMORY_DEVICE_LOCAL, BP_USAGE_STORAGE, 0);
+    uint32_t back = 0;
+    assert_int_equal(bp_upload(pool, b, 0, &word, sizeof word), BP_OK);
+    assert_int_equal(bp_download(pool, b, 0, &back, sizeof back), BP_OK);
+    assert_int_equal(back, 7);
+    bp_release(pool, b);
+    vk_check_and_destroy(pool);
+}
+
 static void budget_comes_from_the_device(void **state) {
     (void)state;
     bp_pool_desc pd = {.use_device_budget = true};
@@ -320,6 +344,7 @@ int main(void) {
         cmocka_unit_test(pooled_buffers_reused_only_for_the_same_usage),
         cmocka_unit_test(allocation_cap_is_respected),
         cmocka_unit_test(resize_copies_on_the_gpu),
+        cmocka_unit_test(frameless_destroy_waits_for_recorded_copies),
         cmocka_unit_test(budget_comes_from_the_device),
         cmocka_unit_test(validation_messages_are_counted), /* last: it makes a message on purpose */
     };

@@ -12,7 +12,7 @@ bool tool_vulkan_backend(const tool_opts *o, uint32_t frames_in_flight, bp_backe
                                  .sync_validation = o->vk_validation};
     bp_result r = bp_vulkan_context_create_headless(&cd, &ctx);
     if (r != BP_OK) {
-        fprintf(stderr, "bufpool: no Vulkan device: %s (%s)\n", bp_vulkan_context_error(), bp_result_string(r));
+        fprintf(stderr, "bufpool: cannot open a Vulkan device: %s (%s)\n", bp_vulkan_context_error(), bp_result_string(r));
         return false;
     }
     bp_vulkan_desc d = {.frames_in_flight = frames_in_flight};

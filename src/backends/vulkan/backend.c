@@ -53,8 +53,11 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
     if (!vk->desc.frames_in_flight) vk->desc.frames_in_flight = 2;
     if (!vk->desc.staging_bytes) vk->desc.staging_bytes = 4u << 20;
     vk->desc.staging_bytes = (vk->desc.staging_bytes + 255) & ~(uint64_t)255;
-    VkPhysicalDeviceProperties props;
-    vkGetPhysicalDeviceProperties(desc->physical_device, &props);
+    VkPhysicalDeviceMaintenance3Properties m3 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+    VkPhysicalDeviceProperties2 props2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &m3};
+    vkGetPhysicalDeviceProperties2(desc->physical_device, &props2);
+    const VkPhysicalDeviceProperties props = props2.properties;
+    vk->max_allocation_size = m3.maxMemoryAllocationSize;
     vk->limits = props.limits;
     vk->api_version = props.apiVersion;
     if (!vk->desc.max_allocations || vk->desc.max_allocations > props.limits.maxMemoryAllocationCount)

@@ -94,7 +94,9 @@ void bpi_vk_destroy(void *user, const bp_backend_buffer *buf) {
     bp_vulkan_backend *vk = user;
     bpi_vk_buffer *b = buf->backend_data;
     if (!vk->frames_seen) {
-        /* No frames: nothing of the application's can still run; wait for our own copies. */
+        /* No frames: nothing of the application's can still run; submit the copies still
+         * recorded (they may name this buffer) and wait for all of ours. */
+        bp_vulkan_submit_uploads(vk);
         for (uint32_t i = 0; i < vk->desc.frames_in_flight; i++) bpi_vk_frame_wait(vk, &vk->frames[i]);
         destroy_now(vk, b);
         return;
@@ -125,7 +127,11 @@ bp_result bpi_vk_query_caps(void *user, bp_backend_caps *out) {
     bp_vulkan_backend *vk = user;
     const VkPhysicalDeviceLimits *l = &vk->limits;
     memset(out, 0, sizeof *out);
-    out->max_buffer_size = 1ull << 31; /* maxStorageBufferRange-independent, safe for every usage */
+    /* one allocation per buffer: no larger than one allocation may be, nor than a heap */
+    VkDeviceSize heap = 0;
+    for (uint32_t h = 0; h < vk->mem_props.memoryHeapCount; h++)
+        if (vk->mem_props.memoryHeaps[h].size > heap) heap = vk->mem_props.memoryHeaps[h].size;
+    out->max_buffer_size = vk->max_allocation_size && vk->max_allocation_size < heap ? vk->max_allocation_size : heap;
     uint64_t align = 16;
     if (l->minUniformBufferOffsetAlignment > align) align = l->minUniformBufferOffsetAlignment;
     if (l->minStorageBufferOffsetAlignment > align) align = l->minStorageBufferOffsetAlignment;

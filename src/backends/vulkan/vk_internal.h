@@ -41,6 +41,7 @@ struct bp_vulkan_backend {
     bp_vulkan_desc desc;
     VkPhysicalDeviceMemoryProperties mem_props;
     VkPhysicalDeviceLimits limits;
+    VkDeviceSize max_allocation_size; /* maxMemoryAllocationSize (Vulkan 1.1) */
     uint32_t api_version;
     VkCommandPool cmd_pool;
     bpi_vk_frame frames[BP_VULKAN_MAX_FRAMES];
