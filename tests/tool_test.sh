@@ -74,6 +74,20 @@ if script -qec true /dev/null >/dev/null 2>&1; then # util-linux's script gives 
   check "progress line on a terminal" 'grep -q "bufpool: replay  *[0-9]*%  [0-9]* events, [0-9]* frames" "$tmp/tty"'
 fi
 
+# the run file: bufpool report draws later exactly what --html draws at once
+"$tool" replay "$tmp/leak.trace" --run "$tmp/run.json" >/dev/null 2>&1
+"$tool" report "$tmp/run.json" -o "$tmp/later.html" --csv "$tmp/later.csv"
+check "report RUN.json -o: same page as --html" 'cmp -s "$tmp/leak.html" "$tmp/later.html"'
+check "report RUN.json --csv: same series as --csv" 'cmp -s "$tmp/leak.csv" "$tmp/later.csv"'
+head -c 2000 "$tmp/run.json" >"$tmp/trunc.json"
+"$tool" report "$tmp/trunc.json" -o "$tmp/x.html" 2>"$tmp/err"; rc=$?
+check "truncated run file exits 2 naming the byte" '[ $rc -eq 2 ] && grep -q "byte [0-9]*:" "$tmp/err"'
+printf '{"workload":"x","frames":3}' >"$tmp/noseries.json"
+"$tool" report "$tmp/noseries.json" -o "$tmp/x.html" 2>/dev/null; rc=$?
+check "run file without a series exits 2" '[ $rc -eq 2 ]'
+"$tool" report "$tmp/run.json" 2>/dev/null; rc=$?
+check "report without -o exits 2" '[ $rc -eq 2 ]'
+
 # usage errors
 "$tool" --bogus >/dev/null 2>&1; rc=$?
 check "unknown option exits 2" '[ $rc -eq 2 ]'

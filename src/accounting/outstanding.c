@@ -41,7 +41,7 @@ static bp_result group_held(bp_pool *pool, bool by_owner, bp_tag_usage *out, uin
         n = group_list(pool, &pool->transient, by_owner, g, n);
         for (uint32_t k = 0; k < n; k++) g[k].age_frames = pool->stats.frame - g[k].oldest_frame;
         if (n) qsort(g, n, sizeof *g, by_bytes_desc);
-        if (capacity) memcpy(out, g, (size_t)(n < capacity ? n : capacity) * sizeof *g);
+        if (capacity && n) memcpy(out, g, (size_t)(n < capacity ? n : capacity) * sizeof *g);
         *out_count = n;
         if (n > capacity) r = BP_ERR_BUFFER_TOO_SMALL;
     }

@@ -6,7 +6,13 @@
 
 #include "tool.h"
 
-enum { CMD_SCENARIO = 1u << 0, CMD_REPLAY = 1u << 1, CMD_ALL = CMD_SCENARIO | CMD_REPLAY };
+enum {
+    CMD_SCENARIO = 1u << 0,
+    CMD_REPLAY = 1u << 1,
+    CMD_REPORT = 1u << 2,
+    CMD_RUNS = CMD_SCENARIO | CMD_REPLAY, /* the commands that run a pool */
+    CMD_ALL = CMD_RUNS | CMD_REPORT
+};
 
 typedef struct cli_command {
     const char *name;
@@ -27,6 +33,9 @@ static const cli_command commands[] = {
      "  F                end of frame\n"
      "A malformed line, an A of a live id or an R of an unknown id exits 2 naming the line.\n"
      "Buffers still held at the end are reported (leaked_buffers), not an error.\n"},
+    {"report", CMD_REPORT, "RUN.json", "draw a run saved with --run as an HTML page (and/or CSV)",
+     "Reads RUN.json, written by 'scenario' or 'replay' with --run FILE, and writes the page\n"
+     "--html would have written (-o FILE) and/or the series as CSV (--csv FILE).\n"},
 };
 
 typedef int (*cli_set_fn)(tool_opts *o, const char *flag, const char *value);
@@ -73,6 +82,11 @@ static int set_html(tool_opts *o, const char *f, const char *v) {
     o->html_path = v;
     return 0;
 }
+static int set_run(tool_opts *o, const char *f, const char *v) {
+    (void)f;
+    o->run_path = v;
+    return 0;
+}
 static int set_backend(tool_opts *o, const char *f, const char *v) {
     bool known = !strcmp(v, "host");
 #ifdef BP_HAVE_VULKAN
@@ -98,16 +112,18 @@ static int set_classes(tool_opts *o, const char *f, const char *v) {
 static const cli_option options[] = {
     {"--frames", "N", CMD_SCENARIO, set_frames, "frames to run (default: the workload's own)"},
     {"--seed", "N", CMD_SCENARIO, set_seed, "random seed; the same seed repeats a run exactly"},
-    {"--json", NULL, CMD_ALL, set_json, "print one JSON object instead of the summary"},
+    {"--json", NULL, CMD_RUNS, set_json, "print one JSON object instead of the summary"},
     {"--csv", "FILE", CMD_ALL, set_csv, "write the per-frame series as CSV"},
-    {"--html", "FILE", CMD_ALL, set_html, "write a self-contained HTML report with charts"},
-    {"--backend", "NAME", CMD_ALL, set_backend, "memory to pool: " TOOL_BACKENDS " (default host)"},
+    {"--html", "FILE", CMD_RUNS, set_html, "write a self-contained HTML report with charts"},
+    {"-o", "FILE", CMD_REPORT, set_html, "the HTML page to write"},
+    {"--run", "FILE", CMD_RUNS, set_run, "save the whole run as JSON, for 'bufpool report'"},
+    {"--backend", "NAME", CMD_RUNS, set_backend, "memory to pool: " TOOL_BACKENDS " (default host)"},
 #ifdef BP_HAVE_VULKAN
-    {"--vk-validation", NULL, CMD_ALL, set_vk_validation,
+    {"--vk-validation", NULL, CMD_RUNS, set_vk_validation,
      "Vulkan: validation layer on; any message fails the run"},
 #endif
-    {"--classes", "fine|pow2", CMD_ALL, set_classes, "size classes: fine (default, <= 12.5% waste) or pow2"},
-    {"--frames-in-flight", "N", CMD_ALL, set_frames_in_flight,
+    {"--classes", "fine|pow2", CMD_RUNS, set_classes, "size classes: fine (default, <= 12.5% waste) or pow2"},
+    {"--frames-in-flight", "N", CMD_RUNS, set_frames_in_flight,
      "frames before a released buffer is reused (default 2; 0 = at once)"},
 };
 

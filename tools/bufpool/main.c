@@ -81,6 +81,17 @@ int main(int argc, char **argv) {
         rc = wl->run(pool, &o, &report);
         run_report_finish(&report, pool);
         if (tool_pool_destroy(pool) && rc == 0) rc = 1;
+    } else if (!strcmp(command, "report")) {
+        if (!target || (!o.html_path && !o.csv_path)) {
+            fprintf(stderr, "bufpool: report needs a run file and -o FILE.html or --csv FILE\n"
+                            "(see bufpool report --help)\n");
+            return 2;
+        }
+        rc = run_report_read_run(&report, target);
+        if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);
+        if (rc == 0 && o.html_path) rc = run_report_write_html(&report, o.html_path);
+        run_file_release();
+        return rc;
     } else { /* replay: the parser knows no other command */
         if (!target) {
             fprintf(stderr, "bufpool: replay needs a trace file\n(see bufpool replay --help)\n");
@@ -91,5 +102,6 @@ int main(int argc, char **argv) {
     if (rc == 0) run_report_print(&report, o.json, stdout);
     if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);
     if (rc == 0 && o.html_path) rc = run_report_write_html(&report, o.html_path);
+    if (rc == 0 && o.run_path) rc = run_report_write_run(&report, o.run_path);
     return rc;
 }

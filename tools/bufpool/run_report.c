@@ -91,31 +91,39 @@ static const char *verdict_name(bp_verdict_kind k) {
     return k == BP_VERDICT_GROWING ? "growing" : k == BP_VERDICT_PLATEAU ? "plateau" : "too_short";
 }
 
+void run_report_print_json_fields(const run_report *r, FILE *out) {
+    const bp_stats *s = &r->stats;
+    double warm = r->warm_acquires ? (double)r->warm_hits / (double)r->warm_acquires : 0.0;
+    bool plateau = run_plateau(r);
+    double ns = r->ops ? r->seconds * 1e9 / (double)r->ops : 0.0;
+    fprintf(out,
+            "{\"workload\":\"%s\",\"backend\":\"%s\",\"frames\":%llu,\"acquires\":%llu,\"releases\":%llu,"
+            "\"hits\":%llu,\"misses\":%llu,\"hit_rate\":%.6f,\"warm_hit_rate\":%.6f,"
+            "\"peak_reserved_bytes\":%llu,\"final_reserved_bytes\":%llu,\"peak_requested_bytes\":%llu,"
+            "\"peak_in_use_bytes\":%llu,\"backend_creates\":%llu,\"backend_destroys\":%llu,\"trims\":%llu,"
+            "\"evictions\":%llu,\"budget_failures\":%llu,\"capacity_failures\":%llu,"
+            "\"largest_class_bytes\":%llu,\"leaked_buffers\":%u,\"plateau\":%s,\"verdict\":\"%s\","
+            "\"growth_bytes\":%llu",
+            r->workload, r->backend, (unsigned long long)r->frames, (unsigned long long)s->acquires,
+            (unsigned long long)s->releases, (unsigned long long)s->hits, (unsigned long long)s->misses,
+            s->hit_rate, warm, (unsigned long long)s->peak_reserved, (unsigned long long)s->bytes_reserved,
+            (unsigned long long)s->peak_requested, (unsigned long long)s->peak_in_use,
+            (unsigned long long)s->backend_creates, (unsigned long long)s->backend_destroys,
+            (unsigned long long)s->trims, (unsigned long long)s->evictions,
+            (unsigned long long)s->budget_failures, (unsigned long long)s->capacity_failures,
+            (unsigned long long)r->largest_class, r->leaked_buffers, plateau ? "true" : "false",
+            verdict_name(r->verdict.kind), (unsigned long long)r->verdict.growth_bytes);
+    if (r->has_timing)
+        fprintf(out, ",\"seconds\":%.6f,\"ops\":%llu,\"ns_per_op\":%.2f", r->seconds, (unsigned long long)r->ops, ns);
+}
+
 void run_report_print(const run_report *r, bool json, FILE *out) {
     const bp_stats *s = &r->stats;
     double warm = r->warm_acquires ? (double)r->warm_hits / (double)r->warm_acquires : 0.0;
     bool plateau = run_plateau(r);
     double ns = r->ops ? r->seconds * 1e9 / (double)r->ops : 0.0;
     if (json) {
-        fprintf(out,
-                "{\"workload\":\"%s\",\"backend\":\"%s\",\"frames\":%llu,\"acquires\":%llu,\"releases\":%llu,"
-                "\"hits\":%llu,\"misses\":%llu,\"hit_rate\":%.6f,\"warm_hit_rate\":%.6f,"
-                "\"peak_reserved_bytes\":%llu,\"final_reserved_bytes\":%llu,\"peak_requested_bytes\":%llu,"
-                "\"peak_in_use_bytes\":%llu,\"backend_creates\":%llu,\"backend_destroys\":%llu,\"trims\":%llu,"
-                "\"evictions\":%llu,\"budget_failures\":%llu,\"capacity_failures\":%llu,"
-                "\"largest_class_bytes\":%llu,\"leaked_buffers\":%u,\"plateau\":%s,\"verdict\":\"%s\","
-                "\"growth_bytes\":%llu",
-                r->workload, r->backend, (unsigned long long)r->frames, (unsigned long long)s->acquires,
-                (unsigned long long)s->releases, (unsigned long long)s->hits, (unsigned long long)s->misses,
-                s->hit_rate, warm, (unsigned long long)s->peak_reserved, (unsigned long long)s->bytes_reserved,
-                (unsigned long long)s->peak_requested, (unsigned long long)s->peak_in_use,
-                (unsigned long long)s->backend_creates, (unsigned long long)s->backend_destroys,
-                (unsigned long long)s->trims, (unsigned long long)s->evictions,
-                (unsigned long long)s->budget_failures, (unsigned long long)s->capacity_failures,
-                (unsigned long long)r->largest_class, r->leaked_buffers, plateau ? "true" : "false",
-                verdict_name(r->verdict.kind), (unsigned long long)r->verdict.growth_bytes);
-        if (r->has_timing)
-            fprintf(out, ",\"seconds\":%.6f,\"ops\":%llu,\"ns_per_op\":%.2f", r->seconds, (unsigned long long)r->ops, ns);
+        run_report_print_json_fields(r, out);
         fprintf(out, "}\n");
         return;
     }

@@ -50,6 +50,8 @@ bp_result run_frame_end(run_report *r, bp_pool *pool);
 void run_series_add(run_series *s, const bp_series_point *p);
 bool run_plateau(const run_report *r);
 void run_report_print(const run_report *r, bool json, FILE *out);
+/* The summary JSON object without its closing brace (the run file appends to it). */
+void run_report_print_json_fields(const run_report *r, FILE *out);
 /* Take the pool's stats, the verdict and what is still held: the end of the run (before the
  * pool is destroyed). */
 void run_report_finish(run_report *r, bp_pool *pool);
@@ -57,5 +59,11 @@ void run_report_finish(run_report *r, bp_pool *pool);
  * Both return 0, or print why and return 1. */
 int run_report_write_csv(const run_report *r, const char *path);
 int run_report_write_html(const run_report *r, const char *path);
+/* The run file (`--run FILE`): the --json summary plus the series, the busiest frame's classes
+ * and the tag tables, so that `bufpool report RUN.json` can draw the page later. Reading
+ * returns 0, or prints why and returns 2; the strings it sets live until run_file_release. */
+int run_report_write_run(const run_report *r, const char *path);
+int run_report_read_run(run_report *r, const char *path);
+void run_file_release(void);
 
 #endif

@@ -14,7 +14,8 @@ typedef struct tool_opts {
     uint64_t seed;
     bool json;
     const char *csv_path;      /* --csv FILE, or NULL */
-    const char *html_path;     /* --html FILE, or NULL */
+    const char *html_path;     /* --html FILE (-o FILE for report), or NULL */
+    const char *run_path;      /* --run FILE, or NULL */
     const char *backend;       /* "host" (default) */
     bp_class_scheme classes;
     uint32_t frames_in_flight; /* 0 = pool default */
