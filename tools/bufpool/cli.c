@@ -177,7 +177,7 @@ static void print_help(FILE *out, const cli_command *c) {
         print_options(out, c->bit);
     }
     fprintf(out, "\nexit status: 0 done; 1 the run failed (pool, backend, validation, file);\n"
-                 "2 bad usage or a malformed trace.\n");
+                 "2 bad usage, a malformed trace or run file.\n");
 }
 
 int tool_unknown_workload(const char *name) {
