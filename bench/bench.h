@@ -97,7 +97,7 @@ void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_r
 /* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free). */
 void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,
                double *out_allocs);
-int bench_hit_for_callgrind(size_t size, uint64_t pairs);
+int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
 
 /* threads.c: median pairs per second with 1 and 2 threads; alloc NULL = bufpool (shared: one
  * thread-safe pool, else one pool per thread). */

@@ -1,7 +1,7 @@
 /* bufpool_bench: runs every benchmark and writes the results as Markdown (bench/RESULTS.md).
  *   bufpool_bench [--out FILE] [--trace FILE]... [--repeats N] [--quick]
- *                 [--callgrind-ir N] [--command TEXT] [--commit TEXT]
- *   bufpool_bench callgrind-hit SIZE PAIRS    the pool-hit loop alone, for callgrind
+ *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
+ *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe]   the pool-hit loop alone, for callgrind
  *   bufpool_bench write-trace FILE            write the default (mixed) trace */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ typedef struct options {
     const char *out, *traces[8], *command, *commit;
     int trace_count, repeats;
     bool quick;
-    double callgrind_ir; /* instructions per pair, measured by bench/run.sh; < 0 = not measured */
+    double callgrind_ir, callgrind_ir_ts; /* instructions per pair (bench/run.sh); < 0 = not measured */
 } options;
 
 typedef struct verdicts {
@@ -118,8 +118,12 @@ static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, v
     v->hit_ir = op->callgrind_ir;
     if (op->callgrind_ir >= 0)
         fprintf(o, "\nInstructions per pair under `valgrind --tool=callgrind` (4096 B; bp_acquire + bp_release "
-                   "inclusive, divided by the pairs): **%.1f**.\n",
+                   "inclusive, divided by the pairs): **%.1f**",
                 op->callgrind_ir);
+    if (op->callgrind_ir >= 0 && op->callgrind_ir_ts >= 0)
+        fprintf(o, "; with `thread_safe` (the pool's mutex taken and released by each call): %.1f",
+                op->callgrind_ir_ts);
+    if (op->callgrind_ir >= 0) fprintf(o, ".\n");
     else
         fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh measures them with "
                    "callgrind).\n");
@@ -164,7 +168,7 @@ static void targets(FILE *o, const verdicts *v) {
 }
 
 static int parse(int argc, char **argv, options *op) {
-    *op = (options){.out = "bench/RESULTS.md", .repeats = 9, .callgrind_ir = -1};
+    *op = (options){.out = "bench/RESULTS.md", .repeats = 9, .callgrind_ir = -1, .callgrind_ir_ts = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick")) op->quick = true;
@@ -173,6 +177,7 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--trace") && op->trace_count < 8) op->traces[op->trace_count++] = val;
         else if (!strcmp(a, "--repeats")) op->repeats = atoi(val);
         else if (!strcmp(a, "--callgrind-ir")) op->callgrind_ir = atof(val);
+        else if (!strcmp(a, "--callgrind-ir-thread-safe")) op->callgrind_ir_ts = atof(val);
         else if (!strcmp(a, "--command")) op->command = val;
         else if (!strcmp(a, "--commit")) op->commit = val;
         else return fprintf(stderr, "bufpool_bench: unknown option %s\n", a), 2;
@@ -247,8 +252,9 @@ int main(int argc, char **argv) {
         return vulkan_child(argv[2], atoi(argv[3]), !strcmp(argv[4], "quick"));
 #endif
     if (argc < 2 || (strcmp(argv[1], "callgrind-hit") && strcmp(argv[1], "write-trace"))) ensure_static_tls(argv);
-    if (argc == 4 && !strcmp(argv[1], "callgrind-hit"))
-        return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))
+        return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]),
+                                       argc == 5 && !strcmp(argv[4], "thread-safe"));
     if (argc == 3 && !strcmp(argv[1], "write-trace")) {
         event_list l = {0};
         bool ok = workload_mixed(&l, 3000, 7) && events_write_trace(&l, argv[2]);

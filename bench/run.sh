@@ -13,17 +13,19 @@ if [ -z "$trace" ]; then
 fi
 # Instructions per pool hit: callgrind counts only the hit loop (bench_pool_hits); the figure
 # is bp_acquire + bp_release, inclusive of everything they call, divided by the pairs.
-ir=-1
 pairs=200000
-if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
-  cg=$build/bench/callgrind.out
+count_ir() { # instructions per pair; $1 = "" or thread-safe
+  if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then echo -1; return; fi
+  local cg=$build/bench/callgrind.out
   valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=bench_pool_hits \
-    "$bin" callgrind-hit 4096 $pairs >/dev/null 2>&1
-  ir=$(callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
-    awk -v n=$pairs '/:bp_(acquire|release) \[/ { gsub(",", "", $1); s += $1 } END { printf "%.1f", s / n }')
-fi
+    "$bin" callgrind-hit 4096 $pairs ${1:-} >/dev/null 2>&1
+  callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
+    awk -v n=$pairs '/:bp_(acquire|release) \[/ { gsub(",", "", $1); s += $1 } END { printf "%.1f", s / n }'
+}
+ir=$(count_ir)
+ir_ts=$(count_ir thread-safe)
 extra=()
 [ -n "${QUICK:-}" ] && extra+=(--quick)
 cmd="make bench${TRACE:+ TRACE=$TRACE}"
-"$bin" --out "$out" --trace "$trace" --callgrind-ir "$ir" --command "$cmd" \
+"$bin" --out "$out" --trace "$trace" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" --command "$cmd" \
   --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${extra[@]}"

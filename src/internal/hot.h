@@ -54,8 +54,7 @@ static inline void bpi_bucket_push(bp_pool *pool, uint32_t index) {
     s->aux_next = b->head;
     if (b->head != BPI_NIL) pool->slots[b->head].aux_prev = index;
     b->head = index;
-    b->count++;
-    g->nonempty[s->class_index >> 6] |= 1ull << (s->class_index & 63u);
+    if (b->count++ == 0) g->nonempty[s->class_index >> 6] |= 1ull << (s->class_index & 63u);
 }
 
 static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {

@@ -12,7 +12,7 @@ bp_result bpi_release_slot(bp_pool *pool, uint32_t index) {
     pool->stats.bytes_requested -= s->size;
     pool->classes[s->class_index].bytes_requested -= s->size;
     pool->stats.releases++;
-    if (s->native.mapped) {
+    if ((pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) {
         if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, bpi_usable_capacity(pool, s));
         else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
     }
