@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps configure build run test bench install clean
+.PHONY: all deps configure build run test bench install docs clean
 
 all: build
 
@@ -38,6 +38,12 @@ bench:
 # make install PREFIX=/opt/bufpool DESTDIR=/tmp/stage
 install: build
 	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# The API reference (Doxygen, zero warnings) and the guides: $(BUILD)/docs/html/index.html
+docs:
+	@bash scripts/install-deps.sh docs
+	@$(MAKE) --no-print-directory configure
+	@cmake --build $(BUILD) --target docs
 
 clean:
 	rm -rf $(BUILD)

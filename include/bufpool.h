@@ -35,7 +35,7 @@ BP_BEGIN_DECLS
 #define BP_VERSION_PATCH 0 /**< Patch version. */
 /** The version as one number, major * 10000 + minor * 100 + patch. */
 #define BP_VERSION (BP_VERSION_MAJOR * 10000 + BP_VERSION_MINOR * 100 + BP_VERSION_PATCH)
-#define BP_STRINGIFY_(x) #x
+#define BP_STRINGIFY_(x) #x /**< Helper of ::BP_STRINGIFY. */
 #define BP_STRINGIFY(x) BP_STRINGIFY_(x) /**< Expands `x`, then makes it a string literal. */
 /** The version as text, "MAJOR.MINOR.PATCH". */
 #define BP_VERSION_STRING BP_STRINGIFY(BP_VERSION_MAJOR) "." BP_STRINGIFY(BP_VERSION_MINOR) "." BP_STRINGIFY(BP_VERSION_PATCH)
@@ -273,6 +273,9 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool);
  * Destroy a pool: report every buffer still held (leak report through the logger, one
  * ::BP_LOG_ITEM_LEAK per buffer with its tag and file:line), then free all memory anyway.
  * NULL is ignored. Cost: O(buffers). Thread-safety: no other call may run on this pool.
+ * @ownership Frees the pool, every buffer it still holds (reported as leaks first), its scopes,
+ *   series and owner records, and releases its backend; every handle and object pointer of the pool
+ *   is invalid afterwards.
  */
 void bp_pool_destroy(bp_pool *pool);
 
@@ -284,10 +287,23 @@ void bp_pool_destroy(bp_pool *pool);
  *   ::BP_ERR_UNSUPPORTED (memory kind), ::BP_ERR_BACKEND, ::BP_ERR_OUT_OF_MEMORY,
  *   ::BP_ERR_BUDGET, ::BP_ERR_CAPACITY. On failure `*out_buf` is the zero handle.
  * Cost: O(1). Thread-safety: see `thread_safe`.
+ * @ownership The buffer is held by the caller until ::bp_release, its frame's end
+ *   (::BP_ACQUIRE_TRANSIENT), its scope's end, its owner's release or ::bp_pool_destroy; the pool
+ *   owns the memory behind it.
  */
 bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf);
 
-/** ::bp_acquire that records the call site shown by the leak report. Use ::BP_ACQUIRE. */
+/**
+ * ::bp_acquire that records the call site shown by the leak report. Use ::BP_ACQUIRE.
+ * @param pool, desc, out_buf as ::bp_acquire.
+ * @param file, line the call site the leak report names (`file` must outlive the buffer: a string
+ *   literal).
+ * @return as ::bp_acquire.
+ * @ownership as ::bp_acquire.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost O(1), as ::bp_acquire.
+ */
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                         const char *file, int line);
 
@@ -301,21 +317,38 @@ bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *o
  *   ::BP_ERR_DOUBLE_RELEASE, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_CORRUPTION
  *   (guard bytes overwritten; the buffer is released anyway).
  * Cost: O(1), no malloc, no backend call.
+ * @ownership The handle is invalid afterwards (a later use is reported as stale); the memory stays
+ *   with the pool.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_release(bp_pool *pool, bp_buffer buf);
 
 /**
  * Describe a held buffer.
  * @return ::BP_OK or a handle error; `*out_info` is zeroed on failure. Cost: O(1).
+ * @ownership `mapped` and `tag` point into the pool's buffer; valid while the buffer is held.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_info);
 
-/** Nonzero when `buf` is a buffer currently held in `pool`. Cost: O(1). */
+/**
+ * Nonzero when `buf` is a buffer currently held in `pool`. Cost: O(1).
+ * @return true for a held buffer; false for zero, stale, foreign or released handles and a NULL
+ *   pool (nothing is logged).
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ */
 bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf);
 
 /**
  * Begin a frame. @return ::BP_OK or ::BP_ERR_FRAME_STATE (a frame is already open).
  * Cost: O(1) plus the backend's `frame_begin`.
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_frame_begin(bp_pool *pool);
 
@@ -324,6 +357,10 @@ bp_result bp_frame_begin(bp_pool *pool);
  * released `frames_in_flight` frames ago reusable, apply retention caps and idle trimming.
  * @return ::BP_OK or ::BP_ERR_FRAME_STATE (no frame open).
  * Cost: O(buffers released, promoted or trimmed); allocation-free.
+ * @ownership Transient buffers of the frame return to the pool; their handles are invalid
+ *   afterwards.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_frame_end(bp_pool *pool);
 
@@ -332,10 +369,18 @@ bp_result bp_frame_end(bp_pool *pool);
  * `everything` is true). Buffers still pending are not touched. For programs without frames.
  * Fixed and high-water pools keep their buffers (never a backend call, never shrinking).
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(trimmed).
+ * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_trim(bp_pool *pool, bool everything);
 
-/** Copy the counters into `out_stats` (zeroed for a NULL pool). Cost: O(1). */
+/**
+ * Copy the counters into `out_stats` (zeroed for a NULL pool). Cost: O(1).
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ */
 void bp_get_stats(bp_pool *pool, bp_stats *out_stats);
 
 /**
@@ -343,6 +388,13 @@ void bp_get_stats(bp_pool *pool, bp_stats *out_stats);
  * @param out array of `capacity` entries (may be NULL when `capacity` is 0).
  * @param out_count receives the number of classes in use (also on ::BP_ERR_BUFFER_TOO_SMALL).
  * Cost: O(number of classes).
+ * @param pool the pool.
+ * @param capacity entries `out` can take.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (the first `capacity` were copied),
+ *   ::BP_ERR_INVALID_ARGUMENT (NULL pool or count).
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t capacity,
                                    uint32_t *out_count);
@@ -351,28 +403,61 @@ bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t 
  * Write the stats and per-class breakdown as one JSON object into `buf`.
  * @param out_len receives the length needed, without the NUL (also on ::BP_ERR_BUFFER_TOO_SMALL).
  * Cost: O(classes).
+ * @param pool the pool.
+ * @param buf receives the NUL-terminated JSON; may be NULL when `buf_size` is 0 (to ask the
+ *   length).
+ * @param buf_size bytes `buf` can take.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (nothing useful written; `*out_len` says how much is
+ *   needed), ::BP_ERR_INVALID_ARGUMENT.
+ * @ownership Writes only into the caller's `buf`.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *out_len);
 
 /**
  * The version of the library linked at run time (::BP_VERSION of the build), to compare with
  * the ::BP_VERSION a program was compiled against. Cost: O(1). Thread-safety: reentrant.
+ * @return ::BP_VERSION of the library.
+ * @ownership Nothing changes hands.
  */
 int bp_version(void);
 
-/** Name of a result code ("BP_OK", "BP_ERR_STALE_HANDLE", ...); never NULL. */
+/**
+ * Name of a result code ("BP_OK", "BP_ERR_STALE_HANDLE", ...); never NULL.
+ * @return a static string.
+ * @ownership The string is static: never free it.
+ * @threadsafety Reentrant: touches no shared state.
+ * @cost O(1).
+ */
 const char *bp_result_string(bp_result result);
 
-/** Name of a memory kind ("device_local", "host_visible", "host_cached"); never NULL. */
+/**
+ * Name of a memory kind ("device_local", "host_visible", "host_cached"); never NULL.
+ * @return a static string.
+ * @ownership The string is static: never free it.
+ * @threadsafety Reentrant: touches no shared state.
+ * @cost O(1).
+ */
 const char *bp_memory_string(bp_memory memory);
 
 /**
  * The size-class capacity a request of `size` bytes gets under `scheme`.
  * @return the class size, or 0 when `size` is 0 or beyond the largest class.
+ * @ownership Nothing changes hands.
+ * @threadsafety Reentrant: touches no shared state.
+ * @cost O(1).
  */
 uint64_t bp_class_size_for(bp_class_scheme scheme, uint64_t size);
 
-/** The last error message of this pool (what failed and why); never NULL. Not thread-safe. */
+/**
+ * The last error message of this pool (what failed and why); never NULL. Not thread-safe.
+ * @return the message ("" when no call failed); "no pool" for NULL.
+ * @ownership The text belongs to the pool; valid until its next failing call or its destruction.
+ * @threadsafety Not thread-safe: another thread's failing call may overwrite the text while it is
+ *   read.
+ * @cost O(1).
+ */
 const char *bp_pool_last_error(bp_pool *pool);
 
 /* ---- Data access ---------------------------------------------------------------- */
@@ -381,16 +466,42 @@ const char *bp_pool_last_error(bp_pool *pool);
  * Write `size` bytes at `offset` of a held buffer: memcpy + flush for mapped memory, the
  * backend's staging upload for device-local memory.
  * @return ::BP_OK, a handle error, ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_BACKEND, ::BP_ERR_UNSUPPORTED.
+ * @ownership `data` stays the caller's; the bytes are copied before the call returns (staged
+ *   uploads are copied into the staging ring).
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost O(size); may record a staging copy (device-local memory).
  */
 bp_result bp_upload(bp_pool *pool, bp_buffer buf, uint64_t offset, const void *data, uint64_t size);
 
-/** Read `size` bytes at `offset` back into `data`. Errors as ::bp_upload. */
+/**
+ * Read `size` bytes at `offset` back into `data`. Errors as ::bp_upload.
+ * @return ::BP_OK, a handle error, ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_BACKEND, ::BP_ERR_UNSUPPORTED.
+ * @ownership `data` is the caller's and receives the bytes.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost O(size); may wait for the device.
+ */
 bp_result bp_download(bp_pool *pool, bp_buffer buf, uint64_t offset, void *data, uint64_t size);
 
-/** Flush CPU writes of host-cached memory. Errors as ::bp_upload. */
+/**
+ * Flush CPU writes of host-cached memory. Errors as ::bp_upload.
+ * @return ::BP_OK, a handle error, ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_BACKEND.
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost The backend's flush of the range (a no-op for coherent memory).
+ */
 bp_result bp_flush(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size);
 
-/** Invalidate host-cached memory before reading device writes. Errors as ::bp_upload. */
+/**
+ * Invalidate host-cached memory before reading device writes. Errors as ::bp_upload.
+ * @return ::BP_OK, a handle error, ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_BACKEND.
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost The backend's invalidate of the range (a no-op for coherent memory).
+ */
 bp_result bp_invalidate(bp_pool *pool, bp_buffer buf, uint64_t offset, uint64_t size);
 
 /* ---- Owners, budgets, eviction (seed 001) ----------------------------------------- */
@@ -407,6 +518,12 @@ typedef struct bp_owner_usage {
  * Release every buffer of `owner` (an entity despawned). Unknown owners release nothing.
  * @param out_released receives how many buffers were released; may be NULL.
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, owner 0). Cost: O(its buffers).
+ * @param pool the pool.
+ * @param owner the owner id (not 0).
+ * @ownership The owner's buffers return to the pool and their handles are invalid afterwards; the
+ *   owner record (and its priority) is freed.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released);
 
@@ -414,24 +531,38 @@ bp_result bp_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released
  * Set the eviction priority of `owner`; lower priorities are offered for eviction first.
  * The priority is kept until ::bp_owner_release. Cost: O(1); may allocate the owner record.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (owner 0, NaN), ::BP_ERR_OUT_OF_MEMORY.
+ * @ownership The pool keeps the owner record until ::bp_owner_release or destruction.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_owner_set_priority(bp_pool *pool, uint64_t owner, float priority);
 
 /**
  * Read what `owner` holds. Cost: O(1).
  * @return ::BP_OK, ::BP_ERR_NOT_FOUND (no buffers and no priority), ::BP_ERR_INVALID_ARGUMENT.
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_owner_get_usage(bp_pool *pool, uint64_t owner, bp_owner_usage *out);
 
 /**
  * Every owner that holds buffers, lowest priority first. Cost: O(owners log owners), allocates.
- * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many), ::BP_ERR_INVALID_ARGUMENT.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many),
+ *   ::BP_ERR_INVALID_ARGUMENT.
+ * @ownership The temporary sort array is freed before return; `out` is the caller's.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_calculate_owners(bp_pool *pool, bp_owner_usage *out, uint32_t capacity, uint32_t *out_count);
 
 /**
  * Change the budget (0 = none). Lowering it does not release anything by itself: the next
  * acquire that would exceed it trims, evicts or fails. Cost: O(1).
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool).
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_set_budget(bp_pool *pool, uint64_t budget_bytes);
 
@@ -458,6 +589,8 @@ typedef struct bp_diagnostics {
  * @param out receives the numbers; zeroed on failure.
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool or out). Cost: O(1), no allocation.
  * Thread-safety: see `thread_safe`.
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @param pool the pool.
  */
 bp_result bp_get_diagnostics(bp_pool *pool, bp_diagnostics *out);
 
@@ -467,6 +600,11 @@ bp_result bp_get_diagnostics(bp_pool *pool, bp_diagnostics *out);
  * @param buf receives the NUL-terminated line (truncated to `buf_size`).
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool, NULL buf with a size),
  *   ::BP_ERR_BUFFER_TOO_SMALL (the line was truncated). Cost: O(1).
+ * @param pool the pool.
+ * @param buf_size bytes `buf` can take.
+ * @ownership Writes only into the caller's `buf`.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_diagnostics_line(bp_pool *pool, char *buf, size_t buf_size);
 
@@ -488,6 +626,9 @@ typedef struct bp_scope {
  *   ::BP_MAX_SCOPE_DEPTH open), ::BP_ERR_OUT_OF_MEMORY (the first scope of a pool allocates
  *   its small stack; fixed-capacity pools allocate it at creation).
  * Cost: O(1). Thread-safety: see `thread_safe`; scopes are per pool, not per thread.
+ * @param pool the pool.
+ * @ownership Buffers acquired after the mark belong to the scope until it ends (unless released
+ *   before).
  */
 bp_result bp_scope_begin(bp_pool *pool, bp_scope *out_mark);
 
@@ -499,6 +640,11 @@ bp_result bp_scope_begin(bp_pool *pool, bp_scope *out_mark);
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_SCOPE (zero, foreign,
  *   already closed or never issued mark; the pool is unchanged).
  * Cost: O(buffers acquired since the mark and still held). No allocation, no backend call.
+ * @param pool the pool.
+ * @param mark the mark from ::bp_scope_begin.
+ * @ownership The scope's buffers return to the pool; their handles are invalid afterwards.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_scope_end(bp_pool *pool, bp_scope mark, uint32_t *out_released);
 
@@ -511,6 +657,10 @@ typedef bp_result (*bp_scope_fn)(bp_pool *pool, void *user);
  * @return `fn`'s result; or the error of opening the scope (then `fn` is not called); or
  *   ::BP_ERR_SCOPE when `fn` itself ended this scope (its buffers are then already released).
  * Cost: that of `fn` plus O(buffers it left held).
+ * @ownership As ::bp_scope_end for what `fn` acquired.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool. `fn` runs on the calling thread; with a `thread_safe` pool the lock is not held while
+ *   it runs.
  */
 bp_result bp_with_scope(bp_pool *pool, bp_scope_fn fn, void *user);
 
@@ -536,7 +686,12 @@ typedef struct bp_array_desc {
     const char *tag;       /**< Static tag for leak reports; may be NULL. */
 } bp_array_desc;
 
-/** Bytes of one value of `type`; 0 for an unknown type. Cost: O(1). */
+/**
+ * Bytes of one value of `type`; 0 for an unknown type. Cost: O(1).
+ * @return the size in bytes, or 0 for an unknown type.
+ * @ownership Nothing changes hands.
+ * @threadsafety Reentrant: touches no shared state.
+ */
 uint32_t bp_element_size(bp_element_type type);
 
 /**
@@ -544,6 +699,8 @@ uint32_t bp_element_size(bp_element_type type);
  * @return ::BP_OK, ::BP_ERR_INVALID_SIZE (count 0), ::BP_ERR_INVALID_ARGUMENT (unknown type,
  *   NULL out), ::BP_ERR_OVERFLOW (the product does not fit in 64 bits; never wraps).
  *   `*out_bytes` is 0 on failure. Cost: O(1).
+ * @ownership Nothing changes hands.
+ * @threadsafety Reentrant: touches no shared state.
  */
 bp_result bp_array_bytes(uint64_t count, uint32_t components, bp_element_type type, uint64_t *out_bytes);
 
@@ -552,16 +709,50 @@ bp_result bp_array_bytes(uint64_t count, uint32_t components, bp_element_type ty
  * @param out_data receives the mapped pointer, or NULL for unmapped memory; may be NULL.
  * @return ::bp_array_bytes's errors (the pool is unchanged), then ::bp_acquire's
  *   (::BP_ERR_TOO_LARGE for a product beyond the backend's limit). Cost: as ::bp_acquire.
+ * @param pool the pool.
+ * @param desc what to acquire.
+ * @param out receives the handle; zero on failure.
+ * @ownership As ::bp_acquire; `*out_data` points into the buffer and is valid while it is held.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_acquire_array(bp_pool *pool, const bp_array_desc *desc, bp_buffer *out, void **out_data);
 
-/** Positions: `vertices` x 3 floats, host-cached memory, tag "positions". As ::bp_acquire_array. */
+/**
+ * Positions: `vertices` x 3 floats, host-cached memory, tag "positions". As ::bp_acquire_array.
+ * @return as ::bp_acquire_array.
+ * @ownership As ::bp_acquire_array.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost As ::bp_acquire.
+ */
 bp_result bp_acquire_positions(bp_pool *pool, uint64_t vertices, bp_buffer *out, float **out_data);
-/** Normals: `vertices` x 3 floats, host-cached memory, tag "normals". As ::bp_acquire_array. */
+/**
+ * Normals: `vertices` x 3 floats, host-cached memory, tag "normals". As ::bp_acquire_array.
+ * @return as ::bp_acquire_array.
+ * @ownership As ::bp_acquire_array.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost As ::bp_acquire.
+ */
 bp_result bp_acquire_normals(bp_pool *pool, uint64_t vertices, bp_buffer *out, float **out_data);
-/** Displacements: `vertices` x 3 floats, zeroed, host-cached, tag "displacements". As ::bp_acquire_array. */
+/**
+ * Displacements: `vertices` x 3 floats, zeroed, host-cached, tag "displacements". As ::bp_acquire_array.
+ * @return as ::bp_acquire_array.
+ * @ownership As ::bp_acquire_array.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost As ::bp_acquire, plus zeroing.
+ */
 bp_result bp_acquire_displacements(bp_pool *pool, uint64_t vertices, bp_buffer *out, float **out_data);
-/** Indices: `count` uint32, host-cached memory, tag "indices". As ::bp_acquire_array. */
+/**
+ * Indices: `count` uint32, host-cached memory, tag "indices". As ::bp_acquire_array.
+ * @return as ::bp_acquire_array.
+ * @ownership As ::bp_acquire_array.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost As ::bp_acquire.
+ */
 bp_result bp_acquire_indices(bp_pool *pool, uint64_t count, bp_buffer *out, uint32_t **out_data);
 
 /** A pair of skin buffers from ::bp_acquire_skin. */
@@ -575,6 +766,12 @@ typedef struct bp_skin_arrays {
 /**
  * Skin indices and weights (x4 per vertex), both or neither: on failure nothing is held and
  * `*out` is zeroed. Host-cached memory, zeroed. Errors as ::bp_acquire_array.
+ * @return as ::bp_acquire_array.
+ * @ownership Two buffers held by the caller (release both); the data pointers are valid while they
+ *   are held.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost Two acquires plus zeroing.
  */
 bp_result bp_acquire_skin(bp_pool *pool, uint64_t vertices, bp_skin_arrays *out);
 
@@ -584,6 +781,9 @@ bp_result bp_acquire_skin(bp_pool *pool, uint64_t vertices, bp_skin_arrays *out)
  * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_SIZE (0), ::BP_ERR_OVERFLOW (offset + size
  *   wraps), ::BP_ERR_OUT_OF_RANGE, ::BP_ERR_UNSUPPORTED (no copy method and unmapped memory),
  *   ::BP_ERR_BACKEND. Cost: O(size); no allocation.
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_copy(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_buffer dst, uint64_t dst_offset,
                   uint64_t size);
@@ -593,6 +793,9 @@ bp_result bp_copy(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_buffer d
  * same contents (seed 002's `copyFloat32Array`). `flags` are the new buffer's acquire flags.
  * @return ::BP_OK; `src`'s handle errors; ::bp_acquire's errors; ::bp_copy's errors (the new
  *   buffer is then released again). `*out` is zero on failure. Cost: ::bp_acquire + O(size).
+ * @ownership The new buffer is held by the caller, as from ::bp_acquire; `src` is untouched.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *out);
 
@@ -603,6 +806,9 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
  * beyond a lowered byte cap are destroyed now, oldest first; the per-class cap applies as
  * buffers return. Ignored by fixed and high-water pools (they keep everything).
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(buffers destroyed).
+ * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
 
@@ -612,6 +818,11 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
  * theirs. @param out_destroyed receives how many were destroyed; may be NULL.
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds).
  * Cost: O(destroyed) (the pooled list is ordered by age).
+ * @param pool the pool.
+ * @param seconds idle time (by the pool's clock) at or beyond which a pooled buffer is destroyed.
+ * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destroyed);
 
@@ -636,16 +847,26 @@ typedef struct bp_objpool_desc {
  *   half an allocator), ::BP_ERR_OVERFLOW (size x capacity too large), ::BP_ERR_OUT_OF_MEMORY.
  *   `*out` is NULL on failure. Cost: one allocation, O(capacity). Thread-safety: reentrant;
  *   an object pool is used by one thread at a time.
+ * @ownership The caller destroys the object pool with ::bp_objpool_destroy.
  */
 bp_result bp_objpool_create(const bp_objpool_desc *desc, bp_objpool **out);
 
-/** Destroy an object pool and all its objects (held or not). NULL is ignored. */
+/**
+ * Destroy an object pool and all its objects (held or not). NULL is ignored.
+ * @ownership Frees the storage: every object pointer of the pool is invalid afterwards.
+ * @threadsafety No other call may run on this object pool.
+ * @cost One free.
+ */
 void bp_objpool_destroy(bp_objpool *pool);
 
 /**
  * Take a free object. @param out receives it; NULL on failure.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_CAPACITY (all `capacity` held).
  * Cost: O(1), no allocation.
+ * @param pool the object pool.
+ * @ownership The object is the caller's until ::bp_objpool_release or ::bp_objpool_release_all; the
+ *   storage stays the pool's.
+ * @threadsafety One thread at a time per object pool (no lock).
  */
 bp_result bp_objpool_acquire(bp_objpool *pool, void **out);
 
@@ -654,16 +875,32 @@ bp_result bp_objpool_acquire(bp_objpool *pool, void **out);
  * ::BP_ERR_INVALID_HANDLE (NULL object), ::BP_ERR_FOREIGN_HANDLE (a pointer that is not the
  * start of one of this pool's objects), ::BP_ERR_DOUBLE_RELEASE (not held). Never crashes on
  * a bad pointer: it is compared, not dereferenced. Cost: O(1).
+ * @ownership The object pointer is invalid afterwards.
+ * @threadsafety One thread at a time per object pool (no lock).
  */
 bp_result bp_objpool_release(bp_objpool *pool, void *obj);
 
-/** Return every object at once (seed 004's `releaseAll`). Cost: O(capacity). NULL is ignored. */
+/**
+ * Return every object at once (seed 004's `releaseAll`). Cost: O(capacity). NULL is ignored.
+ * @ownership Every object pointer handed out is invalid afterwards.
+ * @threadsafety One thread at a time per object pool (no lock).
+ */
 void bp_objpool_release_all(bp_objpool *pool);
 
-/** Objects the pool holds in all (0 for NULL). Cost: O(1). */
+/**
+ * Objects the pool holds in all (0 for NULL). Cost: O(1).
+ * @return the capacity.
+ * @ownership Nothing changes hands.
+ * @threadsafety Reads an immutable field: any thread.
+ */
 uint32_t bp_objpool_capacity(const bp_objpool *pool);
 
-/** Objects handed out and not yet returned (0 for NULL). Cost: O(1). */
+/**
+ * Objects handed out and not yet returned (0 for NULL). Cost: O(1).
+ * @return the objects held.
+ * @ownership Nothing changes hands.
+ * @threadsafety One thread at a time per object pool (no lock).
+ */
 uint32_t bp_objpool_count(const bp_objpool *pool);
 
 /* ---- Generations, bindings, per-frame sets (seed 003) ----------------------------- */
@@ -675,6 +912,9 @@ uint32_t bp_objpool_count(const bp_objpool *pool);
  *   (`size` > `desc->size`); ::bp_upload's errors, after which the new buffer is released
  *   again (it waits frames in flight like any release). `*out_buf` is zero on failure.
  * Cost: ::bp_acquire + O(size).
+ * @ownership As ::bp_acquire; `data` stays the caller's (copied before return).
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const void *data, uint64_t size,
                             bp_buffer *out_buf);
@@ -689,6 +929,10 @@ bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const vo
  * generation. The new native counts as one acquire in the stats.
  * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_SIZE (0), ::bp_acquire's errors,
  *   ::bp_copy's errors (the handle then keeps its old native). Cost: ::bp_acquire + O(size).
+ * @ownership The handle stays the caller's; a replaced native buffer goes back to the pool
+ *   (pending), so `mapped`, `native` and offsets read before are invalid afterwards.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size);
 
@@ -720,10 +964,19 @@ typedef struct bp_binding_change {
  * Create a binding table of at most `capacity` bindings over `pool` (allocated once, with
  * the pool's allocator). Destroy it before the pool.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, capacity 0 or > 65536), ::BP_ERR_OUT_OF_MEMORY.
+ * @ownership The caller destroys the table with ::bp_binding_table_destroy before the pool.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost One allocation of `capacity` bindings.
  */
 bp_result bp_binding_table_create(bp_pool *pool, uint32_t capacity, bp_binding_table **out);
 
-/** Destroy a binding table (the buffers are not released). NULL is ignored. */
+/**
+ * Destroy a binding table (the buffers are not released). NULL is ignored.
+ * @ownership Frees the table; bound buffers stay held by the caller.
+ * @threadsafety No other call may run on this table.
+ * @cost One free.
+ */
 void bp_binding_table_destroy(bp_binding_table *table);
 
 /**
@@ -731,13 +984,28 @@ void bp_binding_table_destroy(bp_binding_table *table);
  * its buffer. Cost: O(bindings) name search, no allocation.
  * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_ARGUMENT (NULL or too long name),
  *   ::BP_ERR_CAPACITY (table full).
+ * @ownership The table copies `name`; the buffer stays the caller's (binding does not hold it).
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_binding_set(bp_binding_table *table, const char *name, bp_buffer buf);
 
-/** The buffer bound to `name`. @return ::BP_OK, ::BP_ERR_NOT_FOUND, ::BP_ERR_INVALID_ARGUMENT. */
+/**
+ * The buffer bound to `name`. @return ::BP_OK, ::BP_ERR_NOT_FOUND, ::BP_ERR_INVALID_ARGUMENT.
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost O(bindings) name search.
+ */
 bp_result bp_binding_get(bp_binding_table *table, const char *name, bp_buffer *out_buf);
 
-/** Remove a binding. @return ::BP_OK, ::BP_ERR_NOT_FOUND, ::BP_ERR_INVALID_ARGUMENT. */
+/**
+ * Remove a binding. @return ::BP_OK, ::BP_ERR_NOT_FOUND, ::BP_ERR_INVALID_ARGUMENT.
+ * @ownership The binding is dropped; the buffer stays the caller's.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost O(bindings) name search.
+ */
 bp_result bp_binding_remove(bp_binding_table *table, const char *name);
 
 /**
@@ -748,6 +1016,10 @@ bp_result bp_binding_remove(bp_binding_table *table, const char *name);
  * @param out_count receives the number of changes (also on ::BP_ERR_BUFFER_TOO_SMALL, in
  *   which case nothing is marked synced).
  * Cost: O(bindings). Thread-safety: takes the pool's lock.
+ * @param table the binding table.
+ * @param capacity entries `out` can take.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (nothing marked synced), ::BP_ERR_INVALID_ARGUMENT.
+ * @ownership `name` in each change points into the table (valid until the binding is removed).
  */
 bp_result bp_binding_table_sync(bp_binding_table *table, bp_binding_change *out, uint32_t capacity,
                                 uint32_t *out_count);
@@ -766,13 +1038,28 @@ typedef struct bp_frame_set {
  * immediate reuse). Transient buffers are refused: a set lives across frames.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, transient flag, count > ::BP_FRAME_SET_MAX),
  *   ::bp_acquire's errors (the buffers acquired so far are released). Cost: count acquires.
+ * @ownership The set's buffers are held by the caller until ::bp_frame_set_release.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_frame_set_acquire(bp_pool *pool, const bp_acquire_desc *desc, uint32_t count, bp_frame_set *out);
 
-/** The buffer of the current frame: buffers[frame index % count]. Zero handle for a bad set. Cost: O(1). */
+/**
+ * The buffer of the current frame: buffers[frame index % count]. Zero handle for a bad set. Cost: O(1).
+ * @return the current frame's buffer, or the zero handle.
+ * @ownership Nothing changes hands.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ */
 bp_buffer bp_frame_set_current(bp_pool *pool, const bp_frame_set *set);
 
-/** Release every buffer of the set and clear it. @return the first release error, else ::BP_OK. */
+/**
+ * Release every buffer of the set and clear it. @return the first release error, else ::BP_OK.
+ * @ownership The buffers return to the pool; the set is cleared.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost `count` releases.
+ */
 bp_result bp_frame_set_release(bp_pool *pool, bp_frame_set *set);
 
 /* ---- Time series, verdicts, snapshots, profiler hook ------------------------------ */
@@ -803,6 +1090,9 @@ typedef struct bp_series_point {
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL, ::BP_ERR_INVALID_ARGUMENT (NULL pool or count).
  *         A pool without a series holds 0 points.
  * Cost: O(points). Thread-safety: takes the pool lock.
+ * @param pool the pool.
+ * @param capacity points `out` can take.
+ * @ownership Nothing to free; out-params belong to the caller.
  */
 bp_result bp_calculate_series(bp_pool *pool, bp_series_point *out, uint32_t capacity, uint32_t *out_count);
 
@@ -810,6 +1100,9 @@ bp_result bp_calculate_series(bp_pool *pool, bp_series_point *out, uint32_t capa
  * Read one point of the series: `back` = 0 is the frame that ended last, 1 the one before...
  * @return ::BP_OK, ::BP_ERR_NOT_FOUND (no such point: series off or too short; `*out`
  *         zeroed), ::BP_ERR_INVALID_ARGUMENT. Cost: O(1).
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_get_series_point(bp_pool *pool, uint32_t back, bp_series_point *out);
 
@@ -851,6 +1144,11 @@ typedef struct bp_verdict {
  *        used) is a good choice: the pool grows in whole buffers.
  * @return ::BP_OK (also for a too short series), ::BP_ERR_INVALID_ARGUMENT (NULL out, or
  *         NULL points with count > 0). Cost: O(count); pure, allocation-free.
+ * @param points the series, in frame order.
+ * @param count points in `points`.
+ * @param out receives the verdict.
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Reentrant: touches no shared state.
  */
 bp_result bp_series_verdict(const bp_series_point *points, uint32_t count, uint64_t tolerance_bytes,
                             bp_verdict *out);
@@ -859,6 +1157,9 @@ bp_result bp_series_verdict(const bp_series_point *points, uint32_t count, uint6
  * ::bp_series_verdict over the pool's own series with a tolerance of the largest size class
  * the pool has used. @return as ::bp_series_verdict, ::BP_ERR_OUT_OF_MEMORY (copying the
  * series). Cost: O(series_frames + classes); allocates a temporary copy.
+ * @ownership The temporary copy is freed before return; `out` is the caller's.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
  */
 bp_result bp_calculate_verdict(bp_pool *pool, bp_verdict *out);
 
@@ -879,6 +1180,8 @@ typedef struct bp_tag_usage {
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many groups; the largest
  *         `capacity` were copied), ::BP_ERR_INVALID_ARGUMENT, ::BP_ERR_OUT_OF_MEMORY.
  * Cost: O(held buffers x groups) with a temporary allocation. Thread-safety: takes the lock.
+ * @ownership `tag` strings point to the application's static tags; the temporary array is freed
+ *   before return.
  */
 bp_result bp_calculate_outstanding(bp_pool *pool, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
 
@@ -886,6 +1189,11 @@ bp_result bp_calculate_outstanding(bp_pool *pool, bp_tag_usage *out, uint32_t ca
  * Snapshot of held buffers by tag only (owners merged; `owner` is 0), most bytes first:
  * take one at start-up and one later, then ::bp_snapshot_diff (seed 004's heap snapshot
  * compare). Results and cost as ::bp_calculate_outstanding.
+ * @return as ::bp_calculate_outstanding.
+ * @ownership As ::bp_calculate_outstanding.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ * @cost As ::bp_calculate_outstanding.
  */
 bp_result bp_calculate_tag_snapshot(bp_pool *pool, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
 
@@ -893,8 +1201,11 @@ bp_result bp_calculate_tag_snapshot(bp_pool *pool, bp_tag_usage *out, uint32_t c
  * What grew between two snapshots: every tag of `after` holding more bytes or buffers than in
  * `before` (missing there = 0), with `buffers` and `bytes` set to the growth, most bytes
  * first. Pure: no pool needed.
- * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many), ::BP_ERR_INVALID_ARGUMENT.
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many),
+ *   ::BP_ERR_INVALID_ARGUMENT.
  * Cost: O(before x after).
+ * @ownership `out` is the caller's; its `tag` pointers are those of `after`.
+ * @threadsafety Reentrant: touches no shared state.
  */
 bp_result bp_snapshot_diff(const bp_tag_usage *before, uint32_t before_count, const bp_tag_usage *after,
                            uint32_t after_count, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);

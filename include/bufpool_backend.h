@@ -28,11 +28,11 @@
  * Closes ::BP_BEGIN_DECLS.
  */
 #if defined(BP_BUILDING_LIBRARY) && defined(__GNUC__)
-#define BP_VISIBILITY_PUSH_ _Pragma("GCC visibility push(default)")
-#define BP_VISIBILITY_POP_ _Pragma("GCC visibility pop")
+#define BP_VISIBILITY_PUSH_ _Pragma("GCC visibility push(default)") /**< Part of ::BP_BEGIN_DECLS. */
+#define BP_VISIBILITY_POP_ _Pragma("GCC visibility pop")              /**< Part of ::BP_END_DECLS. */
 #else
-#define BP_VISIBILITY_PUSH_
-#define BP_VISIBILITY_POP_
+#define BP_VISIBILITY_PUSH_ /**< Part of ::BP_BEGIN_DECLS. */
+#define BP_VISIBILITY_POP_  /**< Part of ::BP_END_DECLS. */
 #endif
 #ifdef __cplusplus
 #define BP_BEGIN_DECLS extern "C" { BP_VISIBILITY_PUSH_
@@ -48,7 +48,7 @@ BP_BEGIN_DECLS
 #define BP_BACKEND_VERSION 1u
 
 #ifndef BP_RESULT_DEFINED
-#define BP_RESULT_DEFINED
+#define BP_RESULT_DEFINED /**< ::bp_result is defined (guards its one definition). */
 /** Result of every fallible call. Zero is success; ::bp_result_string names each code. */
 typedef enum bp_result {
     BP_OK = 0,                  /**< Success. */
@@ -77,7 +77,7 @@ typedef enum bp_result {
 #endif
 
 #ifndef BP_MEMORY_DEFINED
-#define BP_MEMORY_DEFINED
+#define BP_MEMORY_DEFINED /**< ::bp_memory is defined (guards its one definition). */
 /** Where a buffer lives (seed 003's memory strategies). */
 typedef enum bp_memory {
     BP_MEMORY_DEVICE_LOCAL = 0, /**< Fastest for the device; on host-only backends, plain host memory. Default. */
@@ -194,6 +194,7 @@ typedef struct bp_host_backend_desc {
  * @param out  the table to fill.
  * @return ::BP_OK, or ::BP_ERR_INVALID_ARGUMENT (NULL `out`, alignment not a power of two).
  * Cost: O(1), no allocation. Thread-safety: reentrant.
+ * @ownership The table refers to no allocation; a pool given it owns its copy.
  */
 bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out);
 

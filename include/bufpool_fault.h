@@ -74,6 +74,7 @@ typedef struct bp_fault bp_fault;
  * @param out   receives the wrapper; NULL on failure.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT, ::BP_ERR_OUT_OF_MEMORY.
  * Cost: one malloc. Thread-safety: reentrant.
+ * @ownership The caller destroys the wrapper with ::bp_fault_destroy, after the pool that used it.
  */
 bp_result bp_fault_create(const bp_backend *inner, const bp_fault_desc *desc, bp_fault **out);
 
@@ -84,21 +85,31 @@ bp_result bp_fault_create(const bp_backend *inner, const bp_fault_desc *desc, bp
  * are always present (no-ops or ::BP_ERR_UNSUPPORTED where `inner` lacks them, which is how
  * a pool treats a missing method). Use the table with one pool at a time.
  * Cost: O(1). Thread-safety: the wrapper's counters are guarded by the pool's lock.
+ * @ownership The table refers to the wrapper, which must outlive the pool that uses it.
  */
 void bp_fault_backend(bp_fault *fault, bp_backend *out);
 
 /**
  * Re-arm: replace when to fail (NULL = never) and restart the counted calls and injected
  * failures from zero. Alive counts are kept. Cost: O(1). Not thread-safe against pool calls.
+ * @ownership `desc` is copied.
+ * @threadsafety Not thread-safe against calls of the pool that uses the wrapper.
  */
 void bp_fault_arm(bp_fault *fault, const bp_fault_desc *desc);
 
-/** Copy the counters into `out` (zeroed for a NULL wrapper). Cost: O(1). */
+/**
+ * Copy the counters into `out` (zeroed for a NULL wrapper). Cost: O(1).
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Call when no pool call is running on the wrapper's pool.
+ */
 void bp_fault_get_stats(const bp_fault *fault, bp_fault_stats *out);
 
 /**
  * Free the wrapper (after the pool that used it is destroyed); releases the wrapped backend
  * if no pool did. NULL is ignored.
+ * @ownership Frees the wrapper (and releases the wrapped backend if no pool did).
+ * @threadsafety No call may run on the wrapper or its pool.
+ * @cost One free.
  */
 void bp_fault_destroy(bp_fault *fault);
 

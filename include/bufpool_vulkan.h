@@ -91,6 +91,9 @@ typedef struct bp_vulkan_stats {
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (a required field missing, frames_in_flight too
  *         large), ::BP_ERR_OUT_OF_MEMORY, ::BP_ERR_BACKEND (staging ring or command pool failed).
  * Cost: creates the staging ring (one allocation), a command pool and a fence per frame.
+ * @ownership The pool that receives the table owns the backend and releases it at
+ *   ::bp_pool_destroy; the Vulkan objects of `desc` stay the application's.
+ * @threadsafety Reentrant; the backend is then called under the pool's lock.
  */
 bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, bp_vulkan_backend **out_vk);
 
@@ -99,13 +102,25 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
  * ends with a memory barrier from transfer writes to every read and write of later
  * commands, so a submission made after this call sees the data.
  * @return ::BP_OK or ::BP_ERR_BACKEND. Cost: one vkQueueSubmit when uploads are pending.
+ * @ownership Nothing changes hands.
+ * @threadsafety Call from the thread that drives the pool's frames (it uses the backend's queue).
  */
 bp_result bp_vulkan_submit_uploads(bp_vulkan_backend *vk);
 
-/** Copy the backend's counters. Cost: O(1). */
+/**
+ * Copy the backend's counters. Cost: O(1).
+ * @ownership Nothing to free; out-params belong to the caller.
+ * @threadsafety Call when no pool call is running (the counters are not atomic).
+ */
 void bp_vulkan_get_stats(const bp_vulkan_backend *vk, bp_vulkan_stats *out);
 
-/** The VkBuffer of a buffer's `native` handle (::bp_buffer_info::native). */
+/**
+ * The VkBuffer of a buffer's `native` handle (::bp_buffer_info::native).
+ * @return the VkBuffer.
+ * @ownership The VkBuffer stays the pool's; valid while the buffer is held.
+ * @threadsafety Reentrant: touches no shared state.
+ * @cost O(1).
+ */
 static inline VkBuffer bp_vulkan_buffer(uint64_t native) { return (VkBuffer)(uintptr_t)native; }
 
 /* ---- Headless device helper (tools, tests, examples) ------------------------------- */
@@ -141,19 +156,44 @@ typedef struct bp_vulkan_context {
  * @return ::BP_OK; ::BP_ERR_UNSUPPORTED (no Vulkan loader, device or validation layer —
  *         ::bp_vulkan_context_error says which); ::BP_ERR_BACKEND; ::BP_ERR_OUT_OF_MEMORY.
  * Ownership: destroy with ::bp_vulkan_context_destroy after every pool using it.
+ * @threadsafety Reentrant: touches no shared state.
+ * @cost Instance and device creation (tens of milliseconds).
+ * @param desc options; NULL = defaults (no validation).
  */
 bp_result bp_vulkan_context_create_headless(const bp_vulkan_context_desc *desc, bp_vulkan_context **out);
 
-/** Destroy a context (waits for its device to be idle). NULL is ignored. */
+/**
+ * Destroy a context (waits for its device to be idle). NULL is ignored.
+ * @ownership Frees the context and its Vulkan objects.
+ * @threadsafety No other call may use the context or its device.
+ * @cost vkDeviceWaitIdle plus destruction.
+ */
 void bp_vulkan_context_destroy(bp_vulkan_context *ctx);
 
-/** Validation warnings and errors reported so far (0 without validation). Thread-safe. */
+/**
+ * Validation warnings and errors reported so far (0 without validation). Thread-safe.
+ * @return the count.
+ * @threadsafety Any thread (the count is atomic).
+ * @ownership Nothing changes hands.
+ * @cost O(1).
+ */
 uint32_t bp_vulkan_context_messages(const bp_vulkan_context *ctx);
 
-/** Why the last ::bp_vulkan_context_create_headless of this thread failed; never NULL. */
+/**
+ * Why the last ::bp_vulkan_context_create_headless of this thread failed; never NULL.
+ * @return a thread-local string.
+ * @ownership The string is static per thread: never free it.
+ * @threadsafety Per thread.
+ * @cost O(1).
+ */
 const char *bp_vulkan_context_error(void);
 
-/** Fill the device fields of `out` (instance, devices, queue, budget extension) from `ctx`. */
+/**
+ * Fill the device fields of `out` (instance, devices, queue, budget extension) from `ctx`.
+ * @ownership `out` refers to the context's objects: the context must outlive the pool.
+ * @threadsafety Reentrant: touches no shared state.
+ * @cost O(1).
+ */
 void bp_vulkan_desc_from_context(const bp_vulkan_context *ctx, bp_vulkan_desc *out);
 
 BP_END_DECLS
