@@ -61,6 +61,38 @@ static void staged_upload_reaches_device_local(void **state) {
     vk_check_and_destroy(pool);
 }
 
+/* Uploads after bp_vulkan_submit_uploads in the same frame wait for that submission and keep
+ * their staging bytes apart from each other. */
+static void uploads_after_a_submit_in_the_same_frame(void **state) {
+    (void)state;
+    bp_vulkan_backend *vk;
+    bp_pool *pool = vk_pool(NULL, NULL, &vk);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    uint8_t a[2000], b[2000], c[3000], back[3000];
+    fill(a, sizeof a, 11);
+    fill(b, sizeof b, 12);
+    fill(c, sizeof c, 13);
+    bp_buffer x = acquire(pool, 4000, BP_MEMORY_DEVICE_LOCAL, BP_USAGE_VERTEX, 0);
+    bp_buffer y = acquire(pool, 4000, BP_MEMORY_DEVICE_LOCAL, BP_USAGE_VERTEX, 0);
+    assert_int_equal(bp_upload(pool, x, 0, a, sizeof a), BP_OK);
+    assert_int_equal(bp_vulkan_submit_uploads(vk), BP_OK);
+    assert_int_equal(bp_upload(pool, x, 2000, b, sizeof b), BP_OK); /* waits for the submit */
+    assert_int_equal(bp_upload(pool, y, 0, c, sizeof c), BP_OK);
+    assert_int_equal(bp_download(pool, x, 0, back, 2000), BP_OK);
+    assert_memory_equal(back, a, 2000);
+    assert_int_equal(bp_download(pool, x, 2000, back, 2000), BP_OK);
+    assert_memory_equal(back, b, 2000);
+    assert_int_equal(bp_download(pool, y, 0, back, 3000), BP_OK);
+    assert_memory_equal(back, c, 3000);
+    bp_vulkan_stats st;
+    bp_vulkan_get_stats(vk, &st);
+    assert_int_equal(st.stalls, 1);
+    bp_release(pool, x);
+    bp_release(pool, y);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    vk_check_and_destroy(pool);
+}
+
 static void host_memory_kinds_are_mapped_and_flushed(void **state) {
     (void)state;
     bp_vulkan_backend *vk;
@@ -338,6 +370,7 @@ int main(void) {
     if (skip) return skip;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(staged_upload_reaches_device_local),
+        cmocka_unit_test(uploads_after_a_submit_in_the_same_frame),
         cmocka_unit_test(host_memory_kinds_are_mapped_and_flushed),
         cmocka_unit_test(deferred_reuse_and_destruction),
         cmocka_unit_test(timeline_completion_gates_destruction),

@@ -15,8 +15,7 @@ bp_result bpi_vk_frame_wait(bp_vulkan_backend *vk, bpi_vk_frame *f) {
     if (!f->submitted) return BP_OK;
     if (vkWaitForFences(vk->desc.device, 1, &f->fence, VK_TRUE, UINT64_MAX) != VK_SUCCESS) return BP_ERR_BACKEND;
     if (vkResetFences(vk->desc.device, 1, &f->fence) != VK_SUCCESS) return BP_ERR_BACKEND;
-    f->submitted = false;
-    f->used = 0;
+    f->submitted = false; /* `used` is reset by the callers that start the region over */
     return BP_OK;
 }
 
@@ -73,7 +72,8 @@ static void barrier(VkCommandBuffer cmd, VkPipelineStageFlags dst_stage, VkAcces
 static bp_result begin_transfer(bp_vulkan_backend *vk, bpi_vk_frame *f) {
     if (!f->recording) {
         if (f->submitted) {
-            /* uploads after this frame's submit: wait for it (a stall, counted) */
+            /* uploads after this frame's submit: wait for it (a stall, counted); the staging
+             * bytes reserved for this upload lie after the submitted ones, so `used` stays */
             bp_result r = bpi_vk_frame_wait(vk, f);
             if (r != BP_OK) return r;
             vk->stats.stalls++;
@@ -116,6 +116,7 @@ static bp_result reserve(bp_vulkan_backend *vk, bpi_vk_frame *f, uint64_t want, 
         if (r == BP_OK) r = bpi_vk_frame_wait(vk, f);
         if (r != BP_OK) return r;
         vk->stats.stalls++;
+        f->used = 0;
     }
     uint32_t index = (uint32_t)(f - vk->frames);
     *out_offset = region * index + f->used;
