@@ -212,6 +212,14 @@ typedef struct bp_pool_desc {
     uint32_t diagnostics_every_frames; /**< Log a ::BP_LOG_ITEM_DIAGNOSTICS line (::BP_LOG_INFO) every N frame ends; 0 = never. */
     bp_plot_fn plot;               /**< Profiler hook: named values at every frame end; may be NULL. */
     void *plot_user;               /**< Passed to `plot`. */
+    /**
+     * Record every acquire, release and frame end to this file in the trace format of
+     * `bufpool replay` (A <id> <bytes> / R <id> / F). NULL = the environment variable
+     * `BUFPOOL_TRACE` if set (later pools of the process append `.2`, `.3`...), else off.
+     * Ids are the handles' values. The pool fails to create (::BP_ERR_INVALID_ARGUMENT) when
+     * the file cannot be opened. Costs one formatted line per event; no allocation per event.
+     */
+    const char *trace_path;
 } bp_pool_desc;
 
 /** Counters of a pool; all O(1) to read (maintained incrementally). */

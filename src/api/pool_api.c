@@ -142,6 +142,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
         pool->stats.budget_bytes = bb.budget_bytes;
     pool->now = bpi_clock(pool);
     r = bpi_series_init(pool);
+    if (r == BP_OK) r = bpi_trace_open(pool);
     if (r != BP_OK) {
         bp_pool_destroy(pool);
         return r;
@@ -171,6 +172,7 @@ void bp_pool_destroy(bp_pool *pool) {
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) bpi_free(pool, pool->groups[g].buckets);
     bpi_owners_destroy(pool);
     bpi_features_destroy(pool);
+    bpi_trace_close(pool);
     bpi_free(pool, pool->classes);
     bpi_free(pool, pool->slots);
     if (pool->backend.release) pool->backend.release(pool->backend.user);

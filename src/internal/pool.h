@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "bufpool.h"
 #include "placement/size_class.h"
@@ -99,6 +100,7 @@ struct bp_pool {
     uint32_t scope_depth;
     char last_error[256];
 
+    FILE *trace;                /* event trace (accounting/trace.c), or NULL */
     void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
 
     /* Hot-path shortcuts, set at creation and on group lookups (lifecycle/acquire.c). */
@@ -198,6 +200,19 @@ static inline uint64_t bpi_usable_capacity(const bp_pool *pool, const bpi_slot *
 void bpi_guard_fill(const bp_pool *pool, const bp_backend_buffer *native);
 /* BP_OK, or BP_ERR_CORRUPTION (logged with the tag; the pattern is restored). */
 bp_result bpi_guard_check(bp_pool *pool, const bpi_slot *slot, const char *when);
+
+/* accounting/trace.c: the replayable event trace (A/R/F lines), when pool->trace is open */
+bp_result bpi_trace_open(bp_pool *pool);
+void bpi_trace_close(bp_pool *pool);
+static inline void bpi_trace_acquire(bp_pool *pool, uint64_t id, uint64_t size) {
+    if (pool->trace) fprintf(pool->trace, "A %llu %llu\n", (unsigned long long)id, (unsigned long long)size);
+}
+static inline void bpi_trace_release(bp_pool *pool, uint64_t id) {
+    if (pool->trace) fprintf(pool->trace, "R %llu\n", (unsigned long long)id);
+}
+static inline void bpi_trace_frame(bp_pool *pool) {
+    if (pool->trace) fputs("F\n", pool->trace);
+}
 
 /* Feature hooks called by the core (ext[1..3] belong to scopes, series, debug). */
 void bpi_series_frame(bp_pool *pool);     /* a frame ended */

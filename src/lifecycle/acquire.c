@@ -199,5 +199,6 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     }
     if (!hit) bpi_check_warning(pool);
     out->id = bpi_make_id(pool, index, s->generation);
+    bpi_trace_acquire(pool, out->id, d->size);
     return BP_OK;
 }

@@ -7,6 +7,7 @@ bp_result bpi_frame_end(bp_pool *pool) {
                         "bp_frame_end without bp_frame_begin (frame %llu)", (unsigned long long)pool->stats.frame);
     bpi_series_frame_closing(pool);
     while (pool->transient.head != BPI_NIL) bpi_release_slot(pool, pool->transient.head);
+    bpi_trace_frame(pool);
     uint64_t ended = pool->stats.frame;
     pool->in_frame = false;
     pool->stats.frame++;
