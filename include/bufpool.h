@@ -214,7 +214,7 @@ typedef struct bp_pool_desc {
     void *plot_user;               /**< Passed to `plot`. */
     /**
      * Record every acquire, release and frame end to this file in the trace format of
-     * `bufpool replay` (A <id> <bytes> / R <id> / F). NULL = the environment variable
+     * `bufpool replay` (`A id bytes`, `R id`, `F`). NULL = the environment variable
      * `BUFPOOL_TRACE` if set (later pools of the process append `.2`, `.3`...), else off.
      * Ids are the handles' values. The pool fails to create (::BP_ERR_INVALID_ARGUMENT) when
      * the file cannot be opened. Costs one formatted line per event; no allocation per event.
