@@ -72,12 +72,14 @@ static bp_result frame(bp_pool *pool, bp_objpool *passes, uint32_t f, uint32_t e
         r = take(pool, elements, 2, BP_ELEMENT_F32, BP_MEMORY_HOST_VISIBLE, BP_ACQUIRE_TRANSIENT, &b);
     for (uint32_t i = 0; r == BP_OK && i < 2; i++)
         r = take(pool, elements, 4, BP_ELEMENT_U8, BP_MEMORY_HOST_CACHED, BP_ACQUIRE_TRANSIENT, &b);
+    /* [docs:objpool-frame] */
     for (uint32_t i = 0; r == BP_OK && i < 1 + f % MAX_PASSES; i++) {
         render_pass *p;
         if (bp_objpool_acquire(passes, (void **)&p) != BP_OK) return BP_ERR_CAPACITY;
         *p = (render_pass){i, 0, elements, {0, 0, 0, 1}};
     }
     bp_objpool_release_all(passes);
+    /* [docs:objpool-frame] */
     return r;
 }
 
@@ -98,6 +100,7 @@ int main(void) {
     bp_host_backend_desc hd = {.allocator = {alloc_cb, free_cb, &host}};
     bp_backend backend;
     bp_host_backend(&hd, &backend);
+    /* [docs:capacity-table] */
     bp_capacity_entry table[ROWS];
     for (size_t i = 0; i < ROWS; i++)
         table[i] = (bp_capacity_entry){budget[i].elements * budget[i].element_bytes, budget[i].count,
@@ -108,11 +111,14 @@ int main(void) {
                        .capacity_table_count = (uint32_t)ROWS, .frames_in_flight = BP_IMMEDIATE_REUSE};
     bp_pool *pool;
     bp_result r = bp_pool_create(&pd, &pool);
+    /* [docs:capacity-table] */
     if (r != BP_OK) return 1;
+    /* [docs:objpool] */
     bp_objpool_desc od = {.element_size = sizeof(render_pass), .capacity = MAX_PASSES,
                           .allocator = {alloc_cb, free_cb, &host}};
     bp_objpool *passes;
     if (bp_objpool_create(&od, &passes) != BP_OK) return 1;
+    /* [docs:objpool] */
 
     /* start-up: the state held for the whole run (continuity gauge/slew, signals) */
     bp_buffer held[10];

@@ -107,6 +107,7 @@ typedef struct fit_ctx {
 } fit_ctx;
 
 /* After: the same work with pooled typed arrays, returned by the scope (seed's withBuffers). */
+/* [docs:scoped-arrays] */
 static bp_result fit_iteration(bp_pool *pool, void *user) {
     fit_ctx *c = user;
     bp_buffer db, pb, nb;
@@ -119,12 +120,14 @@ static bp_result fit_iteration(bp_pool *pool, void *user) {
     memcpy(c->current, positions, sizeof(float) * 3 * VERTICES);
     return BP_OK;
 }
+/* [docs:scoped-arrays] */
 
 static int run_pooled(const float *mesh, run_result *r, bp_stats *stats) {
     memset(r, 0, sizeof *r);
     bp_host_backend_desc hd = {.allocator = {alloc_cb, free_cb, &r->host}};
     bp_backend backend;
     bp_host_backend(&hd, &backend);
+    /* [docs:scope-loop] */
     /* zero_on_release: seed 002 clears buffers before reuse; CPU work: reuse at once */
     bp_pool_desc pd = {.name = "mesh_fitting", .backend = &backend, .allocator = {alloc_cb, free_cb, &r->host},
                        .frames_in_flight = BP_IMMEDIATE_REUSE, .zero_on_release = true};
@@ -143,7 +146,9 @@ static int run_pooled(const float *mesh, run_result *r, bp_stats *stats) {
             return 1;
         }
     }
+    /* [docs:scope-loop] */
     r->ms = now_ms() - t0;
+    /* [docs:duplicate] */
     /* seed 002's copyFloat32Array: keep a copy of the result, then let it go */
     bp_buffer copy;
     if (bp_duplicate(pool, cur_buf, 0, &copy) != BP_OK) return 1;
@@ -151,6 +156,7 @@ static int run_pooled(const float *mesh, run_result *r, bp_stats *stats) {
     bp_buffer_get_info(pool, copy, &info);
     r->sum = checksum(info.mapped);
     bp_release(pool, copy);
+    /* [docs:duplicate] */
     bp_release(pool, cur_buf);
     bp_get_stats(pool, stats);
     bp_pool_destroy(pool);

@@ -46,6 +46,7 @@ static uint64_t atlas_bytes(int lod) { return lod == 0 ? 1u << 20 : lod == 1 ? 2
 static uint64_t owner_id(const world *w, const patch *p) { return (uint64_t)(p - w->patches) + 1; }
 
 /* Seed 001's emergency culling: release the farthest patches until the bytes are free. */
+/* [docs:evict-farthest] */
 static void cull_farthest(void *user, bp_pool *pool, uint64_t needed, const uint64_t *owners, uint32_t count) {
     world *w = user;
     uint64_t freed = 0;
@@ -62,7 +63,9 @@ static void cull_farthest(void *user, bp_pool *pool, uint64_t needed, const uint
         w->culled++;
     }
 }
+/* [docs:evict-farthest] */
 
+/* [docs:spawn-owner] */
 static bp_result spawn(world *w, bp_pool *pool, patch *p, int lod) {
     uint64_t owner = owner_id(w, p);
     w->requester_distance = distance_of(w, p);
@@ -82,6 +85,7 @@ static bp_result spawn(world *w, bp_pool *pool, patch *p, int lod) {
     w->spawned++;
     return BP_OK;
 }
+/* [docs:spawn-owner] */
 
 static void despawn(world *w, bp_pool *pool, patch *p) {
     bp_owner_release(pool, owner_id(w, p), NULL);
@@ -158,11 +162,13 @@ int main(void) {
     bp_host_backend_desc hd = {.allocator = {alloc_cb, free_cb, &w.live_host_bytes}};
     bp_backend backend;
     bp_host_backend(&hd, &backend);
+    /* [docs:budget-pool] */
     bp_pool_desc pd = {.name = "vegetation", .backend = &backend, .budget_bytes = BUDGET, .evict = cull_farthest,
                        .evict_user = &w, .logger = {on_log, &w}, .diagnostics_every_frames = 200,
                        .warn_reserved_bytes = BP_UNLIMITED};
     bp_pool *pool;
     if (bp_pool_create(&pd, &pool) != BP_OK) return 1;
+    /* [docs:budget-pool] */
     printf("vegetation LOD (seed 001): %d patches, view %.0f m, budget %.0f MB, camera flies over a forest\n\n",
            GRID * GRID, VIEW, (double)BUDGET / MB);
     printf("| frame | camera x | demand MB | patches resident | usage MB | of budget | peak MB | evictions | culled | over budget |\n");

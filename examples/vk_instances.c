@@ -94,6 +94,7 @@ typedef struct run {
 
 /* The per-frame uniform buffer: bind this frame's buffer under its slot name, and write the
  * slot's descriptor only when the binding table says it changed. */
+/* [docs:frame-set-bindings] */
 static bool update_globals(run *g, uint32_t slot, uint64_t frame) {
     static const char *names[RENDER_FRAMES] = {"globals[0]", "globals[1]"};
     bp_buffer ubo = bp_frame_set_current(g->pool, &g->globals);
@@ -110,6 +111,7 @@ static bool update_globals(run *g, uint32_t slot, uint64_t frame) {
     }
     return true;
 }
+/* [docs:frame-set-bindings] */
 
 static bool frame(run *g, uint64_t f, uint64_t *rng) {
     static float instances[MAX_INSTANCES * 20];
@@ -120,6 +122,7 @@ static bool frame(run *g, uint64_t f, uint64_t *rng) {
     for (uint32_t b = 0; b < batches; b++) {
         uint32_t count = 1 + (uint32_t)(next_random(rng) % MAX_INSTANCES);
         build_batch(instances, count, b, f, rng);
+        /* [docs:instance-batch] */
         bp_acquire_desc d = {.size = (uint64_t)count * INSTANCE_BYTES,
                              .memory = BP_MEMORY_DEVICE_LOCAL,
                              .usage = BP_USAGE_VERTEX | BP_USAGE_TRANSFER_DST,
@@ -135,6 +138,7 @@ static bool frame(run *g, uint64_t f, uint64_t *rng) {
             return false;
         }
         renderer_draw(&g->r, slot, bp_vulkan_buffer(info.native), count);
+        /* [docs:instance-batch] */
     }
     /* the staged copies, then the draw that reads them (same queue, barrier at the end of the copies) */
     if (bp_vulkan_submit_uploads(g->vk) != BP_OK || !renderer_submit(&g->r, slot, f)) return false;
@@ -221,15 +225,19 @@ int main(int argc, char **argv) {
     run g;
     memset(&g, 0, sizeof g);
     bool ok = renderer_create(&g.r, ctx, WIDTH, HEIGHT);
+    /* [docs:vk-pool] */
     bp_vulkan_desc vd = {.frames_in_flight = RENDER_FRAMES, .frame_timeline = g.r.timeline};
     bp_vulkan_desc_from_context(ctx, &vd);
     bp_backend backend;
     bp_pool_desc pd = {.name = "vk_instances", .backend = &backend, .frames_in_flight = RENDER_FRAMES,
                        .class_scheme = BP_CLASSES_POW2, .max_pooled_per_class = BP_NEVER};
     ok = ok && bp_vulkan_backend_create(&vd, &backend, &g.vk) == BP_OK && bp_pool_create(&pd, &g.pool) == BP_OK;
+    /* [docs:vk-pool] */
+    /* [docs:frame-set-acquire] */
     bp_acquire_desc ud = {.size = 32, .memory = BP_MEMORY_HOST_VISIBLE, .usage = BP_USAGE_UNIFORM, .tag = "globals"};
     ok = ok && bp_frame_set_acquire(g.pool, &ud, RENDER_FRAMES, &g.globals) == BP_OK &&
          bp_binding_table_create(g.pool, 4, &g.bindings) == BP_OK;
+    /* [docs:frame-set-acquire] */
     g.allocations = calloc(o.frames, sizeof *g.allocations);
     ok = ok && g.allocations;
     uint64_t rng = o.seed ? o.seed : 0x5EED;

@@ -39,7 +39,9 @@ static const char *verdict_name(bp_verdict_kind k) {
 
 static int run(bool fixed) {
     plot_printer printer = {0};
+    /* [docs:series-pool] */
     bp_pool_desc desc = {.name = "watch", .series_frames = FRAMES, .plot = print_plots, .plot_user = &printer};
+    /* [docs:series-pool] */
     bp_pool *pool;
     if (bp_pool_create(&desc, &pool) != BP_OK) return 1;
     printf("%s\n", fixed ? "after the fix:" : "with the leak:");
@@ -62,10 +64,14 @@ static int run(bool fixed) {
             snapshot = acquire(pool, 4096, 0, 2, "continuity_snapshot");
         }
         bp_frame_end(pool);
+        /* [docs:startup-snapshot] */
         if (f + 1 == STARTUP_FRAME) bp_calculate_tag_snapshot(pool, startup, 16, &n_startup);
+        /* [docs:startup-snapshot] */
     }
+    /* [docs:snapshot-diff] */
     bp_calculate_tag_snapshot(pool, later, 16, &n_later);
     bp_snapshot_diff(startup, n_startup, later, n_later, grew, 16, &n_grew);
+    /* [docs:snapshot-diff] */
     printf("  grew since frame %u:\n", STARTUP_FRAME);
     for (uint32_t i = 0; i < n_grew && i < 16; i++)
         printf("    %-20s +%5u buffers  +%8llu bytes\n", grew[i].tag, grew[i].buffers, (unsigned long long)grew[i].bytes);
@@ -77,8 +83,10 @@ static int run(bool fixed) {
         printf("    %-20s owner %llu: %5u buffers, %8llu bytes, oldest %llu frames old\n", held[i].tag,
                (unsigned long long)held[i].owner, held[i].buffers, (unsigned long long)held[i].bytes,
                (unsigned long long)held[i].age_frames);
+    /* [docs:verdict] */
     bp_verdict v;
     bp_calculate_verdict(pool, &v);
+    /* [docs:verdict] */
     printf("  verdict: %s (window peaks %.1f, %.1f, %.1f, %.1f KiB; %.0f bytes a frame)\n", verdict_name(v.kind),
            (double)v.peaks[0] / 1024, (double)v.peaks[1] / 1024, (double)v.peaks[2] / 1024,
            (double)v.peaks[3] / 1024, v.slope_bytes_per_frame);

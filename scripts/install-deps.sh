@@ -6,7 +6,7 @@ want=${1:-build}
 build=(cmake ninja-build gcc pkg-config libcmocka-dev)
 test=(libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools clang valgrind ocl-icd-opencl-dev pocl-opencl-icd chromium python3 doxygen)
 bench=(libmimalloc-dev libjemalloc-dev valgrind)
-docs=(doxygen)
+docs=(doxygen python3)
 case $want in
   build) pkgs=("${build[@]}") ;;
   test) pkgs=("${build[@]}" "${test[@]}") ;;
