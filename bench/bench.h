@@ -18,6 +18,7 @@ typedef struct raw_alloc {
     void *(*malloc)(size_t size);
     void (*free)(void *p);
     size_t (*usable)(void *p);
+    size_t (*held)(void); /* bytes the allocator holds now, by its own count (caches included) */
 } raw_alloc;
 
 /* glibc, then mimalloc and jemalloc where they load; returns how many. Those that cannot be
@@ -41,8 +42,8 @@ typedef struct contender {
 
 enum { CONTENDER_MAX = 8 };
 
-/* Fill `out` with bufpool (immediate reuse, and frames_in_flight 2) and one contender per
- * allocator of `allocs`; returns how many. */
+/* Fill `out` with bufpool (immediate reuse; 2 frames in flight; pooled bytes capped) and one
+ * contender per allocator of `allocs`; returns how many. */
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
 
 /* bufpool as a contender (ctx = the pool): shared by the host and Vulkan contenders. */
@@ -86,13 +87,19 @@ bool workload_trace(event_list *l, const char *path);
 
 typedef struct replay_result {
     double ns_per_acquire;    /* median over repeats: time / acquires (each with its release) */
-    uint64_t peak_reserved;   /* bytes: pool stats, or sum of usable sizes of live blocks */
+    uint64_t peak_in_use;     /* bytes handed out at once: class capacities, or usable sizes */
+    uint64_t peak_reserved;   /* bytes held at once, caches included: pool stats, or the
+                                 allocator's own count (growth since the round began) */
     uint64_t peak_requested;  /* bytes asked for at once */
     bool ok;
 } replay_result;
 
-/* Replay `l` on each contender `repeats` times, rotating the order each round; medians. */
-void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
+/* The memory figures of `out` (and `ok`): one untimed round per contender, in a forked child
+ * when `isolate` (call it before anything else uses the allocators; not with Vulkan). */
+void replay_memory(const event_list *l, contender *cs, int n, bool isolate, replay_result *out);
+/* The median time of `repeats` rounds (after a warm-up round), contenders rotated each round;
+ * contenders whose memory round failed are skipped. */
+void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
 
 /* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free). */
 void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,

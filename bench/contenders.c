@@ -11,9 +11,38 @@
 
 #include "bench.h"
 
+/* What each allocator holds, by its own count: glibc's main arena plus its mmapped chunks,
+ * mimalloc's committed memory, jemalloc's mapped extents (dirty pages included). */
+static size_t glibc_held(void) {
+    struct mallinfo2 mi = mallinfo2();
+    return mi.arena + mi.hblkhd;
+}
+
+typedef void (*mi_process_info_fn)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *,
+                                   size_t *);
+static mi_process_info_fn mi_process_info;
+static size_t mimalloc_held(void) {
+    size_t t[8] = {0};
+    mi_process_info(&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7]);
+    return t[5]; /* current_commit */
+}
+
+typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+static mallctl_fn je_mallctl;
+static size_t jemalloc_held(void) {
+    uint64_t epoch = 1;
+    size_t mapped = 0, n = sizeof epoch;
+    je_mallctl("epoch", &epoch, &n, &epoch, n); /* refresh the statistics */
+    n = sizeof mapped;
+    return je_mallctl("stats.mapped", &mapped, &n, NULL, 0) == 0 ? mapped : 0;
+}
+
+static void *g_handle; /* the library `load` opened last */
+
 static bool load(raw_alloc *a, const char *name, const char *lib, const char *m, const char *f, const char *u) {
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) return false;
+    g_handle = h;
     a->name = name;
     *(void **)&a->malloc = dlsym(h, m);
     *(void **)&a->free = dlsym(h, f);
@@ -30,12 +59,22 @@ int raw_allocators(raw_alloc *out, int max, char *missing, size_t missing_size) 
     int n = 0;
     missing[0] = 0;
     if (max < 3) return 0;
-    out[n++] = (raw_alloc){"glibc", malloc, free, malloc_usable_size};
-    if (load(&out[n], "mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free", "mi_usable_size")) n++;
-    else note_missing(missing, missing_size, "mimalloc (libmimalloc.so.2)");
+    out[n++] = (raw_alloc){"glibc", malloc, free, malloc_usable_size, glibc_held};
+    if (load(&out[n], "mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free", "mi_usable_size")) {
+        *(void **)&mi_process_info = dlsym(g_handle, "mi_process_info");
+        if (mi_process_info) out[n].held = mimalloc_held;
+        n++;
+    } else {
+        note_missing(missing, missing_size, "mimalloc (libmimalloc.so.2)");
+    }
     /* jemalloc's unprefixed names, looked up in its own handle, are its functions. */
-    if (load(&out[n], "jemalloc", "libjemalloc.so.2", "malloc", "free", "malloc_usable_size")) n++;
-    else note_missing(missing, missing_size, "jemalloc (libjemalloc.so.2)");
+    if (load(&out[n], "jemalloc", "libjemalloc.so.2", "malloc", "free", "malloc_usable_size")) {
+        *(void **)&je_mallctl = dlsym(g_handle, "mallctl");
+        if (je_mallctl) out[n].held = jemalloc_held;
+        n++;
+    } else {
+        note_missing(missing, missing_size, "jemalloc (libjemalloc.so.2)");
+    }
     return n;
 }
 
@@ -76,7 +115,7 @@ void bench_pool_frame(void *ctx) {
 
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 2 + n_allocs) return 0;
+    if (max < 3 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
     out[n++] = (contender){.name = "bufpool", .is_pool = true, .open = pool_open, .close = bench_pool_close,
@@ -85,6 +124,12 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     out[n++] = (contender){.name = "bufpool (2 frames in flight)", .is_pool = true, .open = pool_open,
                            .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
                            .frame = bench_pool_frame, .pool_desc = {.name = "bench-fif2"}};
+    /* The memory knob: what bounding the pooled bytes costs in time and saves in memory. */
+    out[n++] = (contender){.name = "bufpool (max_pooled_bytes 8 MiB)", .is_pool = true, .open = pool_open,
+                           .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
+                           .frame = bench_pool_frame,
+                           .pool_desc = {.name = "bench-capped", .frames_in_flight = BP_IMMEDIATE_REUSE,
+                                         .max_pooled_bytes = 8u << 20}};
     for (int i = 0; i < n_allocs; i++)
         out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
                                .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,

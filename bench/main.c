@@ -55,32 +55,34 @@ static const char *mib(uint64_t bytes, char *buf, size_t n) {
 }
 
 /* One table: a row per contender, ratios against the first (bufpool). */
-static void workload_table(FILE *o, const event_list *l, contender *cs, int n, int repeats, verdicts *v) {
-    replay_result r[CONTENDER_MAX];
+static void workload_table(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
+                           verdicts *v) {
     fprintf(stderr, "bufpool_bench: workload %s\n", l->name);
-    replay_all(l, cs, n, repeats, r);
+    replay_time(l, cs, n, repeats, r);
     fprintf(o, "\n### %s\n\n%s; %llu acquires, %zu events.\n\n", l->name, l->description,
             (unsigned long long)l->acquires, l->count);
-    fprintf(o, "| contender | ns per acquire+release (median) | ratio to bufpool | peak reserved | "
-               "peak reserved / peak requested |\n|---|---:|---:|---:|---:|\n");
+    fprintf(o, "| contender | ns per acquire+release (median) | ratio to bufpool | peak in use | peak held | "
+               "held / requested |\n|---|---:|---:|---:|---:|---:|\n");
     double base = r[0].ns_per_acquire, fastest_alloc = 0;
     uint64_t best_alloc_mem = 0;
     for (int i = 0; i < n; i++) {
-        char m[32];
+        char m1[32], m2[32];
         if (!r[i].ok) {
-            fprintf(o, "| %s | failed | | | |\n", cs[i].name);
+            fprintf(o, "| %s | failed | | | | |\n", cs[i].name);
             continue;
         }
-        fprintf(o, "| %s | %.1f | %.2fx | %s | %.2f |\n", cs[i].name, r[i].ns_per_acquire,
-                base > 0 ? r[i].ns_per_acquire / base : 0, mib(r[i].peak_reserved, m, sizeof m),
+        fprintf(o, "| %s | %.1f | %.2fx | %s | %s | %.2f |\n", cs[i].name, r[i].ns_per_acquire,
+                base > 0 ? r[i].ns_per_acquire / base : 0, mib(r[i].peak_in_use, m1, sizeof m1),
+                mib(r[i].peak_reserved, m2, sizeof m2),
                 r[i].peak_requested ? (double)r[i].peak_reserved / (double)r[i].peak_requested : 0);
         if (!cs[i].is_pool && (fastest_alloc == 0 || r[i].ns_per_acquire < fastest_alloc))
             fastest_alloc = r[i].ns_per_acquire;
         if (!cs[i].is_pool && (best_alloc_mem == 0 || r[i].peak_reserved < best_alloc_mem))
             best_alloc_mem = r[i].peak_reserved;
     }
+    fprintf(o, "\nPeak requested: %s.", mib(r[0].peak_requested, (char[32]){0}, 32));
     double speedup = base > 0 && r[0].ok ? fastest_alloc / base : 0;
-    fprintf(o, "\nbufpool vs the fastest allocator: **%.2fx** faster%s.\n", speedup,
+    fprintf(o, " bufpool vs the fastest allocator: **%.2fx** faster%s.\n", speedup,
             speedup >= 2 ? "" : " (target 2x: missed)");
     if (!v->worst_workload || speedup < v->worst_speedup) {
         v->worst_speedup = speedup;
@@ -281,16 +283,7 @@ int main(int argc, char **argv) {
     fprintf(o, "\nThe machine is shared (other work runs on the same cores), so every figure is the median of "
                "repeated rounds and every ratio compares contenders of the same run. Ratio = the contender's "
                "time / bufpool's: above 1 means bufpool is faster.\n");
-    verdicts v = {.memory_ok = true};
-    hit_section(o, &op, allocs, na, &v);
-
-    fprintf(o, "\n## Workloads\n\nEach workload is generated once as a list of events, then replayed by every "
-               "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round. "
-               "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
-               "`bufpool (2 frames in flight)` keeps the GPU default. Peak reserved: for bufpool every byte its "
-               "backend holds (pooled and pending buffers included); for an allocator the usable sizes of its "
-               "live blocks, a lower bound that leaves out its caches and metadata.\n",
-            op.repeats);
+    /* Workloads first built and measured for memory, before anything else uses the allocators. */
     uint32_t scale = op.quick ? 5 : 1;
     event_list lists[4 + 8] = {{0}};
     int nl = 0;
@@ -299,7 +292,26 @@ int main(int argc, char **argv) {
               workload_mesh_fitting(&lists[nl++], 1000 / scale, 10000);
     for (int t = 0; ok && t < op.trace_count; t++) ok = workload_trace(&lists[nl++], op.traces[t]);
     if (!ok) return fprintf(stderr, "bufpool_bench: could not build the workloads\n"), 1;
-    for (int i = 0; i < nl; i++) workload_table(o, &lists[i], cs, nc, op.repeats, &v);
+    static replay_result results[4 + 8][CONTENDER_MAX];
+    fprintf(stderr, "bufpool_bench: memory rounds\n");
+    for (int i = 0; i < nl; i++) replay_memory(&lists[i], cs, nc, true, results[i]);
+
+    verdicts v = {.memory_ok = true};
+    hit_section(o, &op, allocs, na, &v);
+
+    fprintf(o, "\n## Workloads\n\nEach workload is generated once as a list of events, then replayed by every "
+               "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round. "
+               "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
+               "`bufpool (2 frames in flight)` keeps the GPU default. Memory comes from one more, untimed round "
+               "per contender, run in a child process forked before anything else used the allocators, so "
+               "each starts fresh. *Peak in use*: bytes handed out at once (bufpool: size-class capacities; an "
+               "allocator: usable sizes of its live blocks). *Peak held*: bytes held at once, caches included "
+               "(bufpool: every byte its backend holds, pooled and pending buffers too; glibc: main arena + "
+               "mmapped chunks from mallinfo2; mimalloc: committed bytes from mi_process_info; jemalloc: "
+               "stats.mapped; an allocator's figure is its growth during the round, sampled after every "
+               "acquire; glibc may reuse free space the process already had, so its figure can read low).\n",
+            op.repeats);
+    for (int i = 0; i < nl; i++) workload_table(o, &lists[i], cs, nc, op.repeats, results[i], &v);
 
     thread_section(o, &op, allocs, na, &v);
     v.vulkan_speedup = vulkan_in_child(o, argv[0], op.out, &op);

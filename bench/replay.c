@@ -1,8 +1,11 @@
-/* Replaying an event list on every contender: timed rounds (order rotated each round, the
- * first round a warm-up), then one untimed round that measures memory. */
+/* Replaying an event list on every contender: one untimed round that measures memory, then
+ * timed rounds (order rotated each round, the first round a warm-up). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -47,12 +50,15 @@ static bool run_timed(const event_list *l, contender *c, uint64_t *tok, double *
     return ok;
 }
 
-/* The memory round: peak of requested bytes, and of reserved bytes (bufpool: its stats, every
- * buffer it holds, pooled and pending included; an allocator: the usable sizes of its live
- * blocks, a lower bound that leaves out its free lists and metadata). */
+/* The memory round, untimed: peaks of requested bytes, of bytes handed out (bufpool: class
+ * capacities; an allocator: usable sizes of its live blocks) and of bytes held, caches
+ * included (bufpool: every byte its backend holds, pooled and pending buffers too; an
+ * allocator: its own count, sampled after every acquire, growth since the round began). */
 static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_result *r) {
     if (!c->open(c)) return false;
-    uint64_t *sizes = calloc(l->slots, sizeof *sizes), req = 0, res = 0;
+    const raw_alloc *a = c->lib; /* malloc-like contenders */
+    uint64_t *sizes = calloc(l->slots, sizeof *sizes), req = 0, use = 0;
+    size_t base = a && a->held ? a->held() : 0;
     bool ok = sizes != NULL;
     for (size_t i = 0; ok && i < l->count; i++) {
         bench_event e = l->ev[i];
@@ -61,22 +67,29 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
             ok = tok[e.slot] != 0;
             sizes[e.slot] = e.size;
             req += e.size;
-            if (!c->is_pool && ok) res += c->usable(c->ctx, tok[e.slot]);
+            if (c->usable && ok) use += c->usable(c->ctx, tok[e.slot]);
+            if (a && a->held) {
+                size_t h = a->held();
+                if (h > base && h - base > r->peak_reserved) r->peak_reserved = h - base;
+            }
         } else if (e.kind == EV_RELEASE) {
             req -= sizes[e.slot];
-            if (!c->is_pool) res -= c->usable(c->ctx, tok[e.slot]);
+            if (c->usable) use -= c->usable(c->ctx, tok[e.slot]);
             c->release(c->ctx, tok[e.slot]);
             tok[e.slot] = 0;
         } else if (c->frame) {
             c->frame(c->ctx);
         }
         if (req > r->peak_requested) r->peak_requested = req;
-        if (res > r->peak_reserved) r->peak_reserved = res;
+        if (use > r->peak_in_use) r->peak_in_use = use;
     }
     if (c->is_pool) {
         bp_stats st;
         bp_get_stats(c->ctx, &st);
         r->peak_reserved = st.peak_reserved;
+        r->peak_in_use = st.peak_in_use;
+    } else if (!a || !a->held) {
+        r->peak_reserved = r->peak_in_use; /* no count of its own: the lower bound */
     }
     for (uint32_t s = 0; s < l->slots; s++)
         if (tok[s]) c->release(c->ctx, tok[s]);
@@ -86,15 +99,50 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
     return ok;
 }
 
+/* The memory round in a child process forked before anything else used the allocators, so
+ * that each starts from its state at start-up, not with the caches earlier rounds left. */
+static bool run_memory_isolated(const event_list *l, contender *c, uint64_t *tok, replay_result *r) {
+    int fd[2];
+    if (pipe(fd) != 0) return false;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        replay_result mine = {0};
+        mine.ok = run_memory(l, c, tok, &mine);
+        ssize_t w = write(fd[1], &mine, sizeof mine);
+        _exit(w == (ssize_t)sizeof mine ? 0 : 1);
+    }
+    close(fd[1]);
+    replay_result got = {0};
+    bool ok = pid > 0 && read(fd[0], &got, sizeof got) == (ssize_t)sizeof got && got.ok;
+    close(fd[0]);
+    int status;
+    if (pid > 0) waitpid(pid, &status, 0);
+    if (ok) {
+        r->peak_in_use = got.peak_in_use;
+        r->peak_reserved = got.peak_reserved;
+        r->peak_requested = got.peak_requested;
+    }
+    return ok;
+}
+
 enum { REPEATS_MAX = 64 };
 
-void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_result *out) {
+void replay_memory(const event_list *l, contender *cs, int n, bool isolate, replay_result *out) {
+    uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
+    memset(out, 0, (size_t)n * sizeof *out);
+    for (int i = 0; i < n; i++)
+        out[i].ok = tok && (isolate ? run_memory_isolated(l, &cs[i], tok, &out[i]) : run_memory(l, &cs[i], tok, &out[i]));
+    free(tok);
+}
+
+void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out) {
     uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
     double times[CONTENDER_MAX][REPEATS_MAX];
-    if (repeats > REPEATS_MAX) repeats = REPEATS_MAX;
     bool opened[CONTENDER_MAX];
-    memset(out, 0, (size_t)n * sizeof *out);
-    for (int i = 0; i < n; i++) out[i].ok = opened[i] = tok && cs[i].open(&cs[i]);
+    if (repeats > REPEATS_MAX) repeats = REPEATS_MAX;
+    for (int i = 0; i < n; i++) out[i].ok = opened[i] = out[i].ok && tok && cs[i].open(&cs[i]);
     for (int round = 0; round <= repeats; round++)
         for (int k = 0; k < n; k++) {
             int i = (k + round) % n;
@@ -105,7 +153,6 @@ void replay_all(const event_list *l, contender *cs, int n, int repeats, replay_r
     for (int i = 0; i < n; i++) {
         if (opened[i]) cs[i].close(&cs[i]);
         if (out[i].ok) out[i].ns_per_acquire = bench_median(times[i], repeats) / (double)l->acquires;
-        if (out[i].ok) out[i].ok = run_memory(l, &cs[i], tok, &out[i]);
     }
     free(tok);
 }

@@ -149,7 +149,8 @@ double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bo
          .release = raw_release, .usable = raw_usable},
     };
     replay_result res[2];
-    replay_all(workload, cs, 2, repeats, res);
+    replay_memory(workload, cs, 2, false, res);
+    replay_time(workload, cs, 2, repeats, res);
     fprintf(o, "\nThe %s workload on the device (%s; bufpool with 2 frames in flight, raw Vulkan destroys at "
                "once, which a real renderer could not do while the GPU reads the buffer):\n\n"
                "| contender | ns per acquire+release (median) | ratio to bufpool | peak reserved |\n"
