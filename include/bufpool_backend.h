@@ -170,6 +170,10 @@ typedef struct bp_backend {
     void (*frame_end)(void *user, uint64_t frame);
     /** Release the backend itself; called once when the pool is destroyed. Optional. */
     void (*release)(void *user);
+    /** Whether the device has finished the work of frame `frame` (a fence or timeline semaphore
+     *  says so): 1 yes, 0 not yet, -1 unknown. When it answers 0 or 1, a released buffer waits
+     *  for that instead of `frames_in_flight` frame ends. Optional (the frame count). */
+    int (*frame_complete)(void *user, uint64_t frame);
 } bp_backend;
 
 /** Host memory allocation callbacks (used for metadata and by the host backend). */

@@ -24,8 +24,9 @@
  * visible to every later submission on the same queue.
  *
  * Destroys are deferred: a VkBuffer the pool destroys in frame F is freed at the frame
- * begin of F + frames_in_flight (after the fence of frame F's uploads), or, with a
- * `frame_timeline` semaphore, as soon as that semaphore reaches F + 1.
+ * begin of F + frames_in_flight (after the fence of frame F's uploads). With a
+ * `frame_timeline` semaphore, both the pool's reuse of a buffer released in frame F and the
+ * backend's destroy wait until that semaphore reaches F + 1 instead of counting frames.
  *
  * Thread-safety: the backend is called by its pool under the pool's lock; the
  * `bp_vulkan_*` calls below must not run concurrently with calls on that pool.
@@ -60,7 +61,8 @@ typedef struct bp_vulkan_desc {
     uint32_t max_allocations;         /**< Cap on live device allocations; 0 = maxMemoryAllocationCount. */
     bool memory_budget_enabled;       /**< The device was created with VK_EXT_memory_budget. */
     VkSemaphore frame_timeline;       /**< Optional timeline semaphore the application signals to F + 1
-                                           when frame F's GPU work is complete; enables early destroys. */
+                                           when frame F's GPU work is complete; then buffers released
+                                           or destroyed in frame F wait for it instead of a frame count. */
     const VkAllocationCallbacks *vk_allocator; /**< Passed to every Vulkan create/destroy; may be NULL. */
 } bp_vulkan_desc;
 

@@ -177,8 +177,19 @@ static void deferred_reuse_and_destruction(void **state) {
     }
 }
 
-/* With a frame timeline the backend waits for the GPU's word, not for a frame count. */
-static void timeline_completion_gates_destruction(void **state) {
+static void signal_timeline(VkSemaphore timeline, uint64_t value) {
+    VkSemaphoreSignalInfo sig = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO, .semaphore = timeline, .value = value};
+    assert_int_equal(vkSignalSemaphore(vk_ctx->device, &sig), VK_SUCCESS);
+}
+
+static void run_frame(bp_pool *pool) {
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+}
+
+/* With a frame timeline, reuse and destruction wait for the GPU's word (the application
+ * signals F + 1 when frame F is done), not for a frame count. */
+static void timeline_completion_gates_reuse_and_destruction(void **state) {
     (void)state;
     if (!vk_ctx->timeline_semaphores) {
         print_message("no timeline semaphores on this device; frame counting covers it\n");
@@ -191,37 +202,51 @@ static void timeline_completion_gates_destruction(void **state) {
     assert_int_equal(vkCreateSemaphore(vk_ctx->device, &si, NULL, &timeline), VK_SUCCESS);
     bp_vulkan_backend *vk;
     bp_vulkan_desc vd = {.frame_timeline = timeline};
-    bp_pool *pool = vk_pool(NULL, &vd, &vk);
+    bp_pool_desc pd = {.frames_in_flight = 2};
+    bp_pool *pool = vk_pool(&pd, &vd, &vk);
     assert_int_equal(bp_frame_begin(pool), BP_OK); /* frame 0 */
     bp_buffer a = acquire(pool, 5000, BP_MEMORY_HOST_VISIBLE, BP_USAGE_UNIFORM, 0);
+    uint64_t native = info_of(pool, a).native;
     bp_release(pool, a);
     assert_int_equal(bp_frame_end(pool), BP_OK);
-    for (int f = 0; f < 3; f++) {
+    for (int f = 1; f <= 4; f++) { /* the GPU "never finishes" frame 0: no reuse, however many frames */
         assert_int_equal(bp_frame_begin(pool), BP_OK);
+        bp_buffer t = acquire(pool, 5000, BP_MEMORY_HOST_VISIBLE, BP_USAGE_UNIFORM, BP_ACQUIRE_TRANSIENT);
+        assert_true(info_of(pool, t).native != native);
         assert_int_equal(bp_frame_end(pool), BP_OK);
     }
-    assert_int_equal(bp_frame_begin(pool), BP_OK); /* frame 4 */
-    assert_int_equal(bp_trim(pool, true), BP_OK);  /* destroyed by the pool in frame 4 */
+    bp_stats ps;
+    bp_get_stats(pool, &ps);
+    assert_int_equal(ps.buffers_pending, 5); /* counting 2 frames would have pooled 4 of them */
+    assert_int_equal(ps.buffers_pooled, 0);
+    signal_timeline(timeline, 1); /* frame 0 done */
+    run_frame(pool);              /* frame 5: its end pools frame 0's buffer only */
+    bp_get_stats(pool, &ps);
+    assert_int_equal(ps.buffers_pooled, 1);
+    assert_int_equal(bp_frame_begin(pool), BP_OK); /* frame 6 */
+    bp_buffer b = acquire(pool, 5000, BP_MEMORY_HOST_VISIBLE, BP_USAGE_UNIFORM, 0);
+    assert_true(info_of(pool, b).native == native);
+    bp_release(pool, b);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    signal_timeline(timeline, 7); /* frames 0..6 done */
+    run_frame(pool);              /* frame 7: everything pooled */
+    assert_int_equal(bp_frame_begin(pool), BP_OK); /* frame 8 */
+    assert_int_equal(bp_trim(pool, true), BP_OK);  /* the pool destroys all five in frame 8 */
     assert_int_equal(bp_frame_end(pool), BP_OK);
     bp_vulkan_stats st;
-    for (int f = 0; f < 6; f++) { /* the GPU "never finishes" frame 4: kept, however many frames */
-        assert_int_equal(bp_frame_begin(pool), BP_OK);
+    for (int f = 0; f < 4; f++) { /* kept while the GPU has not finished frame 8 */
+        run_frame(pool);
         bp_vulkan_get_stats(vk, &st);
-        assert_int_equal(st.buffers, 1);
-        assert_int_equal(bp_frame_end(pool), BP_OK);
+        assert_int_equal(st.buffers, 5);
     }
-    VkSemaphoreSignalInfo sig = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO, .semaphore = timeline, .value = 4};
-    assert_int_equal(vkSignalSemaphore(vk_ctx->device, &sig), VK_SUCCESS); /* frames 0..3 complete */
-    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    signal_timeline(timeline, 8); /* frames up to 7 */
+    run_frame(pool);
     bp_vulkan_get_stats(vk, &st);
-    assert_int_equal(st.buffers, 1);
-    assert_int_equal(bp_frame_end(pool), BP_OK);
-    sig.value = 5;
-    assert_int_equal(vkSignalSemaphore(vk_ctx->device, &sig), VK_SUCCESS); /* frame 4 complete */
-    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    assert_int_equal(st.buffers, 5);
+    signal_timeline(timeline, 9); /* frame 8 done */
+    run_frame(pool);
     bp_vulkan_get_stats(vk, &st);
     assert_int_equal(st.buffers, 0);
-    assert_int_equal(bp_frame_end(pool), BP_OK);
     vk_check_and_destroy(pool);
     vkDestroySemaphore(vk_ctx->device, timeline, NULL);
 }
@@ -373,7 +398,7 @@ int main(void) {
         cmocka_unit_test(uploads_after_a_submit_in_the_same_frame),
         cmocka_unit_test(host_memory_kinds_are_mapped_and_flushed),
         cmocka_unit_test(deferred_reuse_and_destruction),
-        cmocka_unit_test(timeline_completion_gates_destruction),
+        cmocka_unit_test(timeline_completion_gates_reuse_and_destruction),
         cmocka_unit_test(pooled_buffers_reused_only_for_the_same_usage),
         cmocka_unit_test(allocation_cap_is_respected),
         cmocka_unit_test(resize_copies_on_the_gpu),

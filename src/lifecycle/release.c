@@ -1,5 +1,6 @@
 /* Release: the buffer leaves the application, waits `frames_in_flight` frame ends in the
- * pending FIFO (a GPU may still read it), then is pooled or, over the caps, destroyed. */
+ * pending FIFO (a GPU may still read it; or the backend's fence/timeline says when the GPU
+ * is done), then is pooled or, over the caps, destroyed. */
 #include <string.h>
 
 #include "internal/pool.h"
@@ -52,13 +53,24 @@ void bpi_make_pooled(bp_pool *pool, uint32_t index) {
     if (!keep_all && pool->stats.bytes_pooled > pool->desc.max_pooled_bytes) bpi_enforce_pooled_cap(pool);
 }
 
-/* Move pending buffers whose frames in flight have passed into the pool (FIFO order). */
-void bpi_promote_pending(bp_pool *pool) {
+/* Is the GPU done with what frame `frame` may have read? The backend's fence or timeline when
+ * it tracks completion, else the frame count. */
+static bool frame_done(bp_pool *pool, uint64_t frame) {
     uint32_t fif = pool->desc.frames_in_flight;
+    if (fif == BP_IMMEDIATE_REUSE) return true;
+    if (pool->backend.frame_complete) {
+        int c = pool->backend.frame_complete(pool->backend.user, frame);
+        if (c >= 0) return c == 1;
+    }
+    return frame + fif <= pool->stats.frame;
+}
+
+/* Move pending buffers whose frames the GPU has finished into the pool (FIFO order). */
+void bpi_promote_pending(bp_pool *pool) {
     while (pool->pending.head != BPI_NIL) {
         uint32_t index = pool->pending.head;
         bpi_slot *s = &pool->slots[index];
-        if (fif != BP_IMMEDIATE_REUSE && s->frame + fif > pool->stats.frame) break;
+        if (!frame_done(pool, s->frame)) break; /* FIFO in release order: the rest are younger */
         bpi_list_remove(pool, &pool->pending, index);
         bpi_stats_state(pool, s, BPI_PENDING, BPI_POOLED);
         bpi_make_pooled(pool, index);

@@ -87,6 +87,7 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
     out->frame_begin = vk_frame_begin;
     out->frame_end = vk_frame_end;
     out->release = vk_release;
+    out->frame_complete = bpi_vk_frame_complete;
     if (out_vk) *out_vk = vk;
     return BP_OK;
 }

@@ -61,22 +61,31 @@ static void destroy_now(bp_vulkan_backend *vk, bpi_vk_buffer *b) {
     free(b);
 }
 
-/* The GPU is done with what frame F recorded or drew: our uploads of F have completed (its
- * slot's fence was waited, or the slot moved on), and the application's frame is over (its
- * timeline reached F + 1, or frames_in_flight frames have begun since). */
+/* Our copies recorded in frame f have completed (its slot's fence was waited, or is
+ * signalled, or the slot has moved on to a later frame). */
+static bool uploads_done(bp_vulkan_backend *vk, uint64_t f) {
+    bpi_vk_frame *slot = &vk->frames[f % vk->desc.frames_in_flight];
+    if (slot->frame != f || (!slot->recording && !slot->submitted)) return true;
+    return !slot->recording && vkGetFenceStatus(vk->desc.device, slot->fence) == VK_SUCCESS;
+}
+
+int bpi_vk_frame_complete(void *user, uint64_t f) {
+    bp_vulkan_backend *vk = user;
+    if (vk->desc.frame_timeline == VK_NULL_HANDLE) return -1; /* the pool counts frames */
+    uint64_t value = 0;
+    if (!uploads_done(vk, f) ||
+        vkGetSemaphoreCounterValue(vk->desc.device, vk->desc.frame_timeline, &value) != VK_SUCCESS)
+        return 0;
+    return value >= f + 1;
+}
+
+/* The GPU is done with what frame F recorded or drew: the application's timeline reached
+ * F + 1, or, without one, frames_in_flight frames have begun since (and our copies of F are
+ * complete either way). */
 static bool frame_done(bp_vulkan_backend *vk, uint64_t f) {
-    uint32_t fif = vk->desc.frames_in_flight;
-    bpi_vk_frame *slot = &vk->frames[f % fif];
-    if (slot->frame == f && (slot->recording || slot->submitted)) {
-        if (slot->recording) return false;
-        if (vkGetFenceStatus(vk->desc.device, slot->fence) != VK_SUCCESS) return false;
-    }
-    if (vk->desc.frame_timeline != VK_NULL_HANDLE) {
-        uint64_t value = 0;
-        if (vkGetSemaphoreCounterValue(vk->desc.device, vk->desc.frame_timeline, &value) != VK_SUCCESS) return false;
-        return value >= f + 1;
-    }
-    return vk->frame >= f + fif;
+    int c = bpi_vk_frame_complete(vk, f);
+    if (c >= 0) return c == 1;
+    return uploads_done(vk, f) && vk->frame >= f + vk->desc.frames_in_flight;
 }
 
 void bpi_vk_destroy_ready(bp_vulkan_backend *vk, bool everything) {

@@ -84,6 +84,7 @@ bp_result bpi_vk_flush(void *user, const bp_backend_buffer *buf, uint64_t offset
 bp_result bpi_vk_invalidate(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size);
 bp_result bpi_vk_query_caps(void *user, bp_backend_caps *out);
 void bpi_vk_destroy_ready(bp_vulkan_backend *vk, bool everything);
+int bpi_vk_frame_complete(void *user, uint64_t frame); /* -1 without a frame timeline */
 
 /* staging.c: frame command buffers, the staging ring, uploads, downloads, copies. */
 bp_result bpi_vk_frames_init(bp_vulkan_backend *vk);
