@@ -116,6 +116,11 @@ static void fault_frame_end(void *user, uint64_t frame) {
     f->inner.frame_end(f->inner.user, frame);
 }
 
+static int fault_frame_complete(void *user, uint64_t frame) {
+    bp_fault *f = user;
+    return f->inner.frame_complete(f->inner.user, frame);
+}
+
 static void fault_release(void *user) {
     bp_fault *f = user;
     if (f->stats.released) return;
@@ -157,6 +162,7 @@ void bp_fault_backend(bp_fault *f, bp_backend *out) {
     out->query_budget = f->inner.query_budget ? fault_budget : NULL;
     out->frame_begin = f->inner.frame_begin ? fault_frame_begin : NULL;
     out->frame_end = f->inner.frame_end ? fault_frame_end : NULL;
+    out->frame_complete = f->inner.frame_complete ? fault_frame_complete : NULL;
     out->release = fault_release;
 }
 
