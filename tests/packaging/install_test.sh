@@ -3,10 +3,12 @@
 # SONAME, the tool, pkg-config, then two out-of-tree consumers (CMake find_package: shared
 # and static; plain cc + pkg-config: shared, run with LD_LIBRARY_PATH) that must build and run.
 # Usage: install_test.sh BUILD_DIR CONSUMER_SOURCE_DIR C_COMPILER VERSION SOVERSION [BACKEND...]
+# BP_CONSUMER_FLAGS (environment): extra compile and link flags, e.g. a sanitizer's.
 set -euo pipefail
 build=$1 consumer_src=$2 cc=$3 version=$4 soversion=$5
 shift 5
 backends=("$@")
+read -r -a extra <<<"${BP_CONSUMER_FLAGS:-}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -47,7 +49,8 @@ done
 # Consumer 1: CMake find_package, shared (bufpool::bufpool) and static (bufpool::bufpool_static).
 components=$(IFS=';'; echo "${backends[*]}")
 if cmake -S "$consumer_src" -B "$tmp/cmake-consumer" -G Ninja -DCMAKE_C_COMPILER="$cc" \
-     -DCMAKE_PREFIX_PATH="$root" -DBP_COMPONENTS="$components" >"$tmp/out" 2>&1 &&
+     -DCMAKE_PREFIX_PATH="$root" -DBP_COMPONENTS="$components" -DCMAKE_C_FLAGS="${extra[*]}" \
+     -DCMAKE_EXE_LINKER_FLAGS="${extra[*]}" >"$tmp/out" 2>&1 &&
    cmake --build "$tmp/cmake-consumer" >>"$tmp/out" 2>&1; then
   ok "CMake consumer builds with find_package(bufpool CONFIG)"
   exe=$tmp/cmake-consumer
@@ -62,7 +65,7 @@ fi
 
 # Consumer 2: plain cc with pkg-config's flags, shared library found through LD_LIBRARY_PATH.
 # shellcheck disable=SC2046
-if "$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror "$consumer_src/consumer.c" -o "$tmp/pc-consumer" \
+if "$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror "${extra[@]}" "$consumer_src/consumer.c" -o "$tmp/pc-consumer" \
      $(pkg-config --cflags --libs bufpool) >"$tmp/out" 2>&1; then
   ok "cc \$(pkg-config --cflags --libs bufpool) builds"
   check "pkg-config consumer runs with LD_LIBRARY_PATH" env LD_LIBRARY_PATH="$libdir" "$tmp/pc-consumer"
@@ -72,7 +75,7 @@ else
 fi
 for b in "${backends[@]}"; do
   # shellcheck disable=SC2046
-  if "$cc" -std=c11 -Wall -Wextra -Werror "$consumer_src/consumer_$b.c" -o "$tmp/pc-consumer-$b" \
+  if "$cc" -std=c11 -Wall -Wextra -Werror "${extra[@]}" "$consumer_src/consumer_$b.c" -o "$tmp/pc-consumer-$b" \
        $(pkg-config --cflags --libs "bufpool-$b") >"$tmp/out" 2>&1; then
     ok "cc \$(pkg-config --cflags --libs bufpool-$b) builds"
     check "pkg-config consumer of bufpool-$b runs" env LD_LIBRARY_PATH="$libdir" "$tmp/pc-consumer-$b"
