@@ -29,7 +29,8 @@ root=$tmp/stage$prefix
 
 pcfile=$(find "$root" -name bufpool.pc | head -n1)
 libdir=$(dirname "$(dirname "$pcfile")")
-for f in include/bufpool.h include/bufpool_backend.h bin/bufpool; do
+for f in include/bufpool.h include/bufpool_backend.h bin/bufpool share/doc/bufpool/CHANGELOG.md \
+         share/doc/bufpool/feature-map.md; do
   [ -f "$root/$f" ] && ok "installed $f" || bad "missing $f"
 done
 for f in libbufpool.a libbufpool.so "libbufpool.so.$soversion" "libbufpool.so.$version" \
