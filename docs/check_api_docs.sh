@@ -6,7 +6,10 @@
 # FILE:LINE: NAME: missing ...; exits 1 when there is one.
 # Usage: check_api_docs.sh HEADER...
 set -euo pipefail
-awk '
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+awk -v seen="$tmp/seen" '
   function report(   missing) {
     missing = ""
     if (doc == "") missing = " a Doxygen comment (/** ... */ right above it)"
@@ -19,6 +22,7 @@ awk '
     }
     if (missing != "") { printf "%s:%d: %s: missing%s\n", FILENAME, FNR, name, missing; gaps++ }
     functions++
+    print name > seen
   }
   FNR == 1 { doc = ""; incomment = 0; pending = 0 }
   incomment { text = text "\n" $0; if ($0 ~ /\*\//) { incomment = 0; doc = text; gap = 0 } next }
@@ -38,4 +42,17 @@ awk '
     else printf "ok: %d public functions document ownership, thread-safety, cost and results\n", functions
     exit gaps > 0
   }
-' "$@"
+' "$@" || status=1
+
+# Every function the compiler sees must have been found above (a declaration split over lines
+# the scan does not recognise would otherwise go unchecked).
+for h in "$@"; do echo "#include \"$(realpath "$h")\""; done >"$tmp/all.h"
+${CC:-cc} -E -P -std=c11 "$tmp/all.h" 2>/dev/null | tr '\n' ' ' | tr ';{}' '\n\n\n' | grep -v -E '^[[:space:]]*typedef\b' |
+  grep -o -E '\bbp_[a-z0-9_]+[[:space:]]*\([[:space:]]*[^*[:space:]]' | sed -E 's/[[:space:]]*\(.*//' |
+  sort -u >"$tmp/declared" || true
+if comm -23 "$tmp/declared" <(sort -u "$tmp/seen") | grep .; then
+  echo "the functions above are declared in a form this check does not read: write the return type"
+  echo "and the name on the declaration's first line, at the start of the line"
+  status=1
+fi
+exit $status
