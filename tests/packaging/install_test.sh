@@ -85,5 +85,22 @@ for b in "${backends[@]}"; do
   fi
 done
 
+# Consumer 3: C++ including every installed header (C linkage, C++-clean declarations).
+cxx=$(command -v c++ || command -v clang++ || true)
+if [ -n "$cxx" ]; then
+  includes=()
+  for h in "$root"/include/bufpool*.h; do includes+=(-include "$h"); done
+  # shellcheck disable=SC2046
+  if "$cxx" -std=c++11 -Wall -Wextra -Werror "${extra[@]}" "${includes[@]}" "$consumer_src/consumer_cxx.cpp" \
+       -o "$tmp/cxx-consumer" $(pkg-config --cflags --libs bufpool) >"$tmp/out" 2>&1; then
+    ok "C++ ($(basename "$cxx")) compiles every installed header and links"
+    check "C++ consumer runs" env LD_LIBRARY_PATH="$libdir" "$tmp/cxx-consumer"
+  else
+    bad "C++ ($(basename "$cxx")) compiles every installed header and links"; cat "$tmp/out"
+  fi
+else
+  echo "skip C++ consumer: no C++ compiler (c++ or clang++)"
+fi
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]
