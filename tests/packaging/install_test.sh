@@ -50,7 +50,7 @@ done
 # Consumer 1: CMake find_package, shared (bufpool::bufpool) and static (bufpool::bufpool_static).
 components=$(IFS=';'; echo "${backends[*]}")
 if cmake -S "$consumer_src" -B "$tmp/cmake-consumer" -G Ninja -DCMAKE_C_COMPILER="$cc" \
-     -DCMAKE_PREFIX_PATH="$root" -DBP_COMPONENTS="$components" -DCMAKE_C_FLAGS="${extra[*]}" \
+     -DCMAKE_PREFIX_PATH="$root" -DBP_COMPONENTS="$components" -DBP_EXPECT_VERSION="$version" -DCMAKE_C_FLAGS="${extra[*]}" \
      -DCMAKE_EXE_LINKER_FLAGS="${extra[*]}" >"$tmp/out" 2>&1 &&
    cmake --build "$tmp/cmake-consumer" >>"$tmp/out" 2>&1; then
   ok "CMake consumer builds with find_package(bufpool CONFIG)"
