@@ -88,8 +88,10 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
         bp_get_stats(c->ctx, &st);
         r->peak_reserved = st.peak_reserved;
         r->peak_in_use = st.peak_in_use;
-    } else if (!a || !a->held) {
-        r->peak_reserved = r->peak_in_use; /* no count of its own: the lower bound */
+    } else if (r->peak_reserved < r->peak_in_use) {
+        /* no count of its own, or one that reads low (glibc reusing free space the process
+         * already had): it holds at least what it handed out */
+        r->peak_reserved = r->peak_in_use;
     }
     for (uint32_t s = 0; s < l->slots; s++)
         if (tok[s]) c->release(c->ctx, tok[s]);
