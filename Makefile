@@ -30,7 +30,7 @@ test:
 # The benchmark suite against glibc, mimalloc and jemalloc; writes bench/RESULTS.md.
 bench:
 	@bash scripts/install-deps.sh bench
-	@$(MAKE) --no-print-directory configure
+	@$(MAKE) --no-print-directory build
 	@cmake --build $(BUILD) -j $(JOBS) --target bufpool_bench
 	@bash bench/run.sh $(BUILD)
 

@@ -30,6 +30,8 @@ typedef struct contender {
     const char *name;
     bool is_pool;      /* bufpool: memory figures come from its stats */
     void *ctx;         /* set by open */
+    bool frames;       /* set by the replay: the workload has frame ends (bufpool then opens a
+                          frame; a trace without frames reuses released buffers at once) */
     bool (*open)(struct contender *c);
     void (*close)(struct contender *c);
     uint64_t (*acquire)(void *ctx, size_t size);
@@ -47,7 +49,7 @@ enum { CONTENDER_MAX = 8 };
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
 
 /* bufpool as a contender (ctx = the pool): shared by the host and Vulkan contenders. */
-void bench_pool_close(contender *c); /* ends the open frame, destroys the pool */
+void bench_pool_close(contender *c); /* ends the open frame (if frames), destroys the pool */
 uint64_t bench_pool_acquire(void *ctx, size_t size);
 void bench_pool_release(void *ctx, uint64_t token);
 void bench_pool_frame(void *ctx);    /* frame end + begin */
@@ -66,8 +68,9 @@ typedef struct event_list {
     bench_event *ev;
     size_t count, cap;
     uint32_t slots;      /* dense slots used (the token array size) */
-    uint64_t acquires;
+    uint64_t acquires, frames;
     const char *name;
+    char name_buf[64];   /* a trace's name lives here */
     char description[160];
 } event_list;
 
@@ -91,6 +94,7 @@ typedef struct replay_result {
     uint64_t peak_reserved;   /* bytes held at once, caches included: pool stats, or the
                                  allocator's own count (growth since the round began) */
     uint64_t peak_requested;  /* bytes asked for at once */
+    double hit_rate;          /* bufpool: acquires served from the pool (memory round); else -1 */
     bool ok;
 } replay_result;
 

@@ -93,12 +93,12 @@ static size_t alloc_usable(void *ctx, uint64_t t) { return ((raw_alloc *)ctx)->u
 static bool pool_open(contender *c) {
     bp_pool *pool;
     if (bp_pool_create(&c->pool_desc, &pool) != BP_OK) return false;
-    bp_frame_begin(pool);
+    if (c->frames) bp_frame_begin(pool);
     c->ctx = pool;
     return true;
 }
 void bench_pool_close(contender *c) {
-    bp_frame_end(c->ctx);
+    if (c->frames) bp_frame_end(c->ctx);
     bp_pool_destroy(c->ctx);
     c->ctx = NULL;
 }

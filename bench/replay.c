@@ -60,6 +60,7 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
     uint64_t *sizes = calloc(l->slots, sizeof *sizes), req = 0, use = 0;
     size_t base = a && a->held ? a->held() : 0;
     bool ok = sizes != NULL;
+    r->hit_rate = -1;
     for (size_t i = 0; ok && i < l->count; i++) {
         bench_event e = l->ev[i];
         if (e.kind == EV_ACQUIRE) {
@@ -88,6 +89,7 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
         bp_get_stats(c->ctx, &st);
         r->peak_reserved = st.peak_reserved;
         r->peak_in_use = st.peak_in_use;
+        r->hit_rate = st.hit_rate;
     } else if (r->peak_reserved < r->peak_in_use) {
         /* no count of its own, or one that reads low (glibc reusing free space the process
          * already had): it holds at least what it handed out */
@@ -125,6 +127,7 @@ static bool run_memory_isolated(const event_list *l, contender *c, uint64_t *tok
         r->peak_in_use = got.peak_in_use;
         r->peak_reserved = got.peak_reserved;
         r->peak_requested = got.peak_requested;
+        r->hit_rate = got.hit_rate;
     }
     return ok;
 }
@@ -134,6 +137,7 @@ enum { REPEATS_MAX = 64 };
 void replay_memory(const event_list *l, contender *cs, int n, bool isolate, replay_result *out) {
     uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
     memset(out, 0, (size_t)n * sizeof *out);
+    for (int i = 0; i < n; i++) cs[i].frames = l->frames > 0;
     for (int i = 0; i < n; i++)
         out[i].ok = tok && (isolate ? run_memory_isolated(l, &cs[i], tok, &out[i]) : run_memory(l, &cs[i], tok, &out[i]));
     free(tok);
@@ -144,6 +148,7 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
     double times[CONTENDER_MAX][REPEATS_MAX];
     bool opened[CONTENDER_MAX];
     if (repeats > REPEATS_MAX) repeats = REPEATS_MAX;
+    for (int i = 0; i < n; i++) cs[i].frames = l->frames > 0;
     for (int i = 0; i < n; i++) out[i].ok = opened[i] = out[i].ok && tok && cs[i].open(&cs[i]);
     for (int round = 0; round <= repeats; round++)
         for (int k = 0; k < n; k++) {

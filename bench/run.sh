@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Run the benchmark suite and write bench/RESULTS.md (what `make bench` does).
-# Usage: bench/run.sh [BUILD_DIR]   (TRACE=file replays that trace instead of the generated one;
+# Usage: bench/run.sh [BUILD_DIR]   (TRACE=file replays that trace instead of the default ones;
 #        OUT=file writes elsewhere; QUICK=1 runs a short smoke version)
 set -euo pipefail
 build=${1:-build}
 bin=$build/bench/bufpool_bench
 out=${OUT:-bench/RESULTS.md}
-trace=${TRACE:-}
-if [ -z "$trace" ]; then
-  trace=$build/bench/mixed.trace
-  "$bin" write-trace "$trace"
+# Traces replayed: TRACE if given; else a generated renderer-like mix, plus the traces of real
+# programs, the examples recorded with BUFPOOL_TRACE (when they are built).
+traces=()
+if [ -n "${TRACE:-}" ]; then
+  traces+=(--trace "$TRACE")
+else
+  "$bin" write-trace "$build/bench/mixed.trace"
+  traces+=(--trace "$build/bench/mixed.trace")
+  for example in mesh_fitting vegetation_budget fixed_capacity; do
+    [ -x "$build/examples/$example" ] || continue
+    BUFPOOL_TRACE="$build/bench/$example.trace" "$build/examples/$example" >/dev/null 2>&1 || continue
+    [ -s "$build/bench/$example.trace" ] && traces+=(--trace "$build/bench/$example.trace")
+  done
 fi
 # Instructions per pool hit: callgrind counts only the hit loop (bench_pool_hits); the figure
 # is bp_acquire + bp_release, inclusive of everything they call, divided by the pairs.
@@ -27,5 +36,5 @@ ir_ts=$(count_ir thread-safe)
 extra=()
 [ -n "${QUICK:-}" ] && extra+=(--quick)
 cmd="make bench${TRACE:+ TRACE=$TRACE}"
-"$bin" --out "$out" --trace "$trace" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" --command "$cmd" \
+"$bin" --out "$out" "${traces[@]}" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" --command "$cmd" \
   --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${extra[@]}"

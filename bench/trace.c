@@ -110,7 +110,8 @@ bool workload_trace(event_list *l, const char *path) {
     free(t.slot_of);
     free(t.free_slots);
     const char *base = strrchr(path, '/');
-    l->name = "trace";
+    snprintf(l->name_buf, sizeof l->name_buf, "trace %s", base ? base + 1 : path);
+    l->name = l->name_buf;
     snprintf(l->description, sizeof l->description, "replay of %s (%" PRIu64 " acquires)", base ? base + 1 : path,
              l->acquires);
     return ok;

@@ -88,7 +88,7 @@ static bool vk_pool_make(contender *c) {
     return true;
 }
 
-static bool vk_pool_open(contender *c) { return vk_pool_make(c) && bp_frame_begin(c->ctx) == BP_OK; }
+static bool vk_pool_open(contender *c) { return vk_pool_make(c) && (!c->frames || bp_frame_begin(c->ctx) == BP_OK); }
 
 /* Median ns per pair of `pairs` acquire+release of `size`, pool and raw, `repeats` rounds. */
 static void vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs, int repeats, double *pool_ns,

@@ -18,6 +18,7 @@ bool events_push(event_list *l, uint32_t kind, uint32_t slot, uint64_t size) {
     l->ev[l->count++] = (bench_event){kind, slot, (uint32_t)size};
     if (slot >= l->slots) l->slots = slot + 1;
     if (kind == EV_ACQUIRE) l->acquires++;
+    if (kind == EV_FRAME) l->frames++;
     return true;
 }
 
