@@ -102,7 +102,7 @@ static void workload_table(FILE *o, const event_list *l, contender *cs, int n, i
 
 static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
     static const size_t sizes[] = {256, 4096, 1u << 20};
-    uint64_t pairs = op->quick ? 200000 : 2000000;
+    uint64_t pairs = op->quick ? 100000 : 500000;
     fprintf(stderr, "bufpool_bench: pool hit\n");
     fprintf(o, "\n## Pool hit: acquire + release, single thread\n\n");
     fprintf(o, "The same size acquired and released %llu times a round, %d rounds, median ns per pair. "
@@ -143,7 +143,7 @@ static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, v
 }
 
 static void thread_section(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
-    uint64_t pairs = op->quick ? 200000 : 1000000;
+    uint64_t pairs = op->quick ? 100000 : 500000;
     fprintf(stderr, "bufpool_bench: threads\n");
     fprintf(o, "\n## Threads: independent work, 1 and 2 threads\n\n");
     fprintf(o, "Each thread acquires and releases its own 4096 B buffers, %llu pairs a thread; median of %d "
@@ -229,7 +229,7 @@ static void targets(FILE *o, const verdicts *v) {
 }
 
 static int parse(int argc, char **argv, options *op) {
-    *op = (options){.out = "bench/RESULTS.md", .repeats = 9, .callgrind_ir = -1, .callgrind_ir_ts = -1};
+    *op = (options){.out = "bench/RESULTS.md", .repeats = 15, .callgrind_ir = -1, .callgrind_ir_ts = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick")) op->quick = true;
