@@ -393,11 +393,11 @@ void bp_get_stats(bp_pool *pool, bp_stats *out_stats);
 
 /**
  * Per-size-class counters for every class that has ever been used, in ascending size.
+ * @param pool the pool.
  * @param out array of `capacity` entries (may be NULL when `capacity` is 0).
+ * @param capacity entries `out` can take.
  * @param out_count receives the number of classes in use (also on ::BP_ERR_BUFFER_TOO_SMALL).
  * Cost: O(number of classes).
- * @param pool the pool.
- * @param capacity entries `out` can take.
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (the first `capacity` were copied),
  *   ::BP_ERR_INVALID_ARGUMENT (NULL pool or count).
  * @ownership Nothing to free; out-params belong to the caller.
@@ -409,12 +409,12 @@ bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t 
 
 /**
  * Write the stats and per-class breakdown as one JSON object into `buf`.
- * @param out_len receives the length needed, without the NUL (also on ::BP_ERR_BUFFER_TOO_SMALL).
- * Cost: O(classes).
  * @param pool the pool.
  * @param buf receives the NUL-terminated JSON; may be NULL when `buf_size` is 0 (to ask the
  *   length).
  * @param buf_size bytes `buf` can take.
+ * @param out_len receives the length needed, without the NUL (also on ::BP_ERR_BUFFER_TOO_SMALL).
+ * Cost: O(classes).
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (nothing useful written; `*out_len` says how much is
  *   needed), ::BP_ERR_INVALID_ARGUMENT.
  * @ownership Writes only into the caller's `buf`.
@@ -524,10 +524,10 @@ typedef struct bp_owner_usage {
 
 /**
  * Release every buffer of `owner` (an entity despawned). Unknown owners release nothing.
- * @param out_released receives how many buffers were released; may be NULL.
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, owner 0). Cost: O(its buffers).
  * @param pool the pool.
  * @param owner the owner id (not 0).
+ * @param out_released receives how many buffers were released; may be NULL.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, owner 0). Cost: O(its buffers).
  * @ownership The owner's buffers return to the pool and their handles are invalid afterwards; the
  *   owner record (and its priority) is freed.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
@@ -594,22 +594,22 @@ typedef struct bp_diagnostics {
  * Read the budget and owner diagnostics: usage as a percentage of the budget, peaks, and
  * eviction and cleanup counts. The same line is logged every `diagnostics_every_frames`
  * frames when that desc field is set.
+ * @param pool the pool.
  * @param out receives the numbers; zeroed on failure.
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool or out). Cost: O(1), no allocation.
  * Thread-safety: see `thread_safe`.
  * @ownership Nothing to free; out-params belong to the caller.
- * @param pool the pool.
  */
 bp_result bp_get_diagnostics(bp_pool *pool, bp_diagnostics *out);
 
 /**
  * Format the diagnostics as one line of text ("reserved 12.0 MB (2.3% of a 512.0 MB budget),
  * peak ..."), the line the periodic log prints.
+ * @param pool the pool.
  * @param buf receives the NUL-terminated line (truncated to `buf_size`).
+ * @param buf_size bytes `buf` can take.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool, NULL buf with a size),
  *   ::BP_ERR_BUFFER_TOO_SMALL (the line was truncated). Cost: O(1).
- * @param pool the pool.
- * @param buf_size bytes `buf` can take.
  * @ownership Writes only into the caller's `buf`.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -629,12 +629,12 @@ typedef struct bp_scope {
 /**
  * Open a scope: ::bp_scope_end with the mark releases every buffer acquired after this call
  * (transient, owned or plain), except those acquired with ::BP_ACQUIRE_NO_SCOPE.
+ * @param pool the pool.
  * @param out_mark receives the mark; zero on failure.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_SCOPE (more than
  *   ::BP_MAX_SCOPE_DEPTH open), ::BP_ERR_OUT_OF_MEMORY (the first scope of a pool allocates
  *   its small stack; fixed-capacity pools allocate it at creation).
  * Cost: O(1). Thread-safety: see `thread_safe`; scopes are per pool, not per thread.
- * @param pool the pool.
  * @ownership Buffers acquired after the mark belong to the scope until it ends (unless released
  *   before).
  */
@@ -644,12 +644,12 @@ bp_result bp_scope_begin(bp_pool *pool, bp_scope *out_mark);
  * Close the scope `mark` and every scope opened inside it that is still open, releasing
  * every buffer acquired since `mark` was opened (newest first), except ::BP_ACQUIRE_NO_SCOPE
  * buffers and buffers already released.
+ * @param pool the pool.
+ * @param mark the mark from ::bp_scope_begin.
  * @param out_released receives how many buffers were released; may be NULL.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_SCOPE (zero, foreign,
  *   already closed or never issued mark; the pool is unchanged).
  * Cost: O(buffers acquired since the mark and still held). No allocation, no backend call.
- * @param pool the pool.
- * @param mark the mark from ::bp_scope_begin.
  * @ownership The scope's buffers return to the pool; their handles are invalid afterwards.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -714,12 +714,12 @@ bp_result bp_array_bytes(uint64_t count, uint32_t components, bp_element_type ty
 
 /**
  * Acquire a typed array (through ::bp_acquire: pooled, counted, scoped like any buffer).
- * @param out_data receives the mapped pointer, or NULL for unmapped memory; may be NULL.
- * @return ::bp_array_bytes's errors (the pool is unchanged), then ::bp_acquire's
- *   (::BP_ERR_TOO_LARGE for a product beyond the backend's limit). Cost: as ::bp_acquire.
  * @param pool the pool.
  * @param desc what to acquire.
  * @param out receives the handle; zero on failure.
+ * @param out_data receives the mapped pointer, or NULL for unmapped memory; may be NULL.
+ * @return ::bp_array_bytes's errors (the pool is unchanged), then ::bp_acquire's
+ *   (::BP_ERR_TOO_LARGE for a product beyond the backend's limit). Cost: as ::bp_acquire.
  * @ownership As ::bp_acquire; `*out_data` points into the buffer and is valid while it is held.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -824,10 +824,10 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
  * Age-based cleanup (seed 002's periodic cleanup of old buffers): destroy pooled buffers that
  * have been idle at least `seconds` by the pool's clock. Fixed and high-water pools keep
  * theirs. @param out_destroyed receives how many were destroyed; may be NULL.
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds).
- * Cost: O(destroyed) (the pooled list is ordered by age).
  * @param pool the pool.
  * @param seconds idle time (by the pool's clock) at or beyond which a pooled buffer is destroyed.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds).
+ * Cost: O(destroyed) (the pooled list is ordered by age).
  * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -869,9 +869,9 @@ void bp_objpool_destroy(bp_objpool *pool);
 
 /**
  * Take a free object. @param out receives it; NULL on failure.
+ * @param pool the object pool.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_CAPACITY (all `capacity` held).
  * Cost: O(1), no allocation.
- * @param pool the object pool.
  * @ownership The object is the caller's until ::bp_objpool_release or ::bp_objpool_release_all; the
  *   storage stays the pool's.
  * @threadsafety One thread at a time per object pool (no lock).
@@ -1020,12 +1020,12 @@ bp_result bp_binding_remove(bp_binding_table *table, const char *name);
  * Report exactly the bindings whose buffer, native buffer or native generation changed (or
  * that were added, or whose buffer was released) since the last successful sync, and mark
  * them synced. Data uploads never make a binding change.
+ * @param table the binding table.
  * @param out array of `capacity` entries (may be NULL when `capacity` is 0).
+ * @param capacity entries `out` can take.
  * @param out_count receives the number of changes (also on ::BP_ERR_BUFFER_TOO_SMALL, in
  *   which case nothing is marked synced).
  * Cost: O(bindings). Thread-safety: takes the pool's lock.
- * @param table the binding table.
- * @param capacity entries `out` can take.
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (nothing marked synced), ::BP_ERR_INVALID_ARGUMENT.
  * @ownership `name` in each change points into the table (valid until the binding is removed).
  */
@@ -1092,14 +1092,14 @@ typedef struct bp_series_point {
 
 /**
  * Copy the time series, oldest frame first: the last `series_frames` frames at most.
+ * @param pool the pool.
  * @param out array of `capacity` points (may be NULL when `capacity` is 0).
+ * @param capacity points `out` can take.
  * @param out_count receives the number of points held (also on ::BP_ERR_BUFFER_TOO_SMALL,
  *        when the oldest `capacity` points were copied).
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL, ::BP_ERR_INVALID_ARGUMENT (NULL pool or count).
  *         A pool without a series holds 0 points.
  * Cost: O(points). Thread-safety: takes the pool lock.
- * @param pool the pool.
- * @param capacity points `out` can take.
  * @ownership Nothing to free; out-params belong to the caller.
  */
 bp_result bp_calculate_series(bp_pool *pool, bp_series_point *out, uint32_t capacity, uint32_t *out_count);
@@ -1148,13 +1148,13 @@ typedef struct bp_verdict {
 /**
  * Judge a series (from ::bp_calculate_series or built by hand) by the rule of ::bp_verdict.
  * Points must be in frame order; they may be sampled (one point per several frames).
- * @param tolerance_bytes growth below this is noise; 0 = 1 byte. One size class (the largest
- *        used) is a good choice: the pool grows in whole buffers.
- * @return ::BP_OK (also for a too short series), ::BP_ERR_INVALID_ARGUMENT (NULL out, or
- *         NULL points with count > 0). Cost: O(count); pure, allocation-free.
  * @param points the series, in frame order.
  * @param count points in `points`.
+ * @param tolerance_bytes growth below this is noise; 0 = 1 byte. One size class (the largest
+ *        used) is a good choice: the pool grows in whole buffers.
  * @param out receives the verdict.
+ * @return ::BP_OK (also for a too short series), ::BP_ERR_INVALID_ARGUMENT (NULL out, or
+ *         NULL points with count > 0). Cost: O(count); pure, allocation-free.
  * @ownership Nothing to free; out-params belong to the caller.
  * @threadsafety Reentrant: touches no shared state.
  */

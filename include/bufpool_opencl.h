@@ -37,13 +37,13 @@ bp_result bp_opencl_backend_create(const bp_opencl_desc *desc, bp_backend *out);
 /**
  * Fill `out` with an OpenCL backend on the first device of the first platform, with a context
  * and an in-order queue of its own (released with the backend).
+ * @param out the table to fill.
  * @param out_desc receives the context, device and queue it made (to build kernels); may be NULL.
  * @return ::BP_OK, ::BP_ERR_UNSUPPORTED (no OpenCL platform or device), ::BP_ERR_BACKEND.
  * @ownership The pool that receives the table releases it, with the context and queue it made, at
  *   destruction.
  * @threadsafety Reentrant: touches no shared state.
  * @cost Platform and device queries, a context and a queue.
- * @param out the table to fill.
  */
 bp_result bp_opencl_backend_create_default(bp_backend *out, bp_opencl_desc *out_desc);
 

@@ -154,13 +154,13 @@ typedef struct bp_vulkan_context {
  * Create an instance, a device and a queue with no window system. Prefers a discrete, then
  * an integrated GPU, then any device (lavapipe). With `validation`, every validation
  * warning or error is counted (::bp_vulkan_context_messages) and printed to stderr.
+ * @param desc options; NULL = defaults (no validation).
  * @param out receives the context; NULL on failure.
  * @return ::BP_OK; ::BP_ERR_UNSUPPORTED (no Vulkan loader, device or validation layer —
  *         ::bp_vulkan_context_error says which); ::BP_ERR_BACKEND; ::BP_ERR_OUT_OF_MEMORY.
  * Ownership: destroy with ::bp_vulkan_context_destroy after every pool using it.
  * @threadsafety Reentrant: touches no shared state.
  * @cost Instance and device creation (tens of milliseconds).
- * @param desc options; NULL = defaults (no validation).
  */
 bp_result bp_vulkan_context_create_headless(const bp_vulkan_context_desc *desc, bp_vulkan_context **out);
 
