@@ -1218,5 +1218,242 @@ bp_result bp_calculate_tag_snapshot(bp_pool *pool, bp_tag_usage *out, uint32_t c
 bp_result bp_snapshot_diff(const bp_tag_usage *before, uint32_t before_count, const bp_tag_usage *after,
                            uint32_t after_count, bp_tag_usage *out, uint32_t capacity, uint32_t *out_count);
 
+/* ---- Virtual blocks: sub-allocation of ranges (TLSF) and per-frame rings ---------- */
+
+/** Largest block size a virtual block or a ring accepts: 2^62 bytes. */
+#define BP_VBLOCK_MAX_SIZE (1ull << 62)
+
+/**
+ * A virtual block: hands out ranges (offset, size) of a block of `size` bytes that the
+ * application owns elsewhere (one large GPU buffer, a mapped heap, a file), with two-level
+ * segregated fit: allocation and free in O(1), free neighbours merged at once. It never
+ * touches memory: it only does the arithmetic. Opaque.
+ */
+typedef struct bp_vblock bp_vblock;
+
+/** Options of ::bp_vblock_create. Zero-initialise; every zero field means its default. */
+typedef struct bp_vblock_desc {
+    uint64_t size;          /**< Bytes of the block; 1 .. ::BP_VBLOCK_MAX_SIZE. */
+    uint32_t max_ranges;    /**< Fixed capacity: storage for this many ranges is allocated at
+                                 creation and nothing afterwards (more is ::BP_ERR_CAPACITY);
+                                 0 = grow as needed (up to about 8 million ranges). */
+    const char *name;       /**< Name used in log messages; default "vblock". Copied. */
+    bp_allocator allocator; /**< Host metadata allocator; zeroes = libc. */
+    bp_logger logger;       /**< Errors and the leak report at destroy; zeroes = silent. */
+} bp_vblock_desc;
+
+/** A range of a virtual block. `id` is generational: a freed range's id is stale. */
+typedef struct bp_range {
+    uint64_t offset; /**< Start, a multiple of the alignment asked for. */
+    uint64_t size;   /**< Bytes, exactly as asked for. */
+    uint64_t id;     /**< Slot index | block tag << 24 | generation << 32; 0 = no range. */
+} bp_range;
+
+/** What a virtual block holds. */
+typedef struct bp_vblock_stats {
+    uint64_t size;          /**< Bytes of the block. */
+    uint64_t used_bytes;    /**< Bytes in allocated ranges. */
+    uint64_t free_bytes;    /**< size - used_bytes (alignment gaps included). */
+    uint64_t largest_free;  /**< The largest free range: an allocation of this size (alignment 1) succeeds. */
+    uint32_t ranges;        /**< Allocated ranges. */
+    uint32_t free_ranges;   /**< Free ranges (after merging neighbours). */
+    uint64_t failures;      /**< Allocations refused since creation (no space, no capacity). */
+    double fragmentation;   /**< 1 - largest_free / free_bytes: 0 = one free range, near 1 = scattered; 0 when full. */
+} bp_vblock_stats;
+
+/**
+ * Create a virtual block.
+ * @param desc the options (read during the call only).
+ * @param out receives the block; NULL on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, half an allocator, `max_ranges` above
+ *   about 8 million), ::BP_ERR_INVALID_SIZE (size 0), ::BP_ERR_TOO_LARGE (size above
+ *   ::BP_VBLOCK_MAX_SIZE), ::BP_ERR_OUT_OF_MEMORY.
+ * @ownership The caller destroys the block with ::bp_vblock_destroy.
+ * @threadsafety Reentrant; a block is then used by one thread at a time (it has no lock).
+ * @cost Two allocations (the block, its range storage: 64 ranges' worth, or all of
+ *   `max_ranges`); O(max_ranges).
+ */
+bp_result bp_vblock_create(const bp_vblock_desc *desc, bp_vblock **out);
+
+/**
+ * Destroy a virtual block. Every range still allocated is reported through the logger, one
+ * ::BP_LOG_ITEM_LEAK warning each (offset, size) and one ::BP_LOG_ITEM_LEAK_SUMMARY. NULL is
+ * ignored.
+ * @param block the block.
+ * @ownership Frees the block and its storage; every range id of it is meaningless afterwards.
+ * @threadsafety No other call may run on this block.
+ * @cost O(ranges) with a logger, else O(1); two frees.
+ */
+void bp_vblock_destroy(bp_vblock *block);
+
+/**
+ * Allocate a range of `size` bytes whose offset is a multiple of `alignment`.
+ * @param block the block.
+ * @param size bytes; > 0.
+ * @param alignment a power of two; 0 = 1.
+ * @param out receives the range; all zero on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, alignment not a power of two or above
+ *   the block size), ::BP_ERR_INVALID_SIZE (0), ::BP_ERR_TOO_LARGE (size above the block),
+ *   ::BP_ERR_CAPACITY (no free range fits, or `max_ranges` are allocated),
+ *   ::BP_ERR_OUT_OF_MEMORY (growing the range storage failed). Failures change nothing.
+ * @ownership The range is the caller's until ::bp_vblock_free or the block's destruction.
+ * @threadsafety One thread at a time per block (no lock).
+ * @cost O(1): two bitmap lookups with count-trailing-zeros; an allocation only when the range
+ *   storage of a growing block is full (it doubles), never with `max_ranges`.
+ */
+bp_result bp_vblock_alloc(bp_vblock *block, uint64_t size, uint64_t alignment, bp_range *out);
+
+/**
+ * Free a range and merge it with free neighbours. The whole range is compared (id, offset,
+ * size), never trusted.
+ * @param block the block.
+ * @param range a range from ::bp_vblock_alloc.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL block), ::BP_ERR_INVALID_HANDLE (id 0),
+ *   ::BP_ERR_FOREIGN_HANDLE (not issued by this block, or offset/size changed),
+ *   ::BP_ERR_STALE_HANDLE (freed, and its slot handed out again since),
+ *   ::BP_ERR_DOUBLE_RELEASE (freed already). Errors are logged and change nothing.
+ * @ownership The range goes back to the block; its id is stale afterwards.
+ * @threadsafety One thread at a time per block (no lock).
+ * @cost O(1), no allocation.
+ */
+bp_result bp_vblock_free(bp_vblock *block, bp_range range);
+
+/**
+ * Attach a pointer to an allocated range (an object, a tag); cleared when the range is freed.
+ * @param block the block.
+ * @param range an allocated range.
+ * @param user_data any pointer; the block never dereferences it.
+ * @return ::BP_OK or the errors of ::bp_vblock_free.
+ * @ownership `user_data` stays the caller's.
+ * @threadsafety One thread at a time per block (no lock).
+ * @cost O(1).
+ */
+bp_result bp_vblock_set_user_data(bp_vblock *block, bp_range range, void *user_data);
+
+/**
+ * Read the pointer attached to an allocated range (NULL when none was set).
+ * @param block the block.
+ * @param range an allocated range.
+ * @param out receives the pointer; NULL on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL out) or the errors of ::bp_vblock_free.
+ * @ownership Nothing changes hands.
+ * @threadsafety One thread at a time per block (no lock).
+ * @cost O(1).
+ */
+bp_result bp_vblock_get_user_data(bp_vblock *block, bp_range range, void **out);
+
+/**
+ * Statistics of a block.
+ * @param block the block.
+ * @param out receives them; zeroed on failure.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL).
+ * @ownership Nothing to free.
+ * @threadsafety One thread at a time per block (no lock).
+ * @cost O(1) but for `largest_free`, which reads the free ranges of the largest non-empty
+ *   size class (usually one or two).
+ */
+bp_result bp_vblock_get_stats(const bp_vblock *block, bp_vblock_stats *out);
+
+/**
+ * Invariant walker: ranges tile the block without gaps or overlaps, no two free ranges
+ * touch, every free range is in the list of its size class and the bitmaps agree, counters
+ * match. For tests and debugging.
+ * @param block the block.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_CORRUPTION (logged with the
+ *   broken invariant).
+ * @ownership Nothing changes hands.
+ * @threadsafety One thread at a time per block (no lock).
+ * @cost O(ranges + size classes).
+ */
+bp_result bp_vblock_check(const bp_vblock *block);
+
+/**
+ * A per-frame ring: linear allocation inside a block of `size` bytes (a persistently mapped
+ * upload or uniform buffer). Each allocation takes the next bytes; ::bp_ring_frame_end closes
+ * the frame's region, and a region is reused only after `frames_in_flight` later frame ends,
+ * because the GPU may still read it. Allocation wraps to offset 0 when the end is reached,
+ * and an allocation that would reach in-flight bytes fails instead. Arithmetic only. Opaque.
+ */
+typedef struct bp_ring bp_ring;
+
+/** Options of ::bp_ring_create. Zero-initialise; every zero field means its default. */
+typedef struct bp_ring_desc {
+    uint64_t size;             /**< Bytes of the block; 1 .. ::BP_VBLOCK_MAX_SIZE. */
+    uint32_t frames_in_flight; /**< Frame ends before a frame's region is reused; 0 = 2; at most 64. */
+    bp_allocator allocator;    /**< Host metadata allocator; zeroes = libc. */
+} bp_ring_desc;
+
+/** What a ring holds. */
+typedef struct bp_ring_stats {
+    uint64_t size;            /**< Bytes of the block. */
+    uint64_t frame;           /**< Frames ended so far (the current frame's number). */
+    uint64_t frame_bytes;     /**< Bytes the current frame has taken (alignment and wrap gaps included). */
+    uint64_t in_flight_bytes; /**< Bytes not reusable yet: the current frame and the frames in flight. */
+    uint64_t peak_in_flight;  /**< The most `in_flight_bytes` has been. */
+    uint64_t allocations;     /**< Allocations since creation. */
+    uint64_t failures;        /**< Allocations refused (no room without reaching in-flight bytes). */
+} bp_ring_stats;
+
+/**
+ * Create a ring.
+ * @param desc the options (read during the call only).
+ * @param out receives the ring; NULL on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, half an allocator, `frames_in_flight`
+ *   above 64), ::BP_ERR_INVALID_SIZE (size 0), ::BP_ERR_TOO_LARGE (size above
+ *   ::BP_VBLOCK_MAX_SIZE), ::BP_ERR_OUT_OF_MEMORY.
+ * @ownership The caller destroys the ring with ::bp_ring_destroy.
+ * @threadsafety Reentrant; a ring is then used by one thread at a time (it has no lock).
+ * @cost One allocation; nothing is allocated afterwards.
+ */
+bp_result bp_ring_create(const bp_ring_desc *desc, bp_ring **out);
+
+/**
+ * Destroy a ring. NULL is ignored.
+ * @param ring the ring.
+ * @ownership Frees the ring; its offsets mean nothing afterwards.
+ * @threadsafety No other call may run on this ring.
+ * @cost One free.
+ */
+void bp_ring_destroy(bp_ring *ring);
+
+/**
+ * Take `size` bytes at a multiple of `alignment` for the current frame. The bytes stay the
+ * frame's until its region is reclaimed, `frames_in_flight` frame ends after its own.
+ * @param ring the ring.
+ * @param size bytes; > 0.
+ * @param alignment a power of two; 0 = 1.
+ * @param out_offset receives the offset in the block; 0 on failure.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, alignment not a power of two or above the
+ *   block size), ::BP_ERR_INVALID_SIZE (0), ::BP_ERR_TOO_LARGE (size above the block),
+ *   ::BP_ERR_CAPACITY (no room before the in-flight bytes: never overwrites them). Failures
+ *   change nothing.
+ * @ownership The bytes are the caller's for this frame; nothing is freed individually.
+ * @threadsafety One thread at a time per ring (no lock).
+ * @cost O(1), no allocation.
+ */
+bp_result bp_ring_alloc(bp_ring *ring, uint64_t size, uint64_t alignment, uint64_t *out_offset);
+
+/**
+ * End the current frame: its allocations form one region, and the region of the frame that
+ * ended `frames_in_flight` frame ends ago becomes reusable.
+ * @param ring the ring.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL).
+ * @ownership The reclaimed region's bytes go back to the ring.
+ * @threadsafety One thread at a time per ring (no lock).
+ * @cost O(1), no allocation.
+ */
+bp_result bp_ring_frame_end(bp_ring *ring);
+
+/**
+ * Statistics of a ring.
+ * @param ring the ring.
+ * @param out receives them; zeroed on failure.
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL).
+ * @ownership Nothing to free.
+ * @threadsafety One thread at a time per ring (no lock).
+ * @cost O(1).
+ */
+bp_result bp_ring_get_stats(const bp_ring *ring, bp_ring_stats *out);
+
 BP_END_DECLS
 #endif /* BUFPOOL_H */

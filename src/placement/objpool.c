@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bufpool.h"
+#include "internal/libc_alloc.h"
 
 struct bp_objpool {
     bp_allocator alloc;
@@ -17,17 +18,6 @@ struct bp_objpool {
     uint8_t *held;
     bool zero_on_acquire;
 };
-
-static void *libc_alloc(void *user, size_t size, size_t alignment) {
-    (void)user;
-    void *p = NULL;
-    return posix_memalign(&p, alignment < sizeof(void *) ? sizeof(void *) : alignment, size) == 0 ? p : NULL;
-}
-
-static void libc_free(void *user, void *ptr) {
-    (void)user;
-    free(ptr);
-}
 
 static size_t round_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
@@ -51,7 +41,7 @@ bp_result bp_objpool_create(const bp_objpool_desc *desc, bp_objpool **out) {
     if ((align & (align - 1)) || !desc->allocator.alloc != !desc->allocator.free) return BP_ERR_INVALID_ARGUMENT;
     size_t stride, objects_at, total;
     if (!layout(desc, align, &stride, &objects_at, &total)) return BP_ERR_OVERFLOW;
-    bp_allocator a = desc->allocator.alloc ? desc->allocator : (bp_allocator){libc_alloc, libc_free, NULL};
+    bp_allocator a = bpi_allocator_or_libc(desc->allocator);
     char *mem = a.alloc(a.user, total, align > 64 ? align : 64);
     if (!mem) return BP_ERR_OUT_OF_MEMORY;
     bp_objpool *p = (bp_objpool *)mem;
