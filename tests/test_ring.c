@@ -126,12 +126,7 @@ static void test_create_arguments(void **state) {
 }
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return ts_xorshift(&rng_state); }
 
 #define RING 4096u
 

@@ -109,4 +109,12 @@ static inline bp_buffer ts_acquire(bp_pool *pool, uint64_t size, uint32_t flags)
     return b;
 }
 
+/* A small deterministic generator (xorshift64) for randomized tests; *state must not be 0. */
+static inline uint64_t ts_xorshift(uint64_t *state) {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 #endif

@@ -232,12 +232,7 @@ typedef struct model {
 } model;
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return ts_xorshift(&rng_state); }
 
 /* Smallest free range a TLSF search for `want` bytes is sure to accept: `want` rounded up to
  * the start of the next size class (classes: exact below 32, then 32 per power of two). */
