@@ -5,7 +5,7 @@ set -euo pipefail
 want=${1:-build}
 build=(cmake ninja-build gcc pkg-config libcmocka-dev)
 test=(libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools clang valgrind ocl-icd-opencl-dev pocl-opencl-icd chromium python3 doxygen)
-bench=(libmimalloc-dev libjemalloc-dev valgrind)
+bench=(libmimalloc-dev libjemalloc-dev valgrind libvulkan-dev mesa-vulkan-drivers)  # Vulkan: the lavapipe section
 docs=(doxygen python3)
 case $want in
   build) pkgs=("${build[@]}") ;;
