@@ -176,8 +176,11 @@ static void why(FILE *o, const verdicts *v) {
                    "bp_get_stats and of the per-class stats exact, and records tag, file:line, frame and "
                    "scope for the leak report. This work cut the hot path from 710 instructions (callgrind, "
                    "commit b0351ba) to the figure above: inline lists, buckets, counters and lock, one-test "
-                   "validation, a last-group cache, hit_rate computed when read. Under 100 would need a design "
-                   "without those lists and exact per-call counters.\n",
+                   "validation, a last-group cache, hit_rate computed when read. What is left is spread thin: "
+                   "taking one piece out at a time (callgrind, commit ac66297) saved 30 instructions per pair "
+                   "for the in-use list, 29 for the state counters, 25 for the one-test validation and 18 for "
+                   "the LRU list; no single piece is the problem. Under 100 would need a design without "
+                   "those lists and exact per-call counters.\n",
                 v->hit_ns, v->hit_ns / 10, v->hit_ir >= 0 ? " and " : "", v->hit_ir >= 0 ? v->hit_ir : 0,
                 v->hit_ir >= 0 ? " instructions" : "", v->hit_fastest_alloc ? v->hit_fastest_alloc : "-",
                 v->hit_fastest_alloc_ns);
