@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Install the Debian packages bufpool needs that are missing. Runs as root (or through sudo).
-# Usage: scripts/install-deps.sh [build|test|bench|docs|all]   (default: build)
+# Usage: scripts/install-deps.sh [build|test|bench|docs|fuzz|sanitize|all]   (default: build)
 set -euo pipefail
 want=${1:-build}
 build=(cmake ninja-build gcc pkg-config libcmocka-dev)
 test=(libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools clang valgrind ocl-icd-opencl-dev pocl-opencl-icd chromium python3 doxygen)
 bench=(libmimalloc-dev libjemalloc-dev valgrind libvulkan-dev mesa-vulkan-drivers)  # Vulkan: the lavapipe section
 docs=(doxygen python3)
+fuzz=(clang libclang-rt-14-dev libfuzzer-14-dev)
+sanitize=(valgrind) # gcc brings libasan, libubsan and libtsan
 case $want in
   build) pkgs=("${build[@]}") ;;
   test) pkgs=("${build[@]}" "${test[@]}") ;;
   bench) pkgs=("${build[@]}" "${bench[@]}") ;;
   docs) pkgs=("${build[@]}" "${docs[@]}") ;;
-  all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}" "${docs[@]}") ;;
-  *) echo "usage: $0 [build|test|bench|docs|all]" >&2; exit 2 ;;
+  fuzz) pkgs=("${build[@]}" "${fuzz[@]}") ;;
+  sanitize) pkgs=("${build[@]}" "${sanitize[@]}") ;;
+  all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}" "${docs[@]}" "${fuzz[@]}" "${sanitize[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|docs|fuzz|sanitize|all]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

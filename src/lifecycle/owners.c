@@ -18,6 +18,9 @@ typedef struct owner_rec {
 typedef struct owner_table {
     owner_rec *recs;
     uint32_t capacity, count; /* capacity: a power of two */
+    /* The owner an acquire in progress reserved: its record survives until the acquire links
+     * its buffer or gives up, even if the eviction callback releases that owner meanwhile. */
+    uint64_t pinned;
 } owner_table;
 
 #define OWNERS(pool) ((owner_table *)(pool)->ext[0])
@@ -96,19 +99,23 @@ static void erase(bp_pool *pool, owner_rec *r) {
 }
 
 bp_result bpi_owner_reserve(bp_pool *pool, uint64_t owner) {
-    if (!owner || find(pool, owner)) return BP_OK;
-    return get(pool, owner) ? BP_OK
-                            : bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory for owners");
+    if (!owner) return BP_OK;
+    if (!find(pool, owner) && !get(pool, owner))
+        return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory for owners");
+    OWNERS(pool)->pinned = owner;
+    return BP_OK;
 }
 
 void bpi_owner_unreserve(bp_pool *pool, uint64_t owner) {
     owner_rec *r = find(pool, owner);
+    OWNERS(pool)->pinned = 0;
     if (r && r->count == 0 && !r->priority_set) erase(pool, r);
 }
 
 void bpi_owner_link(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     owner_rec *r = find(pool, s->owner); /* reserved by bpi_owner_reserve before the acquire */
+    OWNERS(pool)->pinned = 0;
     s->aux_prev = BPI_NIL;
     s->aux_next = r->head;
     if (r->head != BPI_NIL) pool->slots[r->head].aux_prev = index;
@@ -126,7 +133,7 @@ void bpi_owner_unlink(bp_pool *pool, uint32_t index) {
     s->aux_prev = s->aux_next = BPI_NIL;
     r->count--;
     r->bytes -= s->native.capacity;
-    if (r->count == 0 && !r->priority_set) erase(pool, r);
+    if (r->count == 0 && !r->priority_set && OWNERS(pool)->pinned != s->owner) erase(pool, r);
 }
 
 void bpi_owner_capacity_changed(bp_pool *pool, uint32_t index, uint64_t old_capacity) {
@@ -143,7 +150,12 @@ bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_release
         n++;
         r = find(pool, owner);
     }
-    if (r) erase(pool, r);
+    if (r && OWNERS(pool)->pinned == owner) { /* released from the eviction callback of its own acquire */
+        r->priority = 0;
+        r->priority_set = false;
+    } else if (r) {
+        erase(pool, r);
+    }
     pool->stats.owner_releases += n;
     if (out_released) *out_released = n;
     return BP_OK;
@@ -185,6 +197,10 @@ static bp_result sorted(bp_pool *pool, owner_rec **out, uint32_t *out_count) {
     if (!list) return BP_ERR_OUT_OF_MEMORY;
     for (uint32_t i = 0; i < t->capacity; i++)
         if (t->recs[i].id && t->recs[i].count) list[n++] = t->recs[i];
+    if (!n) { /* only owners with a priority and no buffers */
+        bpi_free(pool, list);
+        return BP_OK;
+    }
     qsort(list, n, sizeof *list, by_priority);
     *out = list;
     *out_count = n;
