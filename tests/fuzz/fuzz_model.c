@@ -182,6 +182,17 @@ static void check_acquire_failure(fz *f, bp_result r, bp_buffer b) {
     if (!f->budget) expect_unchanged(f);
 }
 
+/* Check an acquire's result against the expected one; true when it holds a new buffer. */
+static bool acquire_succeeded(fz *f, bp_result want, bp_result r, bp_buffer out) {
+    if (want != BP_OK) {
+        expect(f, r, want);
+        expect_unchanged(f);
+        return false;
+    }
+    if (r != BP_OK) check_acquire_failure(f, r, out);
+    return r == BP_OK;
+}
+
 static void check_all(fz *f) {
     bp_stats s;
     bp_get_stats(f->pool, &s);
@@ -336,15 +347,7 @@ static void op_acquire(fz *f) {
     bp_buffer out;
     f->before = snapshot(f->pool);
     bp_result r = bp_acquire(f->pool, &d, &out);
-    if (want != BP_OK) {
-        expect(f, r, want);
-        expect_unchanged(f);
-        return;
-    }
-    if (r != BP_OK) {
-        check_acquire_failure(f, r, out);
-        return;
-    }
+    if (!acquire_succeeded(f, want, r, out)) return;
     write_pattern(f, model_acquired(f, out, d.size, d.owner, d.flags));
 }
 
@@ -369,15 +372,7 @@ static void op_acquire_array(fz *f) {
     void *mapped;
     f->before = snapshot(f->pool);
     bp_result r = bp_acquire_array(f->pool, &d, &out, &mapped);
-    if (want != BP_OK) {
-        expect(f, r, want);
-        expect_unchanged(f);
-        return;
-    }
-    if (r != BP_OK) {
-        check_acquire_failure(f, r, out);
-        return;
-    }
+    if (!acquire_succeeded(f, want, r, out)) return;
     if (!mapped) die(f, "a host array has no mapped pointer");
     write_pattern(f, model_acquired(f, out, bytes, d.owner, d.flags));
 }
