@@ -56,13 +56,26 @@ bp_result bpi_check(bp_pool *pool) {
     CHECK(requested == st->bytes_requested, "requested bytes drifted");
     CHECK(st->backend_creates - st->backend_destroys == live, "creates - destroys != live buffers");
     CHECK(st->acquires == st->hits + st->misses, "acquires != hits + misses");
+    /* Buckets: only classes that ever held a buffer can have one, so walk those and check
+     * with whole bitmap words that no other class is marked non-empty. This keeps the walk
+     * cheap enough to run after every step of the fuzzer. */
+    uint32_t classes = bpi_class_count(pool->pow2), used[BPI_MAX_CLASSES], used_count = 0;
+    uint64_t used_bits[BPI_BITMAP_WORDS] = {0};
+    for (uint32_t c = 0; c < classes; c++)
+        if (pool->classes[c].used) {
+            used[used_count++] = c;
+            used_bits[c >> 6] |= 1ull << (c & 63u);
+        }
     uint32_t bucketed = 0;
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
         const bpi_group *grp = &pool->groups[g];
         if (!grp->used) continue;
-        for (uint32_t c = 0; c < bpi_class_count(pool->pow2); c++) {
-            uint32_t n = 0;
+        for (uint32_t w = 0; w < BPI_BITMAP_WORDS; w++)
+            CHECK(!(grp->nonempty[w] & ~used_bits[w]), "non-empty bit of a class never used");
+        for (uint32_t k = 0; k < used_count; k++) {
+            uint32_t c = used[k], n = 0;
             for (uint32_t i = grp->buckets[c].head; i != BPI_NIL; i = pool->slots[i].aux_next) {
+                CHECK(i < pool->slot_count, "bucket index %u out of range", i);
                 CHECK(pool->slots[i].state == BPI_POOLED && pool->slots[i].class_index == c &&
                           pool->slots[i].group == g,
                       "slot %u in the wrong bucket", i);

@@ -320,7 +320,7 @@ static uint64_t decode_size(fz *f) {
     switch (v >> 14) {
     case 0: return v & 0xFF;                    /* 0..255: tiny, 0 included */
     case 1: return 1 + (v & 0x0FFF);            /* up to 4 KiB */
-    case 2: return 1 + ((uint64_t)(v & 0x3FFF) << 4); /* up to 256 KiB */
+    case 2: return 1 + ((uint64_t)(v & 0x3FFF) << 2); /* up to 64 KiB */
     default: return 1 + (v & 0x3FFF) * 3u;
     }
 }
