@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps configure build run test bench install docs clean
+.PHONY: all deps configure build run test bench install docs clean fuzz check-sanitizers soak
 
 all: build
 
@@ -44,6 +44,18 @@ docs:
 	@bash scripts/install-deps.sh docs
 	@$(MAKE) --no-print-directory configure
 	@cmake --build $(BUILD) --target docs
+
+# Reliability (README "Reliability"): the API fuzzer for 10 million runs (RUNS=...), the suite
+# under ASan+UBSan, TSan and Valgrind, and a million frames of every workload.
+RUNS ?= 10000000
+fuzz:
+	@bash scripts/fuzz.sh $(RUNS)
+
+check-sanitizers:
+	@bash scripts/check-sanitizers.sh
+
+soak: build
+	@BUILD=$(BUILD) bash scripts/soak.sh
 
 clean:
 	rm -rf $(BUILD)
