@@ -3,9 +3,10 @@
 # program under Valgrind memcheck with zero errors and zero leaks.
 # Usage: scripts/check-sanitizers.sh [asan] [tsan] [valgrind]     (default: all three)
 # Not run under sanitizers: install_consumers (links uninstrumented out-of-tree programs
-# against the library). Vulkan drivers (lavapipe/LLVM) leak at exit, outside bufpool, so the
-# Vulkan programs run under ASan with leak detection off and under Valgrind not at all;
-# bufpool's own leaks there are caught by its allocation counters and the other runs.
+# against the library). The Vulkan and OpenCL drivers (lavapipe, PoCL, both on LLVM) leak at
+# exit, outside bufpool, so Vulkan programs run under ASan with leak detection off, and GPU
+# backend programs not under Valgrind; bufpool's own leaks there are caught by its
+# allocation counters and by the host-backend runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stages=("$@")
@@ -51,7 +52,7 @@ for stage in "${stages[@]}"; do
       esac
     }
     for t in build/tests/test_*; do
-      [[ -x $t && ! $t =~ $vulkan ]] || continue
+      [[ -x $t && ! $t =~ $vulkan|opencl|cuda ]] || continue
       run "$t"
     done
     run build/tests/fuzz_smoke -n 100 tests/fuzz/corpus

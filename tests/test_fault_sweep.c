@@ -117,6 +117,7 @@ static uint64_t count_calls(bool staging) {
 static void sweep(bool staging) {
     uint64_t n = count_calls(staging);
     assert_true(n > 60); /* creates, flushes, invalidates (and uploads/downloads with staging) */
+    print_message("sweeping %llu backend calls\n", (unsigned long long)n);
     for (uint64_t k = 1; k <= n; k++) {
         rig rg;
         rig_open(&rg, staging, NULL, NULL);

@@ -123,6 +123,7 @@ static void every_allocation_of_a_scenario(void **state) {
     uint64_t n = rg.alloc.calls;
     assert_int_equal(rg.run.failures, 0);
     rig_close(&rg);
+    print_message("sweeping %llu host allocations\n", (unsigned long long)n);
     assert_true(n >= 10); /* slots, buckets of new groups, owner tables, eviction lists */
     for (uint64_t k = 1; k <= n; k++) {
         assert_int_equal(rig_open(&rg, 0), BP_OK);
