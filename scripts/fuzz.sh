@@ -18,4 +18,4 @@ cmake --build $out --target fuzz_api -j 2
 mkdir -p $out/corpus
 cp -n tests/fuzz/corpus/* $out/corpus/ 2>/dev/null || true
 cd $out
-exec ./tests/fuzz_api -runs="$runs" -seed=1 -max_len=1024 -print_final_stats=1 -artifact_prefix=./ "$@" corpus
+exec ./tests/fuzz_api -runs="$runs" -seed=1 -max_len=256 -print_final_stats=1 -artifact_prefix=./ "$@" corpus
