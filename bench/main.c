@@ -134,7 +134,7 @@ static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, v
                    "inclusive, divided by the pairs): **%.1f**",
                 op->callgrind_ir);
     if (op->callgrind_ir >= 0 && op->callgrind_ir_ts >= 0)
-        fprintf(o, "; with `thread_safe` (the pool's mutex taken and released by each call): %.1f",
+        fprintf(o, "; with `thread_safe` (the pool lock taken and released by each call): %.1f",
                 op->callgrind_ir_ts);
     if (op->callgrind_ir >= 0) fprintf(o, ".\n");
     else

@@ -118,12 +118,6 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     pool->alloc = alloc;
     pool->backend = backend;
     resolve(pool, &in);
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    /* recursive: the eviction callback releases buffers from inside an acquire */
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&pool->mutex, &attr);
-    pthread_mutexattr_destroy(&attr);
     pool->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
     pool->free_slots = BPI_NIL;
     pool->live = pool->transient = pool->pending = pool->lru = (bpi_list){BPI_NIL, BPI_NIL};
@@ -176,7 +170,6 @@ void bp_pool_destroy(bp_pool *pool) {
     bpi_free(pool, pool->classes);
     bpi_free(pool, pool->slots);
     if (pool->backend.release) pool->backend.release(pool->backend.user);
-    pthread_mutex_destroy(&pool->mutex);
     bp_allocator alloc = pool->alloc;
     alloc.free(alloc.user, pool);
 }

@@ -1,7 +1,15 @@
-/* Small services every layer uses: metadata allocation, clock, errors, logging (locking: inline in internal/hot.h). */
+/* Small services every layer uses: metadata allocation, clock, errors, logging, the pool lock. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#else
+#include <sched.h>
+#endif
 
 #include "internal/pool.h"
 
@@ -41,4 +49,61 @@ bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt
     va_end(ap);
     pool->stats.errors++;
     return r;
+}
+
+/* The pool lock of thread_safe pools: a futex word (0 free, 1 held, 2 held with sleepers;
+ * Drepper, "Futexes Are Tricky", mutex 2), a short spin before sleeping, and recursion by
+ * owner id, which the eviction callback needs (it releases buffers inside an acquire). A
+ * third of the instructions of glibc's recursive mutex. Only the holder ever finds its own
+ * id in lock_owner, so a relaxed load tells re-entry. */
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void lock_sleep(atomic_int *word) {
+#ifdef __linux__
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+#else
+    (void)word;
+    sched_yield();
+#endif
+}
+
+static void lock_wake(atomic_int *word) {
+#ifdef __linux__
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+#else
+    (void)word;
+#endif
+}
+
+static bool try_take(atomic_int *word) {
+    int expected = 0;
+    return atomic_compare_exchange_strong_explicit(word, &expected, 1, memory_order_acquire, memory_order_relaxed);
+}
+
+void bpi_mutex_lock(bp_pool *pool) {
+    uintptr_t self = (uintptr_t)pthread_self();
+    if (atomic_load_explicit(&pool->lock_owner, memory_order_relaxed) == self) {
+        pool->lock_depth++;
+        return;
+    }
+    atomic_int *word = &pool->lock_word;
+    bool taken = try_take(word);
+    for (int spin = 0; !taken && spin < 100; spin++) {
+        cpu_relax();
+        taken = atomic_load_explicit(word, memory_order_relaxed) == 0 && try_take(word);
+    }
+    if (!taken)
+        while (atomic_exchange_explicit(word, 2, memory_order_acquire) != 0) lock_sleep(word);
+    atomic_store_explicit(&pool->lock_owner, self, memory_order_relaxed);
+    pool->lock_depth = 1;
+}
+
+void bpi_mutex_unlock(bp_pool *pool) {
+    if (--pool->lock_depth) return;
+    atomic_store_explicit(&pool->lock_owner, 0, memory_order_relaxed);
+    if (atomic_exchange_explicit(&pool->lock_word, 0, memory_order_release) == 2) lock_wake(&pool->lock_word);
 }

@@ -6,12 +6,13 @@
 
 /* ---- api: the pool lock (thread_safe pools only) ---- */
 
+/* Pools that are not thread_safe pay one test; the mutex work is out of line (support.c). */
 static inline void bpi_lock(bp_pool *pool) {
-    if (pool->thread_safe) pthread_mutex_lock(&pool->mutex);
+    if (pool->thread_safe) bpi_mutex_lock(pool);
 }
 
 static inline void bpi_unlock(bp_pool *pool) {
-    if (pool->thread_safe) pthread_mutex_unlock(&pool->mutex);
+    if (pool->thread_safe) bpi_mutex_unlock(pool);
 }
 
 /* ---- handles: the slot of a buffer the application holds, or NULL; on NULL the caller

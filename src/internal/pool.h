@@ -3,6 +3,7 @@
 #define BPI_POOL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -78,7 +79,9 @@ struct bp_pool {
     int pow2;
     uint32_t tag;               /* high 8 bits of every id's index part */
     bool thread_safe;
-    pthread_mutex_t mutex;
+    atomic_int lock_word;       /* the pool lock (support.c): 0 free, 1 held, 2 held with sleepers */
+    atomic_uintptr_t lock_owner; /* pthread_self() of the holder, 0 when free */
+    uint32_t lock_depth;        /* holder's nesting (the eviction callback re-enters the pool) */
 
     bpi_slot *slots;
     uint32_t slot_count, slot_capacity;
@@ -113,6 +116,8 @@ struct bp_pool {
 void *bpi_alloc(bp_pool *pool, size_t size);
 void bpi_free(bp_pool *pool, void *ptr);
 double bpi_clock(bp_pool *pool);
+void bpi_mutex_lock(bp_pool *pool);   /* thread_safe pools: through bpi_lock/bpi_unlock */
+void bpi_mutex_unlock(bp_pool *pool);
 bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fmt, ...)
