@@ -72,12 +72,13 @@ static void evict_lowest(void *user, bp_pool *pool, uint64_t needed, const uint6
     for (uint32_t i = 0; i < count && (int)i < e->cull; i++) bp_owner_release(pool, owners[i], NULL);
 }
 
-static void over_budget_acquire_succeeds_after_the_callback_culls(void **state) {
-    (void)state;
+/* thread_safe: the callback's bp_owner_release re-enters the pool lock the acquire holds. */
+static void cull_then_succeed(bool thread_safe) {
     evict_ctx ctx = {.cull = 1};
     bp_pool *pool;
     bp_pool_desc d = {.budget_bytes = 40960, .evict = evict_lowest, .evict_user = &ctx,
-                      .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1};
+                      .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1,
+                      .thread_safe = thread_safe};
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     /* owners 1..4 hold 8 KiB each, priorities: 3 is the least important */
     float prio[5] = {0, 5.0f, 4.0f, 1.0f, 9.0f};
@@ -100,6 +101,16 @@ static void over_budget_acquire_succeeds_after_the_callback_culls(void **state) 
     assert_true(s.bytes_reserved <= 40960);
     assert_int_equal(s.evictions, 1);
     ts_check_and_destroy(pool);
+}
+
+static void over_budget_acquire_succeeds_after_the_callback_culls(void **state) {
+    (void)state;
+    cull_then_succeed(false);
+}
+
+static void eviction_reenters_a_thread_safe_pool(void **state) {
+    (void)state;
+    cull_then_succeed(true);
 }
 
 static void over_budget_acquire_fails_with_the_pool_unchanged(void **state) {
@@ -192,6 +203,7 @@ int main(void) {
         cmocka_unit_test(owner_release_frees_all_of_an_owner),
         cmocka_unit_test(many_owners_come_and_go),
         cmocka_unit_test(over_budget_acquire_succeeds_after_the_callback_culls),
+        cmocka_unit_test(eviction_reenters_a_thread_safe_pool),
         cmocka_unit_test(over_budget_acquire_fails_with_the_pool_unchanged),
         cmocka_unit_test(budget_trims_idle_pooled_buffers_first),
         cmocka_unit_test(diagnostics_report_budget_use_and_cleanups),

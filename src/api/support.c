@@ -62,20 +62,13 @@ static void cpu_relax(void) {
 #endif
 }
 
-static void lock_sleep(atomic_int *word) {
+/* Sleep while the word is 2 (wake = false), or wake one sleeper. */
+static void lock_futex(atomic_int *word, bool wake) {
 #ifdef __linux__
-    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+    syscall(SYS_futex, word, wake ? FUTEX_WAKE_PRIVATE : FUTEX_WAIT_PRIVATE, wake ? 1 : 2, NULL, NULL, 0);
 #else
     (void)word;
-    sched_yield();
-#endif
-}
-
-static void lock_wake(atomic_int *word) {
-#ifdef __linux__
-    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-#else
-    (void)word;
+    if (!wake) sched_yield();
 #endif
 }
 
@@ -97,7 +90,7 @@ void bpi_mutex_lock(bp_pool *pool) {
         taken = atomic_load_explicit(word, memory_order_relaxed) == 0 && try_take(word);
     }
     if (!taken)
-        while (atomic_exchange_explicit(word, 2, memory_order_acquire) != 0) lock_sleep(word);
+        while (atomic_exchange_explicit(word, 2, memory_order_acquire) != 0) lock_futex(word, false);
     atomic_store_explicit(&pool->lock_owner, self, memory_order_relaxed);
     pool->lock_depth = 1;
 }
@@ -105,5 +98,5 @@ void bpi_mutex_lock(bp_pool *pool) {
 void bpi_mutex_unlock(bp_pool *pool) {
     if (--pool->lock_depth) return;
     atomic_store_explicit(&pool->lock_owner, 0, memory_order_relaxed);
-    if (atomic_exchange_explicit(&pool->lock_word, 0, memory_order_release) == 2) lock_wake(&pool->lock_word);
+    if (atomic_exchange_explicit(&pool->lock_word, 0, memory_order_release) == 2) lock_futex(&pool->lock_word, true);
 }
