@@ -115,8 +115,11 @@ int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
 void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, double *one,
                    double *two);
 
-#ifdef BP_HAVE_VULKAN
 #include <stdio.h>
+/* ranges.c: the sub-allocation section (virtual block vs. bucket pool vs. the allocators). */
+void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *allocs, int na);
+
+#ifdef BP_HAVE_VULKAN
 /* vulkan.c: the Vulkan section (pool hit vs raw Vulkan, and `workload` on the device);
  * returns the smallest hit speedup over raw Vulkan, 0 when no device. */
 double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);

@@ -2,7 +2,8 @@
  *   bufpool_bench [--out FILE] [--trace FILE]... [--repeats N] [--quick]
  *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
  *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe]   the pool-hit loop alone, for callgrind
- *   bufpool_bench write-trace FILE            write the default (mixed) trace */
+ *   bufpool_bench write-trace FILE            write the default (mixed) trace
+ *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,10 +327,18 @@ int main(int argc, char **argv) {
         return ok ? 0 : 1;
     }
     options op;
-    if (parse(argc, argv, &op)) return 2;
+    bool ranges_only = argc >= 2 && !strcmp(argv[1], "ranges");
+    if (ranges_only) argv[1] = argv[0]; /* parse the options after the command */
+    if (parse(argc - ranges_only, argv + ranges_only, &op)) return 2;
     raw_alloc allocs[4];
     char missing[128];
     int na = raw_allocators(allocs, 4, missing, sizeof missing);
+    if (ranges_only) {
+        machine(stdout);
+        printf("- Command: `bufpool_bench ranges%s` (this section alone)\n", op.quick ? " --quick" : "");
+        bench_ranges_section(stdout, op.repeats, op.quick, allocs, na);
+        return 0;
+    }
     contender cs[CONTENDER_MAX];
     int nc = contenders_make(cs, CONTENDER_MAX, allocs, na);
     FILE *o = fopen(op.out, "w");
@@ -377,6 +386,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nl; i++) workload_table(o, &lists[i], cs, nc, op.repeats, results[i], &v);
 
     thread_section(o, &op, allocs, na, &v);
+    bench_ranges_section(o, op.repeats, op.quick, allocs, na);
     v.vulkan_speedup = vulkan_in_child(o, argv[0], op.out, &op);
     fprintf(o, "\n## Range allocator vs. the bucket pool\n\nNot measured: the library has no range "
                "(sub-)allocator yet; this section gets its table when one lands.\n");

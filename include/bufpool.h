@@ -1237,6 +1237,9 @@ typedef struct bp_vblock_desc {
     uint32_t max_ranges;    /**< Fixed capacity: storage for this many ranges is allocated at
                                  creation and nothing afterwards (more is ::BP_ERR_CAPACITY);
                                  0 = grow as needed (up to about 8 million ranges). */
+    uint64_t granularity;   /**< Every range starts at a multiple of this and occupies a multiple
+                                 of it (a power of two); 0 = 16. Without it, odd sizes leave
+                                 slivers of a few bytes between ranges; 1 = exact bytes. */
     const char *name;       /**< Name used in log messages; default "vblock". Copied. */
     bp_allocator allocator; /**< Host metadata allocator; zeroes = libc. */
     bp_logger logger;       /**< Errors and the leak report at destroy; zeroes = silent. */
@@ -1245,14 +1248,14 @@ typedef struct bp_vblock_desc {
 /** A range of a virtual block. `id` is generational: a freed range's id is stale. */
 typedef struct bp_range {
     uint64_t offset; /**< Start, a multiple of the alignment asked for. */
-    uint64_t size;   /**< Bytes, exactly as asked for. */
+    uint64_t size;   /**< Bytes, exactly as asked for (it occupies them rounded up to the granularity). */
     uint64_t id;     /**< Slot index | block tag << 24 | generation << 32; 0 = no range. */
 } bp_range;
 
 /** What a virtual block holds. */
 typedef struct bp_vblock_stats {
     uint64_t size;          /**< Bytes of the block. */
-    uint64_t used_bytes;    /**< Bytes in allocated ranges. */
+    uint64_t used_bytes;    /**< Bytes allocated ranges occupy (sizes rounded up to the granularity). */
     uint64_t free_bytes;    /**< size - used_bytes (alignment gaps included). */
     uint64_t largest_free;  /**< The largest free range: an allocation of this size (alignment 1) succeeds. */
     uint32_t ranges;        /**< Allocated ranges. */
@@ -1266,7 +1269,8 @@ typedef struct bp_vblock_stats {
  * @param desc the options (read during the call only).
  * @param out receives the block; NULL on failure.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, half an allocator, `max_ranges` above
- *   about 8 million), ::BP_ERR_INVALID_SIZE (size 0), ::BP_ERR_TOO_LARGE (size above
+ *   about 8 million, a granularity that is not a power of two or above the size),
+ *   ::BP_ERR_INVALID_SIZE (size 0), ::BP_ERR_TOO_LARGE (size above
  *   ::BP_VBLOCK_MAX_SIZE), ::BP_ERR_OUT_OF_MEMORY.
  * @ownership The caller destroys the block with ::bp_vblock_destroy.
  * @threadsafety Reentrant; a block is then used by one thread at a time (it has no lock).
@@ -1287,10 +1291,11 @@ bp_result bp_vblock_create(const bp_vblock_desc *desc, bp_vblock **out);
 void bp_vblock_destroy(bp_vblock *block);
 
 /**
- * Allocate a range of `size` bytes whose offset is a multiple of `alignment`.
+ * Allocate a range of `size` bytes whose offset is a multiple of `alignment` (and of the
+ * block's granularity).
  * @param block the block.
  * @param size bytes; > 0.
- * @param alignment a power of two; 0 = 1.
+ * @param alignment a power of two; 0 = the granularity.
  * @param out receives the range; all zero on failure.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, alignment not a power of two or above
  *   the block size), ::BP_ERR_INVALID_SIZE (0), ::BP_ERR_TOO_LARGE (size above the block),

@@ -4,14 +4,20 @@
 
 #include "placement/tlsf.h"
 
-static bp_vblock *make(uint64_t size, uint32_t max_ranges, counting_alloc *c, log_record *log) {
-    bp_vblock_desc d = {.size = size, .max_ranges = max_ranges, .name = "test"};
+/* Most tests count exact bytes: granularity 1. */
+static bp_vblock *make_g(uint64_t size, uint64_t granularity, uint32_t max_ranges, counting_alloc *c,
+                         log_record *log) {
+    bp_vblock_desc d = {.size = size, .max_ranges = max_ranges, .granularity = granularity, .name = "test"};
     if (c) d.allocator = ts_allocator(c);
     if (log) d.logger = (bp_logger){ts_logger, log};
     bp_vblock *b = NULL;
     assert_int_equal(bp_vblock_create(&d, &b), BP_OK);
     assert_non_null(b);
     return b;
+}
+
+static bp_vblock *make(uint64_t size, uint32_t max_ranges, counting_alloc *c, log_record *log) {
+    return make_g(size, 1, max_ranges, c, log);
 }
 
 static bp_range alloc_ok(bp_vblock *b, uint64_t size, uint64_t alignment) {
@@ -262,24 +268,27 @@ static void compare(const bp_vblock *b, const model *m) {
     assert_int_equal(s.largest_free, largest);
 }
 
-static void test_random_against_byte_map(void **state) {
-    (void)state;
+static uint64_t round_up(uint64_t v, uint64_t g) { return (v + g - 1) / g * g; }
+
+static void random_run(uint64_t g) {
     static model m;
     memset(&m, 0, sizeof m);
-    bp_vblock *b = make(MODEL_SIZE, 0, NULL, NULL);
+    bp_vblock *b = make_g(MODEL_SIZE, g, 0, NULL, NULL);
     uint32_t ok = 0, refused = 0;
     for (int op = 0; op < 6000; op++) {
         bool do_alloc = m.count == 0 || (m.count < MODEL_LIVE && rnd() % 100 < 55);
         if (do_alloc) {
             uint64_t size = 1 + (rnd() % ((rnd() % 2) ? 64 : 1024));
-            uint64_t align = 1ull << (rnd() % 9);
+            uint64_t align = 1ull << (rnd() % 9), occupied = round_up(size, g);
             bp_range r;
             bp_result res = bp_vblock_alloc(b, size, align, &r);
+            if (align < g) align = g;
             if (res == BP_OK) {
                 ok++;
+                assert_int_equal(r.size, size);
                 assert_int_equal(r.offset % align, 0);
-                assert_true(r.offset + size <= MODEL_SIZE);
-                for (uint64_t i = r.offset; i < r.offset + size; i++) {
+                assert_true(r.offset + occupied <= MODEL_SIZE);
+                for (uint64_t i = r.offset; i < r.offset + occupied; i++) {
                     assert_int_equal(m.owner[i], 0); /* never overlaps a live range */
                     m.owner[i] = (uint16_t)(m.count + 1);
                 }
@@ -289,7 +298,7 @@ static void test_random_against_byte_map(void **state) {
                 refused++;
                 assert_int_equal(res, BP_ERR_CAPACITY);
                 /* refused only when no free range is large enough for a sure fit */
-                assert_true(stats(b).largest_free < sure_fit(size + align - 1));
+                assert_true(stats(b).largest_free < sure_fit(occupied + align - 1));
             }
         } else {
             uint32_t k = (uint32_t)(rnd() % m.count);
@@ -299,7 +308,7 @@ static void test_random_against_byte_map(void **state) {
             assert_int_equal((uintptr_t)p, r.offset + 1);
             assert_int_equal(bp_vblock_free(b, r), BP_OK);
             assert_int_equal(bp_vblock_free(b, r), BP_ERR_DOUBLE_RELEASE);
-            memset(&m.owner[r.offset], 0, r.size * sizeof m.owner[0]);
+            memset(&m.owner[r.offset], 0, round_up(r.size, g) * sizeof m.owner[0]);
             m.live[k] = m.live[--m.count];
         }
         assert_int_equal(bp_vblock_check(b), BP_OK);
@@ -309,6 +318,39 @@ static void test_random_against_byte_map(void **state) {
     assert_true(refused > 10); /* the run did reach a full block */
     while (m.count) assert_int_equal(bp_vblock_free(b, m.live[--m.count]), BP_OK);
     assert_int_equal(stats(b).largest_free, MODEL_SIZE);
+    check_and_destroy(b);
+}
+
+static void test_random_against_byte_map(void **state) {
+    (void)state;
+    random_run(1);  /* exact bytes */
+    random_run(16); /* the default granularity */
+}
+
+static void test_default_granularity(void **state) {
+    (void)state;
+    bp_vblock_desc d = {.size = 1000};
+    bp_vblock *b;
+    assert_int_equal(bp_vblock_create(&d, &b), BP_OK);
+    bp_range r1 = alloc_ok(b, 5, 0), r2 = alloc_ok(b, 17, 1), r3 = alloc_ok(b, 1, 64);
+    assert_int_equal(r1.offset, 0);
+    assert_int_equal(r2.offset, 16);
+    assert_int_equal(r3.offset, 64);
+    assert_int_equal(stats(b).used_bytes, 16 + 32 + 16);
+    assert_int_equal(stats(b).free_ranges, 2); /* 48..64 and 80..1000 */
+    bp_range x;
+    assert_int_equal(bp_vblock_alloc(b, 995, 0, &x), BP_ERR_CAPACITY); /* 1008 bytes occupied > 1000 */
+    assert_int_equal(bp_vblock_free(b, (bp_range){r2.offset, 20, r2.id}), BP_ERR_FOREIGN_HANDLE);
+    assert_int_equal(bp_vblock_free(b, r2), BP_OK);
+    assert_int_equal(bp_vblock_free(b, r1), BP_OK);
+    assert_int_equal(bp_vblock_free(b, r3), BP_OK);
+    assert_int_equal(stats(b).largest_free, 1000);
+    bp_vblock *bad = NULL;
+    d.granularity = 24;
+    assert_int_equal(bp_vblock_create(&d, &bad), BP_ERR_INVALID_ARGUMENT);
+    d.granularity = 2048; /* above the size */
+    assert_int_equal(bp_vblock_create(&d, &bad), BP_ERR_INVALID_ARGUMENT);
+    assert_null(bad);
     check_and_destroy(b);
 }
 
@@ -384,6 +426,7 @@ int main(void) {
         cmocka_unit_test(test_create_arguments),
         cmocka_unit_test(test_leak_report),
         cmocka_unit_test(test_random_against_byte_map),
+        cmocka_unit_test(test_default_granularity),
         cmocka_unit_test(test_fixed_capacity_allocates_nothing),
         cmocka_unit_test(test_growing_storage),
         cmocka_unit_test(test_exhausted_generation_retires),

@@ -16,6 +16,7 @@ struct bp_vblock {
     bpi_tlsf tlsf;
     bp_logger logger;
     uint32_t tag;
+    uint64_t granularity;
     uint64_t failures;
     char name[48];
 };
@@ -42,7 +43,9 @@ bp_result bp_vblock_create(const bp_vblock_desc *desc, bp_vblock **out) {
     if (!desc || !out || !desc->allocator.alloc != !desc->allocator.free) return BP_ERR_INVALID_ARGUMENT;
     if (desc->size == 0) return BP_ERR_INVALID_SIZE;
     if (desc->size > BP_VBLOCK_MAX_SIZE) return BP_ERR_TOO_LARGE;
-    if (desc->max_ranges > (BPI_TLSF_MAX_NODES - 1u) / 2u) return BP_ERR_INVALID_ARGUMENT;
+    uint64_t g = desc->granularity ? desc->granularity : 16u;
+    if (desc->max_ranges > (BPI_TLSF_MAX_NODES - 1u) / 2u || !valid_alignment(g) || g > desc->size)
+        return BP_ERR_INVALID_ARGUMENT;
     bp_allocator a = bpi_allocator_or_libc(desc->allocator);
     bp_vblock *b = a.alloc(a.user, sizeof *b, 64);
     if (!b) return BP_ERR_OUT_OF_MEMORY;
@@ -53,6 +56,7 @@ bp_result bp_vblock_create(const bp_vblock_desc *desc, bp_vblock **out) {
         return r;
     }
     b->logger = desc->logger;
+    b->granularity = g;
     b->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
     snprintf(b->name, sizeof b->name, "%s", desc->name ? desc->name : "vblock");
     *out = b;
@@ -78,7 +82,7 @@ void bp_vblock_destroy(bp_vblock *block) {
 bp_result bp_vblock_alloc(bp_vblock *block, uint64_t size, uint64_t alignment, bp_range *out) {
     if (out) memset(out, 0, sizeof *out);
     if (!block || !out) return BP_ERR_INVALID_ARGUMENT;
-    if (alignment == 0) alignment = 1;
+    if (alignment < block->granularity && valid_alignment(alignment)) alignment = block->granularity;
     bp_result r = BP_OK;
     if (!valid_alignment(alignment) || alignment > block->tlsf.size) r = BP_ERR_INVALID_ARGUMENT;
     else if (size == 0) r = BP_ERR_INVALID_SIZE;
@@ -89,15 +93,18 @@ bp_result bp_vblock_alloc(bp_vblock *block, uint64_t size, uint64_t alignment, b
         return r;
     }
     uint32_t n;
+    uint64_t occupied = (size + block->granularity - 1) & ~(block->granularity - 1);
     if (block->tlsf.fixed && block->tlsf.used_count == (block->tlsf.max_nodes - 1u) / 2u) r = BP_ERR_CAPACITY;
-    else r = bpi_tlsf_alloc(&block->tlsf, size, alignment, &n);
+    else if (occupied > block->tlsf.size) r = BP_ERR_CAPACITY; /* fits the block only unrounded */
+    else r = bpi_tlsf_alloc(&block->tlsf, occupied, alignment, &n);
     if (r != BP_OK) {
         block->failures++;
         return r;
     }
-    const bpi_tlsf_node *node = &block->tlsf.nodes[n];
+    bpi_tlsf_node *node = &block->tlsf.nodes[n];
+    node->asked = size;
     out->offset = node->offset;
-    out->size = node->size;
+    out->size = size;
     out->id = ((uint64_t)node->generation << 32) | ((uint64_t)block->tag << INDEX_BITS) | n;
     return BP_OK;
 }
@@ -126,7 +133,7 @@ static bp_result lookup(const bp_vblock *b, bp_range range, uint32_t *out_node) 
             (unsigned long long)range.offset);
         return BP_ERR_DOUBLE_RELEASE;
     }
-    if (node->offset != range.offset || node->size != range.size) {
+    if (node->offset != range.offset || node->asked != range.size) {
         say(b, BP_LOG_ERROR, BP_LOG_ITEM_BAD_HANDLE, "vblock '%s': range id 0x%llx is at offset %llu (%llu bytes), "
             "not %llu (%llu bytes)", b->name, (unsigned long long)range.id, (unsigned long long)node->offset,
             (unsigned long long)node->size, (unsigned long long)range.offset, (unsigned long long)range.size);

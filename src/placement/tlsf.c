@@ -57,17 +57,14 @@ static void list_remove(bpi_tlsf *t, uint32_t n) {
     t->free_count--;
 }
 
-static uint32_t spare_available(const bpi_tlsf *t, uint32_t *listed) {
-    uint32_t k = 0;
-    for (uint32_t n = t->spare; n != BPI_TLSF_NIL && k < 2; n = t->nodes[n].next_free) k++;
-    *listed = k;
-    return k + (t->node_capacity - t->node_count);
-}
+/* Nodes that can become ranges without growing: the spare list and the untouched tail. */
+static uint32_t spare_available(const bpi_tlsf *t) { return t->spare_count + (t->node_capacity - t->node_count); }
 
 static uint32_t spare_take(bpi_tlsf *t) {
     uint32_t n = t->spare;
     if (n != BPI_TLSF_NIL) {
         t->spare = t->nodes[n].next_free;
+        t->spare_count--;
         return n;
     }
     n = t->node_count++;
@@ -88,6 +85,7 @@ static void spare_put(bpi_tlsf *t, uint32_t n) {
     }
     node->next_free = t->spare;
     t->spare = n;
+    t->spare_count++;
 }
 
 /* Node n (out of every list) would become a range with a wrapped generation: a spare node
@@ -105,9 +103,11 @@ static uint32_t replace_exhausted(bpi_tlsf *t, uint32_t n) {
     return m;
 }
 
+/* Room for `needed` more spare nodes: the node array doubles (never with fixed capacity). */
 static bp_result grow(bpi_tlsf *t, uint32_t needed) {
     if (t->fixed) return BP_ERR_CAPACITY;
     uint32_t cap = t->node_capacity;
+    needed -= t->spare_count;
     while (cap - t->node_count < needed && cap < t->max_nodes) cap = cap > t->max_nodes / 2 ? t->max_nodes : cap * 2;
     if (cap - t->node_count < needed) return BP_ERR_CAPACITY;
     bpi_tlsf_node *nodes = t->alloc.alloc(t->alloc.user, (size_t)cap * sizeof *nodes, 16);
@@ -176,7 +176,7 @@ static uint32_t search(const bpi_tlsf *t, uint32_t fl, uint32_t sl) {
 static bool fits(const bpi_tlsf *t, uint32_t n, uint64_t size, uint64_t alignment, uint64_t *pad) {
     if (n == BPI_TLSF_NIL) return false;
     const bpi_tlsf_node *node = &t->nodes[n];
-    *pad = (alignment - node->offset % alignment) % alignment;
+    *pad = (0 - node->offset) & (alignment - 1); /* alignment is a power of two */
     return node->size >= *pad && node->size - *pad >= size;
 }
 
@@ -204,9 +204,9 @@ bp_result bpi_tlsf_alloc(bpi_tlsf *t, uint64_t size, uint64_t alignment, uint32_
     uint32_t n = find(t, size, alignment, &pad);
     if (n == BPI_TLSF_NIL) return BP_ERR_CAPACITY;
     const bpi_tlsf_node *found = &t->nodes[n];
-    uint32_t needed = (pad > 0) + (found->size - pad > size) + (!pad && found->generation == UINT32_MAX), listed;
-    if (spare_available(t, &listed) < needed) {
-        bp_result r = grow(t, needed - listed);
+    uint32_t needed = (pad > 0) + (found->size - pad > size) + (!pad && found->generation == UINT32_MAX);
+    if (spare_available(t) < needed) {
+        bp_result r = grow(t, needed);
         if (r != BP_OK) return r;
     }
     list_remove(t, n);
@@ -221,7 +221,7 @@ bp_result bpi_tlsf_alloc(bpi_tlsf *t, uint64_t size, uint64_t alignment, uint32_
     u->state = BPI_NODE_USED;
     u->generation++;
     u->user_data = NULL;
-    u->prev_free = u->next_free = BPI_TLSF_NIL;
+    u->asked = size;
     t->used_bytes += size;
     t->used_count++;
     *out_node = n;
@@ -314,6 +314,7 @@ bool bpi_tlsf_check(const bpi_tlsf *t, char *why, size_t why_size) {
     uint32_t spare = 0;
     for (uint32_t n = t->spare; n != BPI_TLSF_NIL; n = t->nodes[n].next_free)
         if (n >= t->node_count || ++spare > t->node_count || t->nodes[n].state != BPI_NODE_SPARE) FAIL("spare list is broken");
+    if (spare != t->spare_count) FAIL("%u spare nodes listed, %u counted", spare, t->spare_count);
     if (nodes + spare + t->retired != t->node_count)
         FAIL("%u nodes in ranges + %u spare + %u retired != %u", nodes, spare, t->retired, t->node_count);
     if (nodes > 2u * used_count + 1u) FAIL("%u nodes for %u ranges", nodes, used_count);

@@ -23,7 +23,12 @@ enum { BPI_NODE_SPARE = 0, BPI_NODE_FREE = 1, BPI_NODE_USED = 2 };
 typedef struct bpi_tlsf_node {
     uint64_t offset, size;
     uint32_t prev_phys, next_phys; /* neighbours in offset order, or NIL */
-    uint32_t prev_free, next_free; /* free list of the class (FREE), spare list (SPARE: next_free) */
+    union {
+        struct {
+            uint32_t prev_free, next_free; /* free list of the class (FREE), spare list (SPARE: next_free) */
+        };
+        uint64_t asked; /* USED: the size the caller asked for (`size` may be rounded up) */
+    };
     uint32_t generation;           /* bumped each time the node becomes an allocated range */
     uint8_t state;
     void *user_data;
@@ -38,6 +43,7 @@ typedef struct bpi_tlsf {
     uint32_t max_nodes;     /* growth limit (fixed capacity: == node_capacity) */
     bool fixed;
     uint32_t spare;         /* list of SPARE nodes */
+    uint32_t spare_count;
     uint32_t first;         /* node at offset 0 */
     uint64_t fl_bitmap;
     uint32_t sl_bitmap[BPI_TLSF_FL_COUNT];
