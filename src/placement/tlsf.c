@@ -34,6 +34,8 @@ static void list_insert(bpi_tlsf *t, uint32_t n) {
     class_of(node->size, &fl, &sl);
     uint32_t head = t->heads[fl][sl];
     node->state = BPI_NODE_FREE;
+    node->fl = (uint8_t)fl;
+    node->sl = (uint8_t)sl;
     node->prev_free = BPI_TLSF_NIL;
     node->next_free = head;
     if (head != BPI_TLSF_NIL) t->nodes[head].prev_free = n;
@@ -45,8 +47,7 @@ static void list_insert(bpi_tlsf *t, uint32_t n) {
 
 static void list_remove(bpi_tlsf *t, uint32_t n) {
     bpi_tlsf_node *node = &t->nodes[n];
-    uint32_t fl, sl;
-    class_of(node->size, &fl, &sl);
+    uint32_t fl = node->fl, sl = node->sl;
     if (node->prev_free != BPI_TLSF_NIL) t->nodes[node->prev_free].next_free = node->next_free;
     else t->heads[fl][sl] = node->next_free;
     if (node->next_free != BPI_TLSF_NIL) t->nodes[node->next_free].prev_free = node->prev_free;
@@ -73,13 +74,12 @@ static uint32_t spare_take(bpi_tlsf *t) {
 }
 
 static void spare_put(bpi_tlsf *t, uint32_t n) {
-    bpi_tlsf_node *node = &t->nodes[n];
-    uint32_t gen = node->generation;
-    memset(node, 0, sizeof *node);
-    node->generation = gen; /* kept: a stale id of this node must stay recognisable */
+    bpi_tlsf_node *node = &t->nodes[n]; /* its generation stays: a stale id must stay recognisable */
     node->state = BPI_NODE_SPARE;
+    node->offset = node->size = 0;
+    node->user_data = NULL;
     node->prev_phys = node->next_phys = node->prev_free = node->next_free = BPI_TLSF_NIL;
-    if (gen == UINT32_MAX) { /* its ids are used up: retired, never handed out again */
+    if (node->generation == UINT32_MAX) { /* its ids are used up: retired, never handed out again */
         t->retired++;
         return;
     }
@@ -148,9 +148,7 @@ void bpi_tlsf_release(bpi_tlsf *t) {
 static uint32_t split(bpi_tlsf *t, uint32_t n, uint64_t at) {
     uint32_t m = spare_take(t);
     bpi_tlsf_node *a = &t->nodes[n], *b = &t->nodes[m];
-    uint32_t gen = b->generation;
-    memset(b, 0, sizeof *b);
-    b->generation = gen;
+    b->user_data = NULL;
     b->offset = a->offset + at;
     b->size = a->size - at;
     b->prev_phys = n;

@@ -31,6 +31,7 @@ typedef struct bpi_tlsf_node {
     };
     uint32_t generation;           /* bumped each time the node becomes an allocated range */
     uint8_t state;
+    uint8_t fl, sl;                /* FREE: the class whose list holds it */
     void *user_data;
 } bpi_tlsf_node;
 
