@@ -206,7 +206,7 @@ static void why(FILE *o, const verdicts *v) {
                    "here: no GPU in this run).\n",
                 v->vulkan_speedup);
     if (v->scaling < 1.7)
-        fprintf(o, "- **Threads** (%.2fx): a thread-safe pool has one mutex, held for the whole acquire and "
+        fprintf(o, "- **Threads** (%.2fx): a thread-safe pool has one lock, held for the whole acquire and "
                    "release, so two threads on one pool take turns; a pool per thread scaled %.2fx in the same "
                    "run, which is what this shared 2-core machine gave independent work. Per-thread caches "
                    "would need per-thread in-use lists and counters merged on read; not built.\n",
