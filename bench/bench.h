@@ -92,7 +92,8 @@ typedef struct replay_result {
     double ns_per_acquire;    /* median over repeats: time / acquires (each with its release) */
     uint64_t peak_in_use;     /* bytes handed out at once: class capacities, or usable sizes */
     uint64_t peak_reserved;   /* bytes held at once, caches included: pool stats, or the
-                                 allocator's own count (growth since the round began) */
+                                 allocator's own count: growth during the round, never
+                                 below peak_in_use */
     uint64_t peak_requested;  /* bytes asked for at once */
     double hit_rate;          /* bufpool: acquires served from the pool (memory round); else -1 */
     bool ok;

@@ -139,8 +139,8 @@ static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, v
                 op->callgrind_ir_ts);
     if (op->callgrind_ir >= 0) fprintf(o, ".\n");
     else
-        fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh measures them with "
-                   "callgrind).\n");
+        fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh counts them with callgrind "
+                   "when valgrind is installed).\n");
 }
 
 static void thread_section(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
