@@ -126,7 +126,8 @@ void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *all
 double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);
 #endif
 
-double bench_now_ns(void);
+double bench_cpu_ns(void);  /* process CPU time: the single-thread timings */
+double bench_wall_ns(void); /* wall clock: the thread throughput */
 double bench_median(double *v, int n);
 uint64_t bench_rand(uint64_t *state);
 

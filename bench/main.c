@@ -352,8 +352,11 @@ int main(int argc, char **argv) {
     fprintf(o, " (mimalloc and jemalloc loaded with dlopen so all three run in this one process)%s%s\n",
             *missing ? "; not loaded: " : "", missing);
     fprintf(o, "\nThe machine is shared (other work runs on the same cores), so every figure is the median of "
-               "repeated rounds and every ratio compares contenders of the same run. Ratio = the contender's "
-               "time / bufpool's: above 1 means bufpool is faster.\n");
+               "repeated rounds and every ratio compares contenders of the same run. Single-thread times are the "
+               "process's CPU time (CLOCK_PROCESS_CPUTIME_ID): time the scheduler gives other programs is not "
+               "counted, system time (mmap, munmap, page faults) is; thread throughput is wall-clock. Ratio = "
+               "the contender's time / bufpool's: above 1 means bufpool is faster. Instruction counts under "
+               "callgrind are the stable figure.\n");
     /* Workloads first built and measured for memory, before anything else uses the allocators. */
     uint32_t scale = op.quick ? 5 : 1;
     event_list lists[4 + 8] = {{0}};
