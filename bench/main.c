@@ -391,8 +391,6 @@ int main(int argc, char **argv) {
     thread_section(o, &op, allocs, na, &v);
     bench_ranges_section(o, op.repeats, op.quick, allocs, na);
     v.vulkan_speedup = vulkan_in_child(o, argv[0], op.out, &op);
-    fprintf(o, "\n## Range allocator vs. the bucket pool\n\nNot measured: the library has no range "
-               "(sub-)allocator yet; this section gets its table when one lands.\n");
     for (int i = 0; i < nl; i++) events_free(&lists[i]);
     targets(o, &v);
     fclose(o);

@@ -35,13 +35,13 @@ __attribute__((noinline)) static double round_vblock(bp_vblock *b, uint64_t alig
                                                      uint64_t *failures) {
     static bp_range live[LIVE];
     for (int i = 0; i < LIVE; i++) *failures += bp_vblock_alloc(b, s->size[i], alignment, &live[i]) != BP_OK;
-    double t0 = bench_now_ns();
+    double t0 = bench_cpu_ns();
     for (uint64_t i = 0; i < s->steps; i++) {
         bp_range *r = &live[s->victim[i]];
         bp_vblock_free(b, *r);
         *failures += bp_vblock_alloc(b, s->size[LIVE + i], alignment, r) != BP_OK;
     }
-    double ns = (bench_now_ns() - t0) / (double)s->steps;
+    double ns = (bench_cpu_ns() - t0) / (double)s->steps;
     for (int i = 0; i < LIVE; i++) bp_vblock_free(b, live[i]);
     return ns;
 }
@@ -53,14 +53,14 @@ __attribute__((noinline)) static double round_pool(bp_pool *p, const sequence *s
         d.size = s->size[i];
         *failures += bp_acquire(p, &d, &live[i]) != BP_OK;
     }
-    double t0 = bench_now_ns();
+    double t0 = bench_cpu_ns();
     for (uint64_t i = 0; i < s->steps; i++) {
         bp_buffer *b = &live[s->victim[i]];
         bp_release(p, *b);
         d.size = s->size[LIVE + i];
         *failures += bp_acquire(p, &d, b) != BP_OK;
     }
-    double ns = (bench_now_ns() - t0) / (double)s->steps;
+    double ns = (bench_cpu_ns() - t0) / (double)s->steps;
     for (int i = 0; i < LIVE; i++) bp_release(p, live[i]);
     return ns;
 }
@@ -68,13 +68,13 @@ __attribute__((noinline)) static double round_pool(bp_pool *p, const sequence *s
 __attribute__((noinline)) static double round_malloc(const raw_alloc *a, const sequence *s, uint64_t *failures) {
     static void *live[LIVE];
     for (int i = 0; i < LIVE; i++) *failures += (live[i] = a->malloc(s->size[i])) == NULL;
-    double t0 = bench_now_ns();
+    double t0 = bench_cpu_ns();
     for (uint64_t i = 0; i < s->steps; i++) {
         void **p = &live[s->victim[i]];
         a->free(*p);
         *failures += (*p = a->malloc(s->size[LIVE + i])) == NULL;
     }
-    double ns = (bench_now_ns() - t0) / (double)s->steps;
+    double ns = (bench_cpu_ns() - t0) / (double)s->steps;
     for (int i = 0; i < LIVE; i++) a->free(live[i]);
     return ns;
 }
