@@ -39,7 +39,7 @@ for c in $commands; do
     else
       bad "$c rejects its documented option ${args[*]}: $(head -n1 "$tmp/err")"
     fi
-  done < <(awk '/^options:/ { on = 1; next } on && /^$/ { exit } on && $1 ~ /^--/ && $1 != "--help" { print substr($0, 3, 24) }' "$tmp/c.help")
+  done < <(awk '/^options:/ { on = 1; next } on && /^$/ { exit } on && $1 ~ /^-/ && $1 != "-h," { print substr($0, 3, 24) }' "$tmp/c.help")
 done
 
 usage_error() {  # what, expected stderr text, args...
