@@ -111,10 +111,10 @@ void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs
                double *out_allocs);
 int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
 
-/* threads.c: median pairs per second with 1 and 2 threads; alloc NULL = bufpool (shared: one
- * thread-safe pool, else one pool per thread). */
-void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, double *one,
-                   double *two);
+/* threads.c: median pairs per second with counts[k] threads (at most 16, 8 counts); alloc NULL =
+ * bufpool (shared: one thread-safe pool, else one pool per thread). */
+void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, const int *counts,
+                   int n, double *out);
 
 #include <stdio.h>
 /* ranges.c: the sub-allocation section (virtual block vs. bucket pool vs. the allocators). */

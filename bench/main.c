@@ -143,25 +143,33 @@ static void hit_section(FILE *o, const options *op, raw_alloc *allocs, int na, v
                    "when valgrind is installed).\n");
 }
 
+/* One row: throughput per thread count and the scaling of 2 threads over 1. */
+static double thread_row(FILE *o, const char *name, const raw_alloc *alloc, bool shared, uint64_t pairs,
+                         const options *op, const int *counts, int n) {
+    double t[8];
+    bench_threads(alloc, shared, pairs, 4096, op->repeats, counts, n, t);
+    fprintf(o, "| %s |", name);
+    for (int k = 0; k < n; k++) fprintf(o, " %.1f |", t[k] / 1e6);
+    fprintf(o, " %.2fx |\n", t[1] / t[0]);
+    return t[1] / t[0];
+}
+
 static void thread_section(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
     uint64_t pairs = op->quick ? 100000 : 500000;
+    int counts[8] = {1, 2}, n = 2, cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    for (int c = 4; c <= cores && c <= 16; c *= 2) counts[n++] = c; /* more on a bigger machine */
     fprintf(stderr, "bufpool_bench: threads\n");
-    fprintf(o, "\n## Threads: independent work, 1 and 2 threads\n\n");
+    fprintf(o, "\n## Threads: independent work, 1 to %d threads\n\n", counts[n - 1]);
     fprintf(o, "Each thread acquires and releases its own 4096 B buffers, %llu pairs a thread; median of %d "
-               "rounds. Throughput in million pairs per second (all threads together).\n\n",
+               "rounds. Throughput in million pairs per second (all threads together, wall clock).\n\n| contender |",
             (unsigned long long)pairs, op->repeats);
-    fprintf(o, "| contender | 1 thread | 2 threads | scaling |\n|---|---:|---:|---:|\n");
-    double one, two;
-    bench_threads(NULL, true, pairs, 4096, op->repeats, &one, &two);
-    v->scaling = two / one;
-    fprintf(o, "| bufpool, one thread-safe pool | %.1f | %.1f | %.2fx |\n", one / 1e6, two / 1e6, two / one);
-    bench_threads(NULL, false, pairs, 4096, op->repeats, &one, &two);
-    v->scaling_per_thread_pools = two / one;
-    fprintf(o, "| bufpool, a pool per thread | %.1f | %.1f | %.2fx |\n", one / 1e6, two / 1e6, two / one);
-    for (int i = 0; i < na; i++) {
-        bench_threads(&allocs[i], false, pairs, 4096, op->repeats, &one, &two);
-        fprintf(o, "| %s | %.1f | %.1f | %.2fx |\n", allocs[i].name, one / 1e6, two / 1e6, two / one);
-    }
+    for (int k = 0; k < n; k++) fprintf(o, " %d thread%s |", counts[k], counts[k] > 1 ? "s" : "");
+    fprintf(o, " 2 threads / 1 |\n|---|");
+    for (int k = 0; k <= n; k++) fprintf(o, "---:|");
+    fprintf(o, "\n");
+    v->scaling = thread_row(o, "bufpool, one thread-safe pool", NULL, true, pairs, op, counts, n);
+    v->scaling_per_thread_pools = thread_row(o, "bufpool, a pool per thread", NULL, false, pairs, op, counts, n);
+    for (int i = 0; i < na; i++) thread_row(o, allocs[i].name, &allocs[i], false, pairs, op, counts, n);
 }
 
 /* By how much each missed target was missed, and why (the reasons are what the profile and

@@ -57,16 +57,14 @@ static double run_threads(const raw_alloc *alloc, bool shared, int threads, uint
     return (double)pairs * threads / (ns * 1e-9);
 }
 
-/* Median throughput (pairs/s) with 1 and 2 threads for one contender. */
-void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, double *one,
-                   double *two) {
-    enum { R = 64 };
-    double a[R], b[R];
+/* Median throughput (pairs/s) of one contender with counts[k] threads, k < n. */
+void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, const int *counts,
+                   int n, double *out) {
+    enum { R = 64, N = 8 };
+    double t[N][R];
     if (repeats > R) repeats = R;
-    for (int r = 0; r < repeats; r++) {
-        a[r] = run_threads(alloc, shared, 1, pairs, size);
-        b[r] = run_threads(alloc, shared, 2, pairs, size);
-    }
-    *one = bench_median(a, repeats);
-    *two = bench_median(b, repeats);
+    if (n > N) n = N;
+    for (int r = 0; r < repeats; r++)
+        for (int k = 0; k < n; k++) t[k][r] = run_threads(alloc, shared, counts[k], pairs, size);
+    for (int k = 0; k < n; k++) out[k] = bench_median(t[k], repeats);
 }
