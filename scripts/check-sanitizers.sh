@@ -33,7 +33,7 @@ for stage in "${stages[@]}"; do
   tsan)
     echo "== TSan: the test suite, the thread stress test included"
     configure build-tsan thread
-    (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -j "$jobs" -E install_consumers)
+    (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/../scripts/tsan.supp ctest --output-on-failure -j "$jobs" -E install_consumers)
     ;;
   valgrind)
     echo "== Valgrind memcheck: every test program, the fuzz corpus, the tool's workloads"
