@@ -38,7 +38,7 @@ static inline void fa_arm(failing_alloc *a, uint64_t fail_at) {
     a->fail_at = fail_at;
 }
 
-/* Upload/download by memcpy, as a staging backend would: lets the wrapper fail them. */
+/* Upload/download/copy by memcpy, as a staging backend would: lets the wrapper fail them. */
 static inline bp_result staging_upload(void *user, const bp_backend_buffer *dst, uint64_t offset, const void *data,
                                        uint64_t size) {
     (void)user;
@@ -53,13 +53,21 @@ static inline bp_result staging_download(void *user, const bp_backend_buffer *sr
     return BP_OK;
 }
 
-/* The host backend, optionally with upload/download methods. */
+static inline bp_result staging_copy(void *user, const bp_backend_buffer *src, uint64_t src_offset,
+                                     const bp_backend_buffer *dst, uint64_t dst_offset, uint64_t size) {
+    (void)user;
+    memmove((char *)dst->mapped + dst_offset, (const char *)src->mapped + src_offset, size);
+    return BP_OK;
+}
+
+/* The host backend, optionally with upload/download/copy methods. */
 static inline bp_backend fs_inner_backend(bool staging) {
     bp_backend b;
     bp_host_backend(NULL, &b);
     if (staging) {
         b.upload = staging_upload;
         b.download = staging_download;
+        b.copy = staging_copy;
     }
     return b;
 }

@@ -42,7 +42,7 @@ static void fill(uint8_t *p, size_t n, uint32_t salt) {
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(i * 31u + salt);
 }
 
-/* Use a buffer: upload, download and compare (when both worked), flush, invalidate. */
+/* Use a buffer: upload, download and compare (when both worked), flush, invalidate, copy. */
 static void use(rig *rg, bp_buffer b, uint64_t size, uint32_t salt) {
     uint8_t data[256], back[256];
     size_t n = size < sizeof data ? (size_t)size : sizeof data;
@@ -52,6 +52,7 @@ static void use(rig *rg, bp_buffer b, uint64_t size, uint32_t salt) {
     if (up == BP_OK && down == BP_OK) assert_memory_equal(data, back, n);
     FS_STEP(&rg->run, bp_flush(rg->run.pool, b, 0, n));
     FS_STEP(&rg->run, bp_invalidate(rg->run.pool, b, 0, n));
+    if (size >= 64) FS_STEP(&rg->run, bp_copy(rg->run.pool, b, 0, b, 32, 32)); /* copy, or invalidate + flush */
 }
 
 /* Frames with transient buffers (owned), held buffers released a frame later, owned buffers
