@@ -1,12 +1,12 @@
-/* The operations every acquire and release performs, inline so the hot path is one function
- * with no calls: intrusive list links, bucket push/pop, and the state counters. Included
- * by pool.h; the rest of each layer stays in its own .c file. */
+/* The small operations every acquire and release performs, inline so that they cost no call:
+ * the lock test, the handle check, intrusive list links, bucket push/pop and the state
+ * counters. Included by pool.h; the rest of each layer stays in its own .c file. */
 #ifndef BPI_HOT_H
 #define BPI_HOT_H
 
 /* ---- api: the pool lock (thread_safe pools only) ---- */
 
-/* Pools that are not thread_safe pay one test; the mutex work is out of line (support.c). */
+/* Pools that are not thread_safe pay one test; the lock itself is out of line (support.c). */
 static inline void bpi_lock(bp_pool *pool) {
     if (pool->thread_safe) bpi_mutex_lock(pool);
 }
