@@ -1,0 +1,221 @@
+/* The Markdown report of bufpool_bench: one section per benchmark, then the targets, by how
+ * much each was missed and why. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+
+void report_machine(FILE *o) {
+    char model[256] = "unknown", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    int cpus = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+            model[strcspn(model, "\n")] = 0;
+        }
+        if (!strncmp(line, "processor", 9)) cpus++;
+    }
+    if (f) fclose(f);
+    double load[3] = {0};
+    f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
+    if (f) fclose(f);
+    time_t now = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    fprintf(o, "- Machine: %s, %d logical cores (from /proc/cpuinfo)\n- Date: %s\n", model, cpus, date);
+    fprintf(o, "- Load average when the suite started: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+}
+
+static const char *mib(uint64_t bytes, char *buf, size_t n) {
+    snprintf(buf, n, "%.2f MiB", (double)bytes / 1048576.0);
+    return buf;
+}
+
+/* One table: a row per contender, ratios against the first (bufpool). */
+void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
+                           verdicts *v) {
+    fprintf(stderr, "bufpool_bench: workload %s\n", l->name);
+    replay_time(l, cs, n, repeats, r);
+    fprintf(o, "\n### %s\n\n%s; %llu acquires, %zu events.\n\n", l->name, l->description,
+            (unsigned long long)l->acquires, l->count);
+    fprintf(o, "| contender | ns per acquire+release (median) | ratio to bufpool | hit rate | peak in use | "
+               "peak held | held / requested |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    double base = r[0].ns_per_acquire, fastest_alloc = 0;
+    uint64_t best_alloc_mem = 0;
+    for (int i = 0; i < n; i++) {
+        char m1[32], m2[32], hr[16] = "-";
+        if (!r[i].ok) {
+            fprintf(o, "| %s | failed | | | | | |\n", cs[i].name);
+            continue;
+        }
+        if (r[i].hit_rate >= 0) snprintf(hr, sizeof hr, "%.1f%%", r[i].hit_rate * 100);
+        fprintf(o, "| %s | %.1f | %.2fx | %s | %s | %s | %.2f |\n", cs[i].name, r[i].ns_per_acquire,
+                base > 0 ? r[i].ns_per_acquire / base : 0, hr, mib(r[i].peak_in_use, m1, sizeof m1),
+                mib(r[i].peak_reserved, m2, sizeof m2),
+                r[i].peak_requested ? (double)r[i].peak_reserved / (double)r[i].peak_requested : 0);
+        if (!cs[i].is_pool && (fastest_alloc == 0 || r[i].ns_per_acquire < fastest_alloc))
+            fastest_alloc = r[i].ns_per_acquire;
+        if (!cs[i].is_pool && (best_alloc_mem == 0 || r[i].peak_reserved < best_alloc_mem))
+            best_alloc_mem = r[i].peak_reserved;
+    }
+    fprintf(o, "\nPeak requested: %s.", mib(r[0].peak_requested, (char[32]){0}, 32));
+    double speedup = base > 0 && r[0].ok ? fastest_alloc / base : 0;
+    fprintf(o, " bufpool vs the fastest allocator: **%.2fx** faster%s.\n", speedup,
+            speedup >= 2 ? "" : " (target 2x: missed)");
+    size_t sl = strlen(v->speedups);
+    snprintf(v->speedups + sl, sizeof v->speedups - sl, "%s%s %.2fx", sl ? ", " : "", l->name, speedup);
+    if (!v->have_worst || speedup < v->worst_speedup) {
+        v->have_worst = true;
+        v->worst_speedup = speedup;
+        snprintf(v->worst_workload, sizeof v->worst_workload, "%s", l->name);
+    }
+    if (r[0].peak_reserved > best_alloc_mem) {
+        v->memory_ok = false;
+        size_t len = strlen(v->memory_misses);
+        snprintf(v->memory_misses + len, sizeof v->memory_misses - len, "%s%s (%.2fx)", len ? ", " : "", l->name,
+                 best_alloc_mem ? (double)r[0].peak_reserved / (double)best_alloc_mem : 0);
+    }
+}
+
+void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
+    static const size_t sizes[] = {256, 4096, 1u << 20};
+    uint64_t pairs = op->quick ? 100000 : 500000;
+    fprintf(stderr, "bufpool_bench: pool hit\n");
+    fprintf(o, "\n## Pool hit: acquire + release, single thread\n\n");
+    fprintf(o, "The same size acquired and released %llu times a round, %d rounds, median ns per pair. "
+               "The allocators do malloc + free of the same size.\n\n",
+            (unsigned long long)pairs, op->repeats);
+    fprintf(o, "| size | bufpool |");
+    for (int i = 0; i < na; i++) fprintf(o, " %s | ratio |", allocs[i].name);
+    fprintf(o, "\n|---:|---:|");
+    for (int i = 0; i < na; i++) fprintf(o, "---:|---:|");
+    fprintf(o, "\n");
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        double pool_ns, alloc_ns[8];
+        bench_hit(sizes[s], pairs, op->repeats, allocs, na, &pool_ns, alloc_ns);
+        if (sizes[s] == 4096) {
+            v->hit_ns = pool_ns;
+            for (int i = 0; i < na; i++)
+                if (!v->hit_fastest_alloc || alloc_ns[i] < v->hit_fastest_alloc_ns) {
+                    v->hit_fastest_alloc_ns = alloc_ns[i];
+                    v->hit_fastest_alloc = allocs[i].name;
+                }
+        }
+        fprintf(o, "| %zu B | %.1f ns |", sizes[s], pool_ns);
+        for (int i = 0; i < na; i++) fprintf(o, " %.1f ns | %.2fx |", alloc_ns[i], alloc_ns[i] / pool_ns);
+        fprintf(o, "\n");
+    }
+    v->hit_ir = op->callgrind_ir;
+    if (op->callgrind_ir >= 0)
+        fprintf(o, "\nInstructions per pair under `valgrind --tool=callgrind` (4096 B; bp_acquire + bp_release "
+                   "inclusive, divided by the pairs): **%.1f**",
+                op->callgrind_ir);
+    if (op->callgrind_ir >= 0 && op->callgrind_ir_ts >= 0)
+        fprintf(o, "; with `thread_safe` (the pool lock taken and released by each call): %.1f",
+                op->callgrind_ir_ts);
+    if (op->callgrind_ir >= 0) fprintf(o, ".\n");
+    else
+        fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh counts them with callgrind "
+                   "when valgrind is installed).\n");
+}
+
+/* One row: throughput per thread count and the scaling of 2 threads over 1. */
+static double thread_row(FILE *o, const char *name, const raw_alloc *alloc, bool shared, uint64_t pairs,
+                         const options *op, const int *counts, int n) {
+    double t[8];
+    bench_threads(alloc, shared, pairs, 4096, op->repeats, counts, n, t);
+    fprintf(o, "| %s |", name);
+    for (int k = 0; k < n; k++) fprintf(o, " %.1f |", t[k] / 1e6);
+    fprintf(o, " %.2fx |\n", t[1] / t[0]);
+    return t[1] / t[0];
+}
+
+void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
+    uint64_t pairs = op->quick ? 100000 : 500000;
+    int counts[8] = {1, 2}, n = 2, cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    for (int c = 4; c <= cores && c <= 16; c *= 2) counts[n++] = c; /* more on a bigger machine */
+    fprintf(stderr, "bufpool_bench: threads\n");
+    fprintf(o, "\n## Threads: independent work, 1 to %d threads\n\n", counts[n - 1]);
+    fprintf(o, "Each thread acquires and releases its own 4096 B buffers, %llu pairs a thread; median of %d "
+               "rounds. Throughput in million pairs per second (all threads together, wall clock).\n\n| contender |",
+            (unsigned long long)pairs, op->repeats);
+    for (int k = 0; k < n; k++) fprintf(o, " %d thread%s |", counts[k], counts[k] > 1 ? "s" : "");
+    fprintf(o, " 2 threads / 1 |\n|---|");
+    for (int k = 0; k <= n; k++) fprintf(o, "---:|");
+    fprintf(o, "\n");
+    v->scaling = thread_row(o, "bufpool, one thread-safe pool", NULL, true, pairs, op, counts, n);
+    v->scaling_per_thread_pools = thread_row(o, "bufpool, a pool per thread", NULL, false, pairs, op, counts, n);
+    for (int i = 0; i < na; i++) thread_row(o, allocs[i].name, &allocs[i], false, pairs, op, counts, n);
+}
+
+/* By how much each missed target was missed, and why (the reasons are what the profile and
+ * the tables of this run show; the figures are this run's). */
+static void why(FILE *o, const verdicts *v) {
+    fprintf(o, "\n### Why the misses\n\n");
+    if (v->hit_ns > 10 || v->hit_ir >= 100)
+        fprintf(o, "- **Pool hit**: %.1f ns (%.1fx the 10 ns target)%s%.1f%s. %s takes %.1f ns for malloc + free "
+                   "of the same size. An allocator's hit pops a thread-local free list; a bufpool hit also "
+                   "validates the request and the generational handle, moves the buffer between three "
+                   "intrusive lists (its size-class bucket, the LRU list that idle trimming and budgets walk, "
+                   "the in-use list the leak report, scopes and frame end walk), keeps every counter of "
+                   "bp_get_stats and of the per-class stats exact, and records tag, file:line, frame and "
+                   "scope for the leak report. This work cut the hot path from 710 instructions (callgrind, "
+                   "commit b0351ba) to the figure above: inline lists, buckets, counters and lock, one-test "
+                   "validation, a last-group cache, hit_rate computed when read. What is left is spread thin: "
+                   "taking one piece out at a time (callgrind, commit ac66297) saved 30 instructions per pair "
+                   "for the in-use list, 29 for the state counters, 25 for the one-test validation and 18 for "
+                   "the LRU list; no single piece is the problem. Under 100 would need a design without "
+                   "those lists and exact per-call counters.\n",
+                v->hit_ns, v->hit_ns / 10, v->hit_ir >= 0 ? " and " : "", v->hit_ir >= 0 ? v->hit_ir : 0,
+                v->hit_ir >= 0 ? " instructions" : "", v->hit_fastest_alloc ? v->hit_fastest_alloc : "-",
+                v->hit_fastest_alloc_ns);
+    if (v->worst_speedup < 2)
+        fprintf(o, "- **Host workloads** (bufpool vs the fastest allocator: %s): bufpool wins where requests "
+                   "are large and come back (glibc maps and unmaps every block above its mmap threshold, "
+                   "jemalloc and mimalloc go to their large-size paths); it loses where they are small, as an "
+                   "allocator's thread cache is cheaper than the pool's bookkeeping above, and where its hit "
+                   "rate is low: every miss creates a buffer through the backend (posix_memalign here) and a "
+                   "release over the retention cap (8 per class) destroys one.\n",
+                v->speedups);
+    if (!v->memory_ok)
+        fprintf(o, "- **Memory** (bufpool's peak held over the allocator that held least: %s): bufpool keeps up "
+                   "to 8 released buffers per size class (the default retention cap) and, in the 2-frames row, "
+                   "buffers waiting for the GPU; with 8 classes per power of two that cache is large when sizes "
+                   "spread widely. `max_pooled_bytes` bounds it (the 8 MiB row), at the price of misses.\n",
+                v->memory_misses);
+    if (v->vulkan_speedup > 0 && v->vulkan_speedup < 100)
+        fprintf(o, "- **Vulkan** (smallest ratio %.0fx): on lavapipe, vkAllocateMemory is a host malloc and "
+                   "vkCreateBuffer a small object, so the raw path costs only hundreds of ns; on a GPU driver, "
+                   "where allocating device memory is a kernel call, the raw path is far slower (not measured "
+                   "here: no GPU in this run).\n",
+                v->vulkan_speedup);
+    if (v->scaling < 1.7)
+        fprintf(o, "- **Threads** (%.2fx): a thread-safe pool has one lock, held for the whole acquire and "
+                   "release, so two threads on one pool take turns; a pool per thread scaled %.2fx in the same "
+                   "run, which is what this shared 2-core machine gave independent work. Per-thread caches "
+                   "would need per-thread in-use lists and counters merged on read; not built.\n",
+                v->scaling, v->scaling_per_thread_pools);
+}
+
+void report_targets(FILE *o, const verdicts *v) {
+    fprintf(o, "\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
+    fprintf(o, "| pool hit <= 10 ns median (4096 B) | %.1f ns | %s |\n", v->hit_ns, v->hit_ns <= 10 ? "yes" : "no");
+    if (v->hit_ir >= 0)
+        fprintf(o, "| pool hit < 100 instructions | %.1f | %s |\n", v->hit_ir, v->hit_ir < 100 ? "yes" : "no");
+    fprintf(o, "| every host workload >= 2x faster than the fastest allocator | worst: %.2fx (%s) | %s |\n",
+            v->worst_speedup, v->have_worst ? v->worst_workload : "-", v->worst_speedup >= 2 ? "yes" : "no");
+    fprintf(o, "| peak memory no worse than the allocators | %s | %s |\n",
+            v->memory_ok ? "no worse on every workload" : v->memory_misses, v->memory_ok ? "yes" : "no");
+    if (v->vulkan_speedup > 0)
+        fprintf(o, "| Vulkan pool hit >= 100x faster than raw create+allocate+bind+destroy | smallest: %.0fx | %s |\n",
+                v->vulkan_speedup, v->vulkan_speedup >= 100 ? "yes" : "no");
+    else
+        fprintf(o, "| Vulkan pool hit >= 100x faster than raw | not measured (no Vulkan device) | no |\n");
+    fprintf(o, "| 2 threads >= 1.7x one thread (shared thread-safe pool) | %.2fx | %s |\n", v->scaling,
+            v->scaling >= 1.7 ? "yes" : "no");
+    why(o, v);
+}

@@ -1,0 +1,31 @@
+/* The Markdown report of bufpool_bench: the sections and the targets with their verdicts. */
+#ifndef BENCH_REPORT_H
+#define BENCH_REPORT_H
+
+#include <stdio.h>
+
+#include "bench.h"
+
+typedef struct options {
+    const char *out, *traces[8], *command, *commit;
+    int trace_count, repeats;
+    bool quick;
+    double callgrind_ir, callgrind_ir_ts; /* instructions per pair (bench/run.sh); < 0 = not measured */
+} options;
+
+typedef struct verdicts {
+    double hit_ns, hit_ir, hit_fastest_alloc_ns, worst_speedup, scaling, scaling_per_thread_pools, vulkan_speedup;
+    const char *hit_fastest_alloc;
+    bool memory_ok, have_worst;
+    char worst_workload[64], memory_misses[512], speedups[512];
+} verdicts;
+
+void report_machine(FILE *o); /* CPU model, cores, date, load average */
+/* One workload's table: the timed rounds (memory figures already in `r`), ratios to bufpool. */
+void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
+                     verdicts *v);
+void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
+void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
+void report_targets(FILE *o, const verdicts *v); /* the targets table and why each miss */
+
+#endif
