@@ -117,6 +117,7 @@ static void vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs,
 double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick) {
     fprintf(stderr, "bufpool_bench: vulkan\n");
     fprintf(o, "\n## Vulkan: pool hit vs. raw create + allocate + bind + destroy\n\n");
+    /* BENCH_VK_VALIDATION=1 checks the raw path's calls with the validation layer (slow: not for timing) */
     bp_vulkan_context_desc cd = {.app_name = "bufpool_bench", .validation = getenv("BENCH_VK_VALIDATION") != NULL};
     if (bp_vulkan_context_create_headless(&cd, &g_ctx) != BP_OK) {
         fprintf(o, "Not run: no Vulkan device (%s).\n", bp_vulkan_context_error());
@@ -124,11 +125,12 @@ double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bo
     }
     raw_vk raw = {.device = g_ctx->device};
     vkGetPhysicalDeviceMemoryProperties(g_ctx->physical_device, &raw.props);
-    fprintf(o, "Device: %s (no validation layer). Raw = per request vkCreateBuffer, "
+    fprintf(o, "Device: %s (%s). Raw = per request vkCreateBuffer, "
                "vkGetBufferMemoryRequirements, vkAllocateMemory, vkBindBufferMemory, then vkDestroyBuffer and "
                "vkFreeMemory. bufpool = bp_acquire + bp_release of a pooled buffer on the Vulkan backend. Median "
                "of %d rounds.\n\n| size | bufpool hit | raw Vulkan | ratio |\n|---:|---:|---:|---:|\n",
-            g_ctx->device_name, repeats);
+            g_ctx->device_name, cd.validation ? "validation layer on: timings not comparable" : "no validation layer",
+            repeats);
     static const size_t sizes[] = {4096, 65536, 1u << 20};
     double worst = 0;
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
