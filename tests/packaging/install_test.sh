@@ -30,7 +30,7 @@ root=$tmp/stage$prefix
 pcfile=$(find "$root" -name bufpool.pc | head -n1)
 libdir=$(dirname "$(dirname "$pcfile")")
 for f in include/bufpool.h include/bufpool_backend.h bin/bufpool share/doc/bufpool/CHANGELOG.md \
-         share/doc/bufpool/feature-map.md; do
+         share/doc/bufpool/feature-map.md share/man/man1/bufpool.1; do
   [ -f "$root/$f" ] && ok "installed $f" || bad "missing $f"
 done
 for f in libbufpool.a libbufpool.so "libbufpool.so.$soversion" "libbufpool.so.$version" \
@@ -39,6 +39,9 @@ for f in libbufpool.a libbufpool.so "libbufpool.so.$soversion" "libbufpool.so.$v
 done
 soname=$(readelf -d "$libdir/libbufpool.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [ "$soname" = "libbufpool.so.$soversion" ] && ok "SONAME $soname" || bad "SONAME '$soname', want libbufpool.so.$soversion"
+if command -v groff >/dev/null; then  # the man page renders without a troff warning
+  check "man page renders cleanly" bash -c "[ -z \"\$(groff -man -Tutf8 -ww -z '$root/share/man/man1/bufpool.1' 2>&1)\" ]"
+fi
 check "installed tool reports $version" grep -qx "bufpool $version" <("$root/bin/bufpool" --version)
 
 export PKG_CONFIG_PATH=$libdir/pkgconfig   # searched before the system's
