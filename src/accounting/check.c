@@ -28,6 +28,30 @@ static bp_result walk(bp_pool *pool, const bpi_list *l, bpi_state want, uint32_t
     return BP_OK;
 }
 
+/* The per-class figures (recounted from the slots plus each class's history) add up to the
+ * pool's counters, and only classes marked used have any. */
+static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t used_count) {
+    static _Thread_local bp_class_stats all[BPI_MAX_CLASSES]; /* 16 KiB: off the stack */
+    bpi_class_totals(pool, all);
+    bp_class_stats sum = {0};
+    for (uint32_t k = 0; k < used_count; k++) {
+        const bp_class_stats *c = &all[used[k]];
+        sum.in_use += c->in_use;
+        sum.pooled += c->pooled;
+        sum.pending += c->pending;
+        sum.bytes_requested += c->bytes_requested;
+        sum.acquires += c->acquires;
+        sum.hits += c->hits;
+        CHECK(c->hits <= c->acquires, "class of %llu bytes: more hits than acquires", (unsigned long long)c->class_size);
+    }
+    const bp_stats *st = &pool->stats;
+    CHECK(sum.in_use == st->buffers_in_use && sum.pooled == st->buffers_pooled && sum.pending == st->buffers_pending,
+          "per-class buffer counts do not add up to the pool's");
+    CHECK(sum.bytes_requested == st->bytes_requested, "per-class requested bytes do not add up");
+    CHECK(sum.acquires == st->acquires && sum.hits == st->hits, "per-class acquires or hits do not add up");
+    return BP_OK;
+}
+
 bp_result bpi_check(bp_pool *pool) {
     const bp_stats *st = &pool->stats;
     uint32_t in_use = 0, pending = 0, pooled = 0, live = 0;
@@ -87,5 +111,5 @@ bp_result bpi_check(bp_pool *pool) {
         }
     }
     CHECK(bucketed == pooled, "pooled buffers outside buckets");
-    return BP_OK;
+    return check_classes(pool, used, used_count);
 }

@@ -47,13 +47,15 @@ bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *ou
 #undef U
     put(&j, "\"hit_rate\":%.6f,\"classes\":[", bpi_hit_rate(s));
     uint32_t classes = bpi_class_count(pool->pow2), n = 0;
+    bp_class_stats all[BPI_MAX_CLASSES];
+    bpi_class_totals(pool, all);
     for (uint32_t c = 0; c < classes; c++) {
-        const bpi_class_counters *cc = &pool->classes[c];
-        if (!cc->used) continue;
+        const bp_class_stats *cc = &all[c];
+        if (!pool->classes[c].used) continue;
         put(&j,
             "%s{\"class_size\":%llu,\"in_use\":%u,\"pooled\":%u,\"pending\":%u,\"bytes_requested\":%llu,"
             "\"acquires\":%llu,\"hits\":%llu}",
-            n++ ? "," : "", (unsigned long long)bpi_class_size(pool->pow2, c), cc->in_use, cc->pooled, cc->pending,
+            n++ ? "," : "", (unsigned long long)cc->class_size, cc->in_use, cc->pooled, cc->pending,
             (unsigned long long)cc->bytes_requested, (unsigned long long)cc->acquires, (unsigned long long)cc->hits);
     }
     put(&j, "]}");

@@ -1,4 +1,5 @@
-/* Incremental counters: every state change adjusts them, so bp_get_stats is O(1). */
+/* Incremental counters: every state change adjusts them, so bp_get_stats is O(1). The
+ * per-class figures are recounted from the slots when read, keeping them off the hot path. */
 #include "internal/pool.h"
 
 void bpi_stats_created(bp_pool *pool, const bpi_slot *slot) {
@@ -7,13 +8,40 @@ void bpi_stats_created(bp_pool *pool, const bpi_slot *slot) {
     st->backend_creates++;
     st->buffers_total++;
     if (st->bytes_reserved > st->peak_reserved) st->peak_reserved = st->bytes_reserved;
+    pool->classes[slot->class_index].used = 1;
 }
 
-void bpi_stats_destroyed(bp_pool *pool, const bpi_slot *slot) {
+void bpi_stats_destroyed(bp_pool *pool, bpi_slot *slot) {
     bp_stats *st = &pool->stats;
+    bpi_class_counters *cc = &pool->classes[slot->class_index];
+    cc->acquires += slot->hits;
+    cc->hits += slot->hits;
+    slot->hits = 0;
     st->bytes_reserved -= slot->native.capacity;
     st->backend_destroys++;
     st->buffers_total--;
+}
+
+void bpi_class_totals(const bp_pool *pool, bp_class_stats all[BPI_MAX_CLASSES]) {
+    uint32_t classes = bpi_class_count(pool->pow2);
+    for (uint32_t c = 0; c < classes; c++)
+        all[c] = (bp_class_stats){.class_size = bpi_class_size(pool->pow2, c), .acquires = pool->classes[c].acquires,
+                                  .hits = pool->classes[c].hits};
+    for (uint32_t i = 0; i < pool->slot_count; i++) {
+        const bpi_slot *s = &pool->slots[i];
+        if (s->state == BPI_FREE) continue;
+        bp_class_stats *t = &all[s->class_index];
+        t->acquires += s->hits;
+        t->hits += s->hits;
+        if (s->state == BPI_IN_USE) {
+            t->in_use++;
+            t->bytes_requested += s->size;
+        } else if (s->state == BPI_PENDING) {
+            t->pending++;
+        } else if (s->state == BPI_POOLED) {
+            t->pooled++;
+        }
+    }
 }
 
 /* Edge-triggered: warn once when reserved bytes cross the threshold, re-arm below it. */

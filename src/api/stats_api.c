@@ -20,12 +20,11 @@ bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t 
     if (!pool || !out_count || (capacity && !out)) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
     uint32_t n = 0, classes = bpi_class_count(pool->pow2);
+    bp_class_stats all[BPI_MAX_CLASSES];
+    bpi_class_totals(pool, all);
     for (uint32_t c = 0; c < classes; c++) {
-        const bpi_class_counters *cc = &pool->classes[c];
-        if (!cc->used) continue;
-        if (n < capacity)
-            out[n] = (bp_class_stats){bpi_class_size(pool->pow2, c), cc->in_use, cc->pooled, cc->pending,
-                                      cc->bytes_requested, cc->acquires, cc->hits};
+        if (!pool->classes[c].used) continue;
+        if (n < capacity) out[n] = all[c];
         n++;
     }
     bpi_unlock(pool);

@@ -76,33 +76,29 @@ static inline uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_i
     return index;
 }
 
-/* ---- accounting: counters kept per state, so bp_get_stats is O(1) ---- */
+/* ---- accounting: pool counters kept per state, so bp_get_stats is O(1) (per-class ones are
+ * recounted when read) ---- */
 
 static inline void bpi_stats_adjust(bp_pool *pool, const bpi_slot *slot, bpi_state state, int sign) {
     bp_stats *st = &pool->stats;
-    bpi_class_counters *cc = &pool->classes[slot->class_index];
     uint64_t cap = slot->native.capacity;
     switch (state) {
     case BPI_IN_USE:
         st->bytes_in_use += sign > 0 ? cap : -cap;
         st->buffers_in_use += (uint32_t)sign;
-        cc->in_use += (uint32_t)sign;
         if (st->bytes_in_use > st->peak_in_use) st->peak_in_use = st->bytes_in_use;
         break;
     case BPI_PENDING:
         st->bytes_pending += sign > 0 ? cap : -cap;
         st->buffers_pending += (uint32_t)sign;
-        cc->pending += (uint32_t)sign;
         break;
     case BPI_POOLED:
         st->bytes_pooled += sign > 0 ? cap : -cap;
         st->buffers_pooled += (uint32_t)sign;
-        cc->pooled += (uint32_t)sign;
         break;
     default:
         break;
     }
-    cc->used = 1;
 }
 
 /* A slot moves between states; with constant states the switch folds away. */

@@ -41,6 +41,7 @@ typedef struct bpi_slot {
     uint64_t owner;
     uint64_t frame;             /* acquire frame (in use), release frame (pending), pooled frame */
     uint64_t seq;               /* acquisition sequence number */
+    uint64_t hits;              /* pool hits of this native; folded into its class when destroyed */
     double pooled_time;
     const char *tag;
     const char *file;
@@ -61,9 +62,12 @@ typedef struct bpi_group {
     uint64_t nonempty[BPI_BITMAP_WORDS];
 } bpi_group;
 
+/* Per-class history kept off the hot path: `used` once a buffer of the class was created,
+ * acquires = misses + the hits of destroyed buffers (live buffers count theirs in the slot).
+ * The per-class state counts are recounted from the slots when read (bpi_class_totals). */
 typedef struct bpi_class_counters {
-    uint32_t in_use, pooled, pending, used;
-    uint64_t bytes_requested, acquires, hits;
+    uint32_t used;
+    uint64_t acquires, hits;
 } bpi_class_counters;
 
 typedef struct bpi_list {
@@ -167,7 +171,9 @@ bp_result bpi_owners_by_priority(bp_pool *pool, uint64_t **out, uint32_t *out_co
 
 /* accounting/stats.c */
 void bpi_stats_created(bp_pool *pool, const bpi_slot *slot);
-void bpi_stats_destroyed(bp_pool *pool, const bpi_slot *slot);
+void bpi_stats_destroyed(bp_pool *pool, bpi_slot *slot);
+/* Every class's stats (indexed by class; class_size set for all), recounted from the slots. */
+void bpi_class_totals(const bp_pool *pool, bp_class_stats all[BPI_MAX_CLASSES]);
 void bpi_check_warning(bp_pool *pool);
 
 /* accounting/leak_report.c */

@@ -185,16 +185,14 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     if (d->owner) bpi_owner_link(pool, index);
     if ((d->flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
 
-    bpi_class_counters *cc = &pool->classes[s->class_index];
-    cc->acquires++;
-    cc->bytes_requested += d->size;
     pool->stats.acquires++;
     pool->stats.bytes_requested += d->size;
     if (pool->stats.bytes_requested > pool->stats.peak_requested) pool->stats.peak_requested = pool->stats.bytes_requested;
     if (hit) {
-        cc->hits++;
+        s->hits++;
         pool->stats.hits++;
     } else {
+        pool->classes[s->class_index].acquires++;
         pool->stats.misses++;
     }
     if (!hit) bpi_check_warning(pool);

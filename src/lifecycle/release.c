@@ -12,7 +12,6 @@ bp_result bpi_release_slot(bp_pool *pool, uint32_t index) {
     bpi_list_remove(pool, (s->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
     if (s->owner) bpi_owner_unlink(pool, index);
     pool->stats.bytes_requested -= s->size;
-    pool->classes[s->class_index].bytes_requested -= s->size;
     pool->stats.releases++;
     if ((pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) {
         if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, bpi_usable_capacity(pool, s));

@@ -8,7 +8,6 @@
 
 static void set_size(bp_pool *pool, bpi_slot *s, uint64_t new_size) {
     pool->stats.bytes_requested = pool->stats.bytes_requested - s->size + new_size;
-    pool->classes[s->class_index].bytes_requested = pool->classes[s->class_index].bytes_requested - s->size + new_size;
     if (pool->stats.bytes_requested > pool->stats.peak_requested) pool->stats.peak_requested = pool->stats.bytes_requested;
     s->size = new_size;
 }
@@ -41,14 +40,16 @@ bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
      * pool counters stay consistent because each class still holds one of the two. */
     bp_backend_buffer old_native = h->native;
     uint16_t old_class = h->class_index;
-    uint64_t old_size = h->size;
+    uint64_t old_size = h->size, old_hits = h->hits;
     h->native = n->native;
     h->class_index = n->class_index;
     h->size = new_size;
+    h->hits = n->hits; /* a native's hits count for its class */
     h->native_generation++;
     n->native = old_native;
     n->class_index = old_class;
     n->size = old_size;
+    n->hits = old_hits;
     bpi_owner_capacity_changed(pool, hi, old_native.capacity);
     return bpi_release_slot(pool, ni);
 }
