@@ -3,19 +3,27 @@
 
 #include "internal/pool.h"
 
-bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {
+/* Both acquire calls: the pool hit inline, everything else through bpi_acquire. */
+static inline bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
+                                int line) {
     if (out_buf) out_buf->id = 0;
     if (!pool || !desc || !out_buf) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
-                                               "bp_acquire called from inside the eviction callback")
-                                    : bpi_acquire(pool, desc, out_buf, file, line);
+    bp_result r = BP_OK;
+    if (!bpi_acquire_hit(pool, desc, out_buf, file, line))
+        r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
+                                         "bp_acquire called from inside the eviction callback")
+                              : bpi_acquire(pool, desc, out_buf, file, line);
     bpi_unlock(pool);
     return r;
 }
 
+bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {
+    return acquire(pool, desc, out_buf, file, line);
+}
+
 bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf) {
-    return bp_acquire_at(pool, desc, out_buf, NULL, 0);
+    return acquire(pool, desc, out_buf, NULL, 0);
 }
 
 bp_result bp_release(bp_pool *pool, bp_buffer buf) {

@@ -1,6 +1,6 @@
 /* The small operations every acquire and release performs, inline so that they cost no call:
- * the lock test, the handle check, intrusive list links, bucket push/pop and the state
- * counters. Included by pool.h; the rest of each layer stays in its own .c file. */
+ * the lock test, the handle check, intrusive list links, bucket push/pop, the state
+ * counters and the pool hit itself. Included by pool.h; the rest of each layer stays in its own .c file. */
 #ifndef BPI_HOT_H
 #define BPI_HOT_H
 
@@ -69,10 +69,18 @@ static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
     if (--b->count == 0) g->nonempty[s->class_index >> 6] &= ~(1ull << (s->class_index & 63u));
 }
 
-/* Take the most recently pooled buffer of a class, or BPI_NIL. */
+/* Take the most recently pooled buffer of a class, or BPI_NIL. The head has no aux_prev. */
 static inline uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_index) {
-    uint32_t index = pool->groups[group].buckets[class_index].head;
-    if (index != BPI_NIL) bpi_bucket_remove(pool, index);
+    bpi_group *g = &pool->groups[group];
+    bpi_bucket *b = &g->buckets[class_index];
+    uint32_t index = b->head;
+    if (index == BPI_NIL) return index;
+    bpi_slot *s = &pool->slots[index];
+    uint32_t next = s->aux_next;
+    b->head = next;
+    if (next != BPI_NIL) pool->slots[next].aux_prev = BPI_NIL;
+    s->aux_next = BPI_NIL;
+    if (--b->count == 0) g->nonempty[class_index >> 6] &= ~(1ull << (class_index & 63u));
     return index;
 }
 
@@ -105,6 +113,74 @@ static inline void bpi_stats_adjust(bp_pool *pool, const bpi_slot *slot, bpi_sta
 static inline void bpi_stats_state(bp_pool *pool, const bpi_slot *slot, bpi_state from, bpi_state to) {
     bpi_stats_adjust(pool, slot, from, -1);
     bpi_stats_adjust(pool, slot, to, +1);
+}
+
+/* ---- lifecycle: an acquire hands out a slot (hit or new buffer); the common hit is inline ---- */
+
+#define BPI_KNOWN_FLAGS (BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_ZERO | BP_ACQUIRE_NO_SCOPE)
+
+/* The common request in one test: a size the backend can hold, a known memory kind the
+ * backend has, known usage and flag bits, no alignment. Anything else takes the full checks. */
+static inline bool bpi_valid_fast(const bp_pool *pool, const bp_acquire_desc *d) {
+    uint32_t m = (uint32_t)d->memory;
+    return (d->size - 1u < pool->fast_max_size) & (m < BP_MEMORY_COUNT) & ((pool->caps.memory_kinds >> (m & 31u)) & 1u) &
+           !((d->usage & ~(uint32_t)BP_USAGE_ALL) | (d->flags & ~(uint32_t)BPI_KNOWN_FLAGS) | d->alignment);
+}
+
+/* The group cache's key of (memory, usage key, alignment shift). */
+static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t ashift) {
+    return (uint64_t)ukey << 32 | ashift << 8 | memory;
+}
+
+/* The slot at `index` (counted in use already) goes to the application: its fields, its
+ * list, the request counters; returns the new id (the caller traces it). */
+static inline uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
+                                    int line) {
+    bpi_slot *s = &pool->slots[index];
+    uint32_t flags = d->flags;
+    uint32_t gen = ++s->generation;
+    s->state = BPI_IN_USE;
+    s->flags = flags;
+    s->size = d->size;
+    s->owner = d->owner;
+    s->tag = d->tag;
+    s->file = file;
+    s->line = line;
+    s->frame = pool->stats.frame;
+    s->seq = ++pool->seq;
+    s->scope_depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
+    s->native_generation = 1;
+    bpi_list_push_back(pool, (flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
+    if (d->owner) bpi_owner_link(pool, index);
+    if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
+    bp_stats *st = &pool->stats;
+    st->acquires++;
+    st->bytes_requested += d->size;
+    if (st->bytes_requested > st->peak_requested) st->peak_requested = st->bytes_requested;
+    return bpi_make_id(pool, index, gen);
+}
+
+/* A pooled buffer taken for the application: out of the LRU list, counted in use. */
+static inline void bpi_take_pooled(bp_pool *pool, uint32_t index) {
+    bpi_list_remove(pool, &pool->lru, index);
+    bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
+    pool->slots[index].hits++;
+    pool->stats.hits++;
+}
+
+/* The usual acquire: a plain request (no owner, no alignment) of the group found last, served
+ * from its bucket. Returns false, having changed nothing, for everything else (bpi_acquire). */
+static inline bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                                   int line) {
+    if (!bpi_valid_fast(pool, d) || d->owner || pool->in_eviction) return false;
+    uint32_t ukey = pool->caps.usage_sensitive ? (d->usage ? d->usage : BP_USAGE_ALL) : 0;
+    if (bpi_group_key((uint32_t)d->memory, ukey, 0) != pool->hot_group_key) return false;
+    uint32_t index = bpi_bucket_pop(pool, pool->hot_group, bpi_class_of(pool->pow2, d->size));
+    if (index == BPI_NIL) return false;
+    bpi_take_pooled(pool, index);
+    out->id = bpi_hand_out(pool, index, d, file, line);
+    bpi_trace_acquire(pool, out->id, d->size);
+    return true;
 }
 
 /* hits / acquires, computed when the stats are read rather than on every acquire. */

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bufpool.h"
 #include "placement/size_class.h"

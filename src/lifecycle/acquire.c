@@ -4,8 +4,6 @@
 
 #include "internal/pool.h"
 
-#define BPI_KNOWN_FLAGS (BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_ZERO | BP_ACQUIRE_NO_SCOPE)
-
 /* The largest buffer the backend takes; debug guards come out of it. */
 static uint64_t size_limit(const bp_pool *pool) {
     uint64_t limit = pool->caps.max_buffer_size, guard = pool->desc.guard_bytes;
@@ -38,14 +36,6 @@ static bp_result validate(bp_pool *pool, const bp_acquire_desc *d) {
     return BP_OK;
 }
 
-/* The common case in one test: a size the backend can hold, a known memory kind the
- * backend has, known usage and flag bits, no alignment. Anything else takes `validate`. */
-static inline bool valid_fast(const bp_pool *pool, const bp_acquire_desc *d) {
-    uint32_t m = (uint32_t)d->memory;
-    return (d->size - 1u < pool->fast_max_size) & (m < BP_MEMORY_COUNT) & ((pool->caps.memory_kinds >> (m & 31u)) & 1u) &
-           !((d->usage & ~(uint32_t)BP_USAGE_ALL) | (d->flags & ~(uint32_t)BPI_KNOWN_FLAGS) | d->alignment);
-}
-
 void bpi_acquire_init(bp_pool *pool) {
     /* the largest size that `validate` accepts: its class fits the limit too */
     uint64_t limit = size_limit(pool), m = limit < BPI_MAX_CLASS_SIZE ? limit : BPI_MAX_CLASS_SIZE;
@@ -57,7 +47,7 @@ void bpi_acquire_init(bp_pool *pool) {
 
 /* The group of a request: the last one found when the key repeats (the usual case). */
 static inline int find_group(bp_pool *pool, uint32_t memory, uint32_t ukey, uint32_t ashift) {
-    uint64_t key = (uint64_t)ukey << 32 | ashift << 8 | memory;
+    uint64_t key = bpi_group_key(memory, ukey, ashift);
     if (key == pool->hot_group_key) return pool->hot_group;
     int g = bpi_group_find(pool, memory, ukey, ashift);
     if (g >= 0) {
@@ -138,7 +128,7 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
 }
 
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line) {
-    bp_result r = valid_fast(pool, d) ? BP_OK : validate(pool, d);
+    bp_result r = bpi_valid_fast(pool, d) ? BP_OK : validate(pool, d);
     if (r == BP_OK && d->owner) r = bpi_owner_reserve(pool, d->owner);
     if (r != BP_OK) return r;
     uint32_t usage = d->usage ? d->usage : BP_USAGE_ALL;
@@ -157,8 +147,7 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     }
     bool hit = index != BPI_NIL;
     if (hit) {
-        bpi_list_remove(pool, &pool->lru, index);
-        bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
+        bpi_take_pooled(pool, index);
     } else {
         r = create_for_miss(pool, d->memory, ukey, ashift, cls, d->tag, &index);
         if (r != BP_OK) {
@@ -166,37 +155,12 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
             return r;
         }
         bpi_stats_state(pool, &pool->slots[index], BPI_FREE, BPI_IN_USE);
-    }
-
-    bpi_slot *s = &pool->slots[index];
-    s->generation++;
-    s->state = BPI_IN_USE;
-    s->flags = d->flags;
-    s->size = d->size;
-    s->owner = d->owner;
-    s->tag = d->tag;
-    s->file = file;
-    s->line = line;
-    s->frame = pool->stats.frame;
-    s->seq = ++pool->seq;
-    s->scope_depth = (d->flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
-    s->native_generation = 1;
-    bpi_list_push_back(pool, (d->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
-    if (d->owner) bpi_owner_link(pool, index);
-    if ((d->flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
-
-    pool->stats.acquires++;
-    pool->stats.bytes_requested += d->size;
-    if (pool->stats.bytes_requested > pool->stats.peak_requested) pool->stats.peak_requested = pool->stats.bytes_requested;
-    if (hit) {
-        s->hits++;
-        pool->stats.hits++;
-    } else {
-        pool->classes[s->class_index].acquires++;
+        pool->classes[pool->slots[index].class_index].acquires++;
         pool->stats.misses++;
     }
+    uint64_t id = bpi_hand_out(pool, index, d, file, line);
     if (!hit) bpi_check_warning(pool);
-    out->id = bpi_make_id(pool, index, s->generation);
-    bpi_trace_acquire(pool, out->id, d->size);
+    out->id = id;
+    bpi_trace_acquire(pool, id, d->size);
     return BP_OK;
 }
