@@ -54,11 +54,18 @@ static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t use
 
 bp_result bpi_check(bp_pool *pool) {
     const bp_stats *st = &pool->stats;
-    uint32_t in_use = 0, pending = 0, pooled = 0, live = 0;
-    uint64_t b_in_use = 0, b_pending = 0, b_pooled = 0, reserved = 0, requested = 0;
+    uint32_t in_use = 0, pending = 0, pooled = 0, live = 0, listed = 0, transient = 0, scoped = 0;
+    uint64_t b_in_use = 0, b_pending = 0, b_pooled = 0, b_listed = 0, reserved = 0, requested = 0;
     bp_result r;
-    if ((r = walk(pool, &pool->live, BPI_IN_USE, &in_use, &b_in_use)) != BP_OK) return r;
-    if ((r = walk(pool, &pool->transient, BPI_IN_USE, &in_use, &b_in_use)) != BP_OK) return r;
+    /* Held buffers sit in the live list (acquired inside a scope), the transient list, or none. */
+    if ((r = walk(pool, &pool->live, BPI_IN_USE, &listed, &b_listed)) != BP_OK) return r;
+    for (uint32_t i = pool->live.head; i != BPI_NIL; i = pool->slots[i].list_next)
+        CHECK(pool->slots[i].scope_depth && !(pool->slots[i].flags & BP_ACQUIRE_TRANSIENT),
+              "slot %u in the live list without a scope", i);
+    uint32_t live_listed = listed;
+    if ((r = walk(pool, &pool->transient, BPI_IN_USE, &listed, &b_listed)) != BP_OK) return r;
+    for (uint32_t i = pool->transient.head; i != BPI_NIL; i = pool->slots[i].list_next)
+        CHECK(pool->slots[i].flags & BP_ACQUIRE_TRANSIENT, "slot %u in the transient list is not transient", i);
     if ((r = walk(pool, &pool->pending, BPI_PENDING, &pending, &b_pending)) != BP_OK) return r;
     if ((r = walk(pool, &pool->lru, BPI_POOLED, &pooled, &b_pooled)) != BP_OK) return r;
     for (uint32_t i = 0; i < pool->slot_count; i++) {
@@ -66,11 +73,20 @@ bp_result bpi_check(bp_pool *pool) {
         if (s->state == BPI_FREE) continue;
         live++;
         reserved += s->native.capacity;
-        if (s->state == BPI_IN_USE) requested += s->size;
+        if (s->state == BPI_IN_USE) {
+            requested += s->size;
+            in_use++;
+            b_in_use += s->native.capacity;
+            if (s->flags & BP_ACQUIRE_TRANSIENT) transient++;
+            else if (s->scope_depth) scoped++;
+            else CHECK(s->list_prev == BPI_NIL && s->list_next == BPI_NIL, "unlisted held slot %u has list links", i);
+        }
         CHECK(s->native.capacity >= bpi_class_size(pool->pow2, s->class_index), "slot %u smaller than its class", i);
         /* a preallocated buffer never handed out keeps generation 0 */
         CHECK(s->generation > 0 || s->state == BPI_POOLED, "live slot %u with generation 0", i);
     }
+    CHECK(live_listed == scoped && listed - live_listed == transient, "held buffers missing from their list");
+    CHECK(b_listed <= b_in_use, "listed held bytes exceed the held bytes");
     CHECK(in_use == st->buffers_in_use && b_in_use == st->bytes_in_use, "in-use counters drifted");
     CHECK(pending == st->buffers_pending && b_pending == st->bytes_pending, "pending counters drifted");
     CHECK(pooled == st->buffers_pooled && b_pooled == st->bytes_pooled, "pooled counters drifted");

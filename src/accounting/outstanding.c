@@ -1,5 +1,5 @@
 /* Outstanding buffers by tag and owner, tag snapshots and their diff (seed 004's heap
- * snapshot compare). Walks the held lists; never on a hot path. */
+ * snapshot compare). Walks the held buffers (accounting/held.c); never on a hot path. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,19 +13,24 @@ static int by_bytes_desc(const void *a, const void *b) {
     return strcmp(x->tag, y->tag);
 }
 
-static uint32_t group_list(bp_pool *pool, const bpi_list *list, bool by_owner, bp_tag_usage *g, uint32_t n) {
-    for (uint32_t i = list->head; i != BPI_NIL; i = pool->slots[i].list_next) {
-        const bpi_slot *s = &pool->slots[i];
-        const char *tag = tag_name(s->tag);
-        uint64_t owner = by_owner ? s->owner : 0;
-        uint32_t k = 0;
-        while (k < n && (g[k].owner != owner || (g[k].tag != tag && strcmp(g[k].tag, tag) != 0))) k++;
-        if (k == n) g[n++] = (bp_tag_usage){.tag = tag, .owner = owner, .oldest_frame = s->frame};
-        g[k].buffers++;
-        g[k].bytes += s->size;
-        if (s->frame < g[k].oldest_frame) g[k].oldest_frame = s->frame;
-    }
-    return n;
+typedef struct grouping {
+    bool by_owner;
+    bp_tag_usage *g;
+    uint32_t n;
+} grouping;
+
+static void group_one(bp_pool *pool, const bpi_slot *s, void *ctx) {
+    (void)pool;
+    grouping *gr = ctx;
+    bp_tag_usage *g = gr->g;
+    const char *tag = tag_name(s->tag);
+    uint64_t owner = gr->by_owner ? s->owner : 0;
+    uint32_t k = 0, n = gr->n;
+    while (k < n && (g[k].owner != owner || (g[k].tag != tag && strcmp(g[k].tag, tag) != 0))) k++;
+    if (k == n) g[gr->n++] = (bp_tag_usage){.tag = tag, .owner = owner, .oldest_frame = s->frame};
+    g[k].buffers++;
+    g[k].bytes += s->size;
+    if (s->frame < g[k].oldest_frame) g[k].oldest_frame = s->frame;
 }
 
 static bp_result group_held(bp_pool *pool, bool by_owner, bp_tag_usage *out, uint32_t capacity,
@@ -37,8 +42,9 @@ static bp_result group_held(bp_pool *pool, bool by_owner, bp_tag_usage *out, uin
     bp_tag_usage *g = held ? bpi_alloc(pool, (size_t)held * sizeof *g) : NULL;
     bp_result r = held && !g ? BP_ERR_OUT_OF_MEMORY : BP_OK;
     if (r == BP_OK) {
-        n = group_list(pool, &pool->live, by_owner, g, 0);
-        n = group_list(pool, &pool->transient, by_owner, g, n);
+        grouping gr = {by_owner, g, 0};
+        bpi_for_each_held(pool, group_one, &gr);
+        n = gr.n;
         for (uint32_t k = 0; k < n; k++) g[k].age_frames = pool->stats.frame - g[k].oldest_frame;
         if (n) qsort(g, n, sizeof *g, by_bytes_desc);
         if (capacity && n) memcpy(out, g, (size_t)(n < capacity ? n : capacity) * sizeof *g);

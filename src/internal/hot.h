@@ -4,6 +4,14 @@
 #ifndef BPI_HOT_H
 #define BPI_HOT_H
 
+/* The pool hit's pieces are inlined even where a file calls them twice (the compiler would
+ * otherwise outline them as they grow). */
+#if defined(__GNUC__)
+#define BPI_HOT static inline __attribute__((always_inline))
+#else
+#define BPI_HOT static inline
+#endif
+
 /* ---- api: the pool lock (thread_safe pools only) ---- */
 
 /* Pools that are not thread_safe pay one test; the lock itself is out of line (support.c). */
@@ -43,6 +51,12 @@ static inline void bpi_list_remove(bp_pool *pool, bpi_list *list, uint32_t index
     if (s->list_next != BPI_NIL) pool->slots[s->list_next].list_prev = s->list_prev;
     else list->tail = s->list_prev;
     s->list_prev = s->list_next = BPI_NIL;
+}
+
+/* The list a held buffer sits in (see bpi_slot), or NULL. */
+static inline bpi_list *bpi_held_list(bp_pool *pool, const bpi_slot *s) {
+    if (s->flags & BP_ACQUIRE_TRANSIENT) return &pool->transient;
+    return s->scope_depth ? &pool->live : NULL;
 }
 
 /* ---- placement: one LIFO bucket per (group, class) through the `aux` links ---- */
@@ -132,9 +146,9 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
     return (uint64_t)ukey << 32 | ashift << 8 | memory;
 }
 
-/* The slot at `index` (counted in use already) goes to the application: its fields, its
- * list, the request counters; returns the new id (the caller traces it). */
-static inline uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
+/* The slot at `index` (counted in use already, list links NIL) goes to the application: its
+ * fields, its list, the request counters; returns the new id (the caller traces it). */
+BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
                                     int line) {
     bpi_slot *s = &pool->slots[index];
     uint32_t flags = d->flags;
@@ -150,7 +164,8 @@ static inline uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acqu
     s->seq = ++pool->seq;
     s->scope_depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
     s->native_generation = 1;
-    bpi_list_push_back(pool, (flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
+    if (flags & BP_ACQUIRE_TRANSIENT) bpi_list_push_back(pool, &pool->transient, index);
+    else if (s->scope_depth) bpi_list_push_back(pool, &pool->live, index); /* a scope end finds it */
     if (d->owner) bpi_owner_link(pool, index);
     if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
     bp_stats *st = &pool->stats;
@@ -161,7 +176,7 @@ static inline uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acqu
 }
 
 /* A pooled buffer taken for the application: out of the LRU list, counted in use. */
-static inline void bpi_take_pooled(bp_pool *pool, uint32_t index) {
+BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
     bpi_list_remove(pool, &pool->lru, index);
     bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
     pool->slots[index].hits++;
@@ -170,7 +185,7 @@ static inline void bpi_take_pooled(bp_pool *pool, uint32_t index) {
 
 /* The usual acquire: a plain request (no owner, no alignment) of the group found last, served
  * from its bucket. Returns false, having changed nothing, for everything else (bpi_acquire). */
-static inline bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                                    int line) {
     if (!bpi_valid_fast(pool, d) || d->owner || pool->in_eviction) return false;
     uint32_t ukey = pool->caps.usage_sensitive ? (d->usage ? d->usage : BP_USAGE_ALL) : 0;

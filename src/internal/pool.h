@@ -24,8 +24,9 @@ typedef enum bpi_state {
     BPI_POOLED      /* ready for reuse */
 } bpi_state;
 
-/* One buffer. The `list` links chain the slot in exactly one list chosen by its state:
- * in use -> live or transient list; pending -> pending FIFO; pooled -> LRU; free -> free slots.
+/* One buffer. The `list` links chain the slot in at most one list chosen by its state:
+ * in use -> transient list (transient), live list (acquired inside a scope: scope_depth > 0),
+ * or none (both links NIL); pending -> pending FIFO; pooled -> LRU; free -> free slots.
  * The `aux` links chain it in its owner's list (in use) or its bucket (pooled). */
 typedef struct bpi_slot {
     uint32_t generation;
@@ -96,7 +97,7 @@ struct bp_pool {
     uint32_t group_count;
     bpi_class_counters *classes;
 
-    bpi_list live, transient, pending, lru;
+    bpi_list live, transient, pending, lru; /* live: held non-transient buffers with scope_depth > 0 */
 
     bp_stats stats;
     bool in_frame;
@@ -176,6 +177,11 @@ void bpi_stats_destroyed(bp_pool *pool, bpi_slot *slot);
 /* Every class's stats (indexed by class; class_size set for all), recounted from the slots. */
 void bpi_class_totals(const bp_pool *pool, bp_class_stats all[BPI_MAX_CLASSES]);
 void bpi_check_warning(bp_pool *pool);
+
+/* accounting/held.c: every held buffer, non-transient ones in acquisition order, then the
+ * transient list. `fn` must not release or acquire. */
+typedef void (*bpi_held_fn)(bp_pool *pool, const bpi_slot *slot, void *ctx);
+void bpi_for_each_held(bp_pool *pool, bpi_held_fn fn, void *ctx);
 
 /* accounting/leak_report.c */
 void bpi_report_leaks(bp_pool *pool);

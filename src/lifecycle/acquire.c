@@ -122,6 +122,7 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
     s->class_index = (uint16_t)cls;
     s->native = native;
     s->state = BPI_FREE;
+    s->list_prev = s->list_next = BPI_NIL; /* a recycled slot's list_next linked the free slots */
     bpi_stats_created(pool, s);
     *out_index = index;
     return BP_OK;

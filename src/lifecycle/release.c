@@ -9,7 +9,8 @@ bp_result bpi_release_slot(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bp_result r = pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
-    bpi_list_remove(pool, (s->flags & BP_ACQUIRE_TRANSIENT) ? &pool->transient : &pool->live, index);
+    bpi_list *held = bpi_held_list(pool, s);
+    if (held) bpi_list_remove(pool, held, index);
     if (s->owner) bpi_owner_unlink(pool, index);
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
