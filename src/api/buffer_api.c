@@ -37,7 +37,7 @@ bp_result bp_release(bp_pool *pool, bp_buffer buf) {
             r = bpi_fail(pool, BP_ERR_DOUBLE_RELEASE, BP_LOG_ITEM_DOUBLE_RELEASE, "handle 0x%llx released twice",
                          (unsigned long long)buf.id);
     }
-    if (r == BP_OK) r = bpi_release_slot(pool, (uint32_t)(s - pool->slots));
+    if (r == BP_OK) r = bpi_release_held(pool, (uint32_t)(s - pool->slots));
     bpi_unlock(pool);
     return r;
 }

@@ -61,7 +61,8 @@ static inline bpi_list *bpi_held_list(bp_pool *pool, const bpi_slot *s) {
 
 /* ---- placement: one LIFO bucket per (group, class) through the `aux` links ---- */
 
-static inline void bpi_bucket_push(bp_pool *pool, uint32_t index) {
+/* Returns the bucket's new count. */
+static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bpi_group *g = &pool->groups[s->group];
     bpi_bucket *b = &g->buckets[s->class_index];
@@ -70,6 +71,7 @@ static inline void bpi_bucket_push(bp_pool *pool, uint32_t index) {
     if (b->head != BPI_NIL) pool->slots[b->head].aux_prev = index;
     b->head = index;
     if (b->count++ == 0) g->nonempty[s->class_index >> 6] |= 1ull << (s->class_index & 63u);
+    return b->count;
 }
 
 static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
@@ -196,6 +198,51 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
     out->id = bpi_hand_out(pool, index, d, file, line);
     bpi_trace_acquire(pool, out->id, d->size);
     return true;
+}
+
+/* ---- lifecycle: a release; the common one (no frame to wait for) pools the buffer inline ---- */
+
+/* A released buffer (counted as pooled already) goes into its bucket and the LRU list, or is
+ * destroyed when the retention cap of its class is full or its generation is exhausted. */
+BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    s->state = BPI_POOLED;
+    s->frame = pool->stats.frame;
+    s->pooled_time = pool->now;
+    s->owner = 0;
+    s->tag = NULL;
+    s->file = NULL;
+    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
+    uint32_t count = bpi_bucket_push(pool, index);
+    bpi_list_push_back(pool, &pool->lru, index);
+    if (s->generation == UINT32_MAX ||
+        (!keep_all && pool->desc.max_pooled_per_class != BP_NEVER && count > pool->desc.max_pooled_per_class)) {
+        bpi_destroy_pooled(pool, index);
+        return;
+    }
+    if (!keep_all && pool->stats.bytes_pooled > pool->desc.max_pooled_bytes) bpi_enforce_pooled_cap(pool);
+}
+
+/* Release a held buffer: it waits `frames_in_flight` frame ends in the pending FIFO, or, with
+ * no frame to wait for, is pooled at once. */
+BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    bp_result r = pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
+    bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
+    bpi_list *held = bpi_held_list(pool, s);
+    if (held) bpi_list_remove(pool, held, index);
+    if (s->owner) bpi_owner_unlink(pool, index);
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+    if ((pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) bpi_scrub(pool, s);
+    /* A pool that never began a frame has no GPU frame to wait for. */
+    if (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used) {
+        bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
+        bpi_pool_slot(pool, index);
+    } else {
+        bpi_defer_release(pool, index);
+    }
+    return r;
 }
 
 /* hits / acquires, computed when the stats are read rather than on every acquire. */

@@ -155,11 +155,13 @@ bp_result bpi_copy_locked(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_
 /* lifecycle/acquire.c, release.c, frames.c */
 void bpi_acquire_init(bp_pool *pool); /* after the caps are known */
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out, const char *file, int line);
-bp_result bpi_release_slot(bp_pool *pool, uint32_t index);
+bp_result bpi_release_slot(bp_pool *pool, uint32_t index); /* bpi_release_held, out of line */
+void bpi_scrub(bp_pool *pool, bpi_slot *slot);              /* poison or zero on release */
+void bpi_defer_release(bp_pool *pool, uint32_t index);      /* into the pending FIFO */
 bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
                             bp_backend_buffer *out);
 void bpi_destroy_native(bp_pool *pool, bpi_slot *slot);
-void bpi_make_pooled(bp_pool *pool, uint32_t index);
+void bpi_make_pooled(bp_pool *pool, uint32_t index); /* bpi_pool_slot, out of line */
 void bpi_promote_pending(bp_pool *pool);
 bp_result bpi_frame_end(bp_pool *pool);
 

@@ -1,56 +1,30 @@
 /* Release: the buffer leaves the application, waits `frames_in_flight` frame ends in the
  * pending FIFO (a GPU may still read it; or the backend's fence/timeline says when the GPU
- * is done), then is pooled or, over the caps, destroyed. */
+ * is done), then is pooled or, over the caps, destroyed. The common release is inline
+ * (bpi_release_held in internal/hot.h); this file holds its out-of-line parts. */
 #include <string.h>
 
 #include "internal/pool.h"
 
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index) {
+    return bpi_release_held(pool, index);
+}
+
+void bpi_scrub(bp_pool *pool, bpi_slot *s) {
+    if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, bpi_usable_capacity(pool, s));
+    else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
+}
+
+void bpi_defer_release(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    bp_result r = pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
-    bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
-    bpi_list *held = bpi_held_list(pool, s);
-    if (held) bpi_list_remove(pool, held, index);
-    if (s->owner) bpi_owner_unlink(pool, index);
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
-    if ((pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) {
-        if (pool->desc.poison_on_release) memset(s->native.mapped, 0xDD, bpi_usable_capacity(pool, s));
-        else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
-    }
-    /* A pool that never began a frame has no GPU frame to wait for. */
-    if (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used) {
-        bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
-        bpi_make_pooled(pool, index);
-        return r;
-    }
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
     s->state = BPI_PENDING;
     s->frame = pool->stats.frame;
     bpi_list_push_back(pool, &pool->pending, index);
-    return r;
 }
 
-/* Pool a released buffer (counted as pooled already), or destroy it when the retention cap
- * of its class is full or its generation is exhausted. */
 void bpi_make_pooled(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
-    s->state = BPI_POOLED;
-    s->frame = pool->stats.frame;
-    s->pooled_time = pool->now;
-    s->owner = 0;
-    s->tag = NULL;
-    s->file = NULL;
-    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
-    bpi_bucket *b = &pool->groups[s->group].buckets[s->class_index];
-    bpi_bucket_push(pool, index);
-    bpi_list_push_back(pool, &pool->lru, index);
-    if (s->generation == UINT32_MAX ||
-        (!keep_all && pool->desc.max_pooled_per_class != BP_NEVER && b->count > pool->desc.max_pooled_per_class)) {
-        bpi_destroy_pooled(pool, index);
-        return;
-    }
-    if (!keep_all && pool->stats.bytes_pooled > pool->desc.max_pooled_bytes) bpi_enforce_pooled_cap(pool);
+    bpi_pool_slot(pool, index);
 }
 
 /* Is the GPU done with what frame `frame` may have read? The backend's fence or timeline when
