@@ -189,11 +189,19 @@ BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
  * from its bucket. Returns false, having changed nothing, for everything else (bpi_acquire). */
 BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                                    int line) {
-    if (!bpi_valid_fast(pool, d) || d->owner || pool->in_eviction) return false;
+    /* bpi_valid_fast less the memory kind test: the cached group's memory kind passed it */
+    uint32_t m = (uint32_t)d->memory;
+    if ((d->size - 1u >= pool->fast_max_size) | (m >= BP_MEMORY_COUNT) | pool->in_eviction ||
+        ((d->usage & ~(uint32_t)BP_USAGE_ALL) | (d->flags & ~(uint32_t)BPI_KNOWN_FLAGS) | d->alignment | d->owner))
+        return false;
     uint32_t ukey = pool->caps.usage_sensitive ? (d->usage ? d->usage : BP_USAGE_ALL) : 0;
-    if (bpi_group_key((uint32_t)d->memory, ukey, 0) != pool->hot_group_key) return false;
-    uint32_t index = bpi_bucket_pop(pool, pool->hot_group, bpi_class_of(pool->pow2, d->size));
+    if (bpi_group_key(m, ukey, 0) != pool->hot_group_key) return false;
+    uint32_t cls = pool->hot_class;
+    if (d->size != pool->hot_size) cls = bpi_class_of(pool->pow2, d->size);
+    uint32_t index = bpi_bucket_pop(pool, pool->hot_group, cls);
     if (index == BPI_NIL) return false;
+    pool->hot_size = d->size;
+    pool->hot_class = cls;
     bpi_take_pooled(pool, index);
     out->id = bpi_hand_out(pool, index, d, file, line);
     bpi_trace_acquire(pool, out->id, d->size);
@@ -227,14 +235,14 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
  * no frame to wait for, is pooled at once. */
 BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    bp_result r = pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
+    bool extras = pool->release_extras;
+    bp_result r = extras && pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
-    bpi_list *held = bpi_held_list(pool, s);
-    if (held) bpi_list_remove(pool, held, index);
+    if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
     if (s->owner) bpi_owner_unlink(pool, index);
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
-    if ((pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) bpi_scrub(pool, s);
+    if (extras && (pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) bpi_scrub(pool, s);
     /* A pool that never began a frame has no GPU frame to wait for. */
     if (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used) {
         bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);

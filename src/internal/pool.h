@@ -116,6 +116,9 @@ struct bp_pool {
     uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
     uint64_t hot_group_key;     /* (memory, usage key, alignment) of the last group found */
     int hot_group;              /* its index; hot_group_key is UINT64_MAX until one is found */
+    uint64_t hot_size;          /* size of the last pool hit (0 until one), and its class */
+    uint32_t hot_class;
+    bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
 };
 
 /* support.c */
