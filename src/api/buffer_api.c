@@ -3,19 +3,28 @@
 
 #include "internal/pool.h"
 
-/* Both acquire calls: the pool hit inline, everything else through bpi_acquire. */
-static inline bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
-                                int line) {
-    if (out_buf) out_buf->id = 0;
-    if (!pool || !desc || !out_buf) return BP_ERR_INVALID_ARGUMENT;
+/* Under the lock: the pool hit (unless already tried), else bpi_acquire. */
+static bp_result acquire_locked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
+                                int line, bool try_hit) {
     bpi_lock(pool);
     bp_result r = BP_OK;
-    if (!bpi_acquire_hit(pool, desc, out_buf, file, line))
+    if (!try_hit || !bpi_acquire_hit(pool, desc, out_buf, file, line))
         r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
                                          "bp_acquire called from inside the eviction callback")
                               : bpi_acquire(pool, desc, out_buf, file, line);
     bpi_unlock(pool);
     return r;
+}
+
+/* Both acquire calls. A pool without a lock serves the hit with no call on the way (the
+ * rest is a tail call, so the hit saves no registers). */
+static inline bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
+                                int line) {
+    if (out_buf) out_buf->id = 0;
+    if (!pool || !desc || !out_buf) return BP_ERR_INVALID_ARGUMENT;
+    if (pool->thread_safe) return acquire_locked(pool, desc, out_buf, file, line, true);
+    if (bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    return acquire_locked(pool, desc, out_buf, file, line, false);
 }
 
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {

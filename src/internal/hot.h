@@ -153,12 +153,13 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
 BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
                                     int line) {
     bpi_slot *s = &pool->slots[index];
-    uint32_t flags = d->flags;
+    uint32_t flags = d->flags; /* read once: the stores below may alias *d as far as C knows */
+    uint64_t size = d->size, owner = d->owner;
     uint32_t gen = ++s->generation;
     s->state = BPI_IN_USE;
     s->flags = flags;
-    s->size = d->size;
-    s->owner = d->owner;
+    s->size = size;
+    s->owner = owner;
     s->tag = d->tag;
     s->file = file;
     s->line = line;
@@ -168,11 +169,11 @@ BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_de
     s->native_generation = 1;
     if (flags & BP_ACQUIRE_TRANSIENT) bpi_list_push_back(pool, &pool->transient, index);
     else if (s->scope_depth) bpi_list_push_back(pool, &pool->live, index); /* a scope end finds it */
-    if (d->owner) bpi_owner_link(pool, index);
+    if (owner) bpi_owner_link(pool, index);
     if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
     bp_stats *st = &pool->stats;
     st->acquires++;
-    st->bytes_requested += d->size;
+    st->bytes_requested += size;
     if (st->bytes_requested > st->peak_requested) st->peak_requested = st->bytes_requested;
     return bpi_make_id(pool, index, gen);
 }
@@ -185,26 +186,30 @@ BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
     pool->stats.hits++;
 }
 
-/* The usual acquire: a plain request (no owner, no alignment) of the group found last, served
- * from its bucket. Returns false, having changed nothing, for everything else (bpi_acquire). */
+/* The usual acquire: a plain request (no owner, alignment or zeroing, no trace open) of the
+ * group found last, served from its bucket. Returns false, having changed nothing, for
+ * everything else (bpi_acquire). With nothing left to call, the hit saves no registers. */
 BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
-                                   int line) {
+                             int line) {
+    uint64_t size = d->size;
+    uint32_t m = (uint32_t)d->memory, usage = d->usage, flags = d->flags;
     /* bpi_valid_fast less the memory kind test: the cached group's memory kind passed it */
-    uint32_t m = (uint32_t)d->memory;
-    if ((d->size - 1u >= pool->fast_max_size) | (m >= BP_MEMORY_COUNT) | pool->in_eviction ||
-        ((d->usage & ~(uint32_t)BP_USAGE_ALL) | (d->flags & ~(uint32_t)BPI_KNOWN_FLAGS) | d->alignment | d->owner))
+    if ((size - 1u >= pool->fast_max_size) | (m >= BP_MEMORY_COUNT) | pool->in_eviction | (pool->trace != NULL) ||
+        ((usage & ~(uint32_t)BP_USAGE_ALL) | (flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) |
+         d->alignment | d->owner))
         return false;
-    uint32_t ukey = pool->caps.usage_sensitive ? (d->usage ? d->usage : BP_USAGE_ALL) : 0;
+    uint32_t ukey = pool->caps.usage_sensitive ? (usage ? usage : BP_USAGE_ALL) : 0;
     if (bpi_group_key(m, ukey, 0) != pool->hot_group_key) return false;
     uint32_t cls = pool->hot_class;
-    if (d->size != pool->hot_size) cls = bpi_class_of(pool->pow2, d->size);
+    if (size != pool->hot_size) cls = bpi_class_of(pool->pow2, size);
     uint32_t index = bpi_bucket_pop(pool, pool->hot_group, cls);
     if (index == BPI_NIL) return false;
-    pool->hot_size = d->size;
+    pool->hot_size = size;
     pool->hot_class = cls;
     bpi_take_pooled(pool, index);
-    out->id = bpi_hand_out(pool, index, d, file, line);
-    bpi_trace_acquire(pool, out->id, d->size);
+    /* a local copy: the compiler sees no owner and no zeroing, so no call is left */
+    const bp_acquire_desc plain = {.size = size, .flags = flags, .tag = d->tag};
+    out->id = bpi_hand_out(pool, index, &plain, file, line);
     return true;
 }
 
