@@ -107,6 +107,7 @@ bp_result bpi_check(bp_pool *pool) {
             used_bits[c >> 6] |= 1ull << (c & 63u);
         }
     uint32_t bucketed = 0;
+    bool fixed = pool->desc.capacity_mode == BP_CAPACITY_FIXED; /* only fixed pools keep the bitmap */
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
         const bpi_group *grp = &pool->groups[g];
         if (!grp->used) continue;
@@ -122,7 +123,7 @@ bp_result bpi_check(bp_pool *pool) {
                 CHECK(++n <= pool->slot_count, "cycle in a bucket");
             }
             CHECK(n == grp->buckets[c].count, "bucket count drifted");
-            CHECK(!!(grp->nonempty[c >> 6] & (1ull << (c & 63u))) == (n > 0), "non-empty bitmap drifted");
+            CHECK(!!(grp->nonempty[c >> 6] & (1ull << (c & 63u))) == (n > 0 && fixed), "non-empty bitmap drifted");
             bucketed += n;
         }
     }

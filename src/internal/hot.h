@@ -61,6 +61,14 @@ static inline bpi_list *bpi_held_list(bp_pool *pool, const bpi_slot *s) {
 
 /* ---- placement: one LIFO bucket per (group, class) through the `aux` links ---- */
 
+/* The non-empty bitmap serves only the larger-class search of fixed pools, so only fixed
+ * pools keep it (all bits stay 0 in the others). */
+static inline void bpi_bitmap_set(bpi_group *g, uint32_t class_index, bool nonempty) {
+    uint64_t bit = 1ull << (class_index & 63u);
+    if (nonempty) g->nonempty[class_index >> 6] |= bit;
+    else g->nonempty[class_index >> 6] &= ~bit;
+}
+
 /* Returns the bucket's new count. */
 static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
@@ -70,7 +78,7 @@ static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     s->aux_next = b->head;
     if (b->head != BPI_NIL) pool->slots[b->head].aux_prev = index;
     b->head = index;
-    if (b->count++ == 0) g->nonempty[s->class_index >> 6] |= 1ull << (s->class_index & 63u);
+    if (b->count++ == 0 && pool->desc.capacity_mode == BP_CAPACITY_FIXED) bpi_bitmap_set(g, s->class_index, true);
     return b->count;
 }
 
@@ -82,7 +90,7 @@ static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
     else b->head = s->aux_next;
     if (s->aux_next != BPI_NIL) pool->slots[s->aux_next].aux_prev = s->aux_prev;
     s->aux_prev = s->aux_next = BPI_NIL;
-    if (--b->count == 0) g->nonempty[s->class_index >> 6] &= ~(1ull << (s->class_index & 63u));
+    if (--b->count == 0 && pool->desc.capacity_mode == BP_CAPACITY_FIXED) bpi_bitmap_set(g, s->class_index, false);
 }
 
 /* Take the most recently pooled buffer of a class, or BPI_NIL. The head has no aux_prev. */
@@ -96,7 +104,7 @@ static inline uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_i
     b->head = next;
     if (next != BPI_NIL) pool->slots[next].aux_prev = BPI_NIL;
     s->aux_next = BPI_NIL;
-    if (--b->count == 0) g->nonempty[class_index >> 6] &= ~(1ull << (class_index & 63u));
+    if (--b->count == 0 && pool->desc.capacity_mode == BP_CAPACITY_FIXED) bpi_bitmap_set(g, class_index, false);
     return index;
 }
 

@@ -61,7 +61,7 @@ typedef struct bpi_group {
     uint32_t usage;      /* 0 when the backend is not usage-sensitive */
     uint32_t align_shift;/* 0 = the backend's alignment */
     bpi_bucket *buckets; /* one per size class */
-    uint64_t nonempty[BPI_BITMAP_WORDS];
+    uint64_t nonempty[BPI_BITMAP_WORDS]; /* classes with a pooled buffer: fixed pools only */
 } bpi_group;
 
 /* Per-class history kept off the hot path: `used` once a buffer of the class was created,
