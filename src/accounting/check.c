@@ -42,7 +42,8 @@ static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t use
         sum.bytes_requested += c->bytes_requested;
         sum.acquires += c->acquires;
         sum.hits += c->hits;
-        CHECK(c->hits <= c->acquires, "class of %llu bytes: more hits than acquires", (unsigned long long)c->class_size);
+        CHECK(c->hits <= c->acquires, "class of %llu bytes: more hits than acquires",
+              (unsigned long long)c->class_size);
     }
     const bp_stats *st = &pool->stats;
     CHECK(sum.in_use == st->buffers_in_use && sum.pooled == st->buffers_pooled && sum.pending == st->buffers_pending,

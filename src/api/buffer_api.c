@@ -4,8 +4,8 @@
 #include "internal/pool.h"
 
 /* Under the lock: the pool hit (unless already tried), else bpi_acquire. */
-static bp_result acquire_locked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
-                                int line, bool try_hit) {
+BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
+                                             const char *file, int line, bool try_hit) {
     bpi_lock(pool);
     bp_result r = BP_OK;
     if (!try_hit || !bpi_acquire_hit(pool, desc, out_buf, file, line))
@@ -35,8 +35,8 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
     return acquire(pool, desc, out_buf, NULL, 0);
 }
 
-bp_result bp_release(bp_pool *pool, bp_buffer buf) {
-    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+/* Under the lock: a held buffer is released; a wrong handle says how it is wrong. */
+BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
     bpi_lock(pool);
     bpi_slot *s = bpi_held_fast(pool, buf);
     bp_result r = BP_OK;
@@ -49,6 +49,14 @@ bp_result bp_release(bp_pool *pool, bp_buffer buf) {
     if (r == BP_OK) r = bpi_release_held(pool, (uint32_t)(s - pool->slots));
     bpi_unlock(pool);
     return r;
+}
+
+/* A pool without a lock pools a plain held buffer with no call on the way; the rest is a
+ * tail call. */
+bp_result bp_release(bp_pool *pool, bp_buffer buf) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    if (!pool->thread_safe && bpi_release_plain(pool, buf)) return BP_OK;
+    return release_locked(pool, buf);
 }
 
 static void fill_info(const bp_pool *pool, const bpi_slot *s, bp_buffer_info *o) {

@@ -5,11 +5,13 @@
 #define BPI_HOT_H
 
 /* The pool hit's pieces are inlined even where a file calls them twice (the compiler would
- * otherwise outline them as they grow). */
+ * otherwise outline them as they grow); the paths around a hit stay out of it. */
 #if defined(__GNUC__)
 #define BPI_HOT static inline __attribute__((always_inline))
+#define BPI_NOINLINE __attribute__((noinline)) /* the locked/slow path a hit tail-calls */
 #else
 #define BPI_HOT static inline
+#define BPI_NOINLINE
 #endif
 
 /* ---- api: the pool lock (thread_safe pools only) ---- */
@@ -264,6 +266,21 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
         bpi_defer_release(pool, index);
     }
     return r;
+}
+
+/* The usual release: a held buffer with no owner, list, guard, scrubbing or trace, in a pool
+ * with no frame to wait for, goes straight back to its bucket. Returns false, having changed
+ * nothing, for everything else (bpi_release_held). */
+BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
+    bpi_slot *s = bpi_held_fast(pool, buf);
+    if (!s || (s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth | pool->release_extras | (pool->trace != NULL) ||
+        s->owner || (pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used))
+        return false;
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+    bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
+    bpi_pool_slot(pool, (uint32_t)(s - pool->slots));
+    return true;
 }
 
 /* hits / acquires, computed when the stats are read rather than on every acquire. */
