@@ -12,12 +12,14 @@ static bool fits(const bp_pool *pool, uint64_t bytes) {
 static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_t count) {
     uint64_t over = pool->stats.bytes_reserved + bytes - pool->stats.budget_bytes;
     pool->in_eviction = true;
+    bpi_fast_flags(pool);
     pool->stats.evictions++;
     bpi_log(pool, BP_LOG_INFO, BP_LOG_ITEM_BUDGET,
             "pool '%s': %llu bytes over budget, asking the application to evict among %u owners", pool->name,
             (unsigned long long)over, count);
     pool->desc.evict(pool->desc.evict_user, pool, over, owners, count);
     pool->in_eviction = false;
+    bpi_fast_flags(pool);
     bpi_promote_pending(pool);
     while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
 }

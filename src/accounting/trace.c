@@ -25,6 +25,7 @@ bp_result bpi_trace_open(bp_pool *pool) {
         return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT, "cannot open the trace file '%s'",
                         path);
     fprintf(pool->trace, "# bufpool %s trace of pool '%s'\n", BP_VERSION_STRING, pool->name);
+    bpi_fast_flags(pool);
     pool->desc.trace_path = NULL; /* the caller's string need not outlive the call */
     return BP_OK;
 }
@@ -33,4 +34,5 @@ void bpi_trace_close(bp_pool *pool) {
     if (!pool->trace) return;
     fclose(pool->trace);
     pool->trace = NULL;
+    bpi_fast_flags(pool);
 }

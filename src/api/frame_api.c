@@ -12,7 +12,10 @@ bp_result bp_frame_begin(bp_pool *pool) {
                      "bp_frame_begin while frame %llu is open", (unsigned long long)pool->stats.frame);
     } else {
         pool->in_frame = true;
-        pool->frames_used = true;
+        if (!pool->frames_used) {
+            pool->frames_used = true;
+            bpi_fast_flags(pool);
+        }
         if (pool->backend.frame_begin) pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
         /* A backend that tracks completion may report a frame done only now, after the
          * application waited for its fence: make those buffers reusable in this frame. */

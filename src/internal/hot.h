@@ -204,7 +204,7 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
     uint64_t size = d->size;
     uint32_t m = (uint32_t)d->memory, usage = d->usage, flags = d->flags;
     /* bpi_valid_fast less the memory kind test: the cached group's memory kind passed it */
-    if ((size - 1u >= pool->fast_max_size) | (m >= BP_MEMORY_COUNT) | pool->in_eviction | (pool->trace != NULL) ||
+    if ((size - 1u >= pool->fast_max_size) | (m >= BP_MEMORY_COUNT) | pool->hit_blocked ||
         ((usage & ~(uint32_t)BP_USAGE_ALL) | (flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) |
          d->alignment | d->owner))
         return false;
@@ -273,9 +273,7 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
  * nothing, for everything else (bpi_release_held). */
 BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     bpi_slot *s = bpi_held_fast(pool, buf);
-    if (!s || (s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth | pool->release_extras | (pool->trace != NULL) ||
-        s->owner || (pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used))
-        return false;
+    if (!pool->release_plain || !s || ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) || s->owner) return false;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);

@@ -119,7 +119,17 @@ struct bp_pool {
     uint64_t hot_size;          /* size of the last pool hit (0 until one), and its class */
     uint32_t hot_class;
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
+    bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
+    bool release_plain;         /* no extras, no trace, no frame to wait for: see bpi_fast_flags */
 };
+
+/* The pool-wide conditions of the inline hit and release, recomputed whenever one changes
+ * (eviction callback, trace file, first frame). */
+static inline void bpi_fast_flags(bp_pool *pool) {
+    pool->hit_blocked = pool->in_eviction || pool->trace;
+    pool->release_plain = !pool->release_extras && !pool->trace &&
+                          (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used);
+}
 
 /* support.c */
 void *bpi_alloc(bp_pool *pool, size_t size);

@@ -44,6 +44,7 @@ void bpi_acquire_init(bp_pool *pool) {
     pool->fast_max_size = m;
     pool->hot_group_key = UINT64_MAX;
     pool->release_extras = pool->desc.guard_bytes || pool->desc.poison_on_release || pool->desc.zero_on_release;
+    bpi_fast_flags(pool);
 }
 
 /* The group of a request: the last one found when the key repeats (the usual case). */
