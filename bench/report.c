@@ -159,17 +159,18 @@ static void why(FILE *o, const verdicts *v) {
     if (v->hit_ns > 10 || v->hit_ir >= 100)
         fprintf(o, "- **Pool hit**: %.1f ns (%.1fx the 10 ns target)%s%.1f%s. %s takes %.1f ns for malloc + free "
                    "of the same size. An allocator's hit pops a thread-local free list; a bufpool hit also "
-                   "validates the request and the generational handle, moves the buffer between three "
-                   "intrusive lists (its size-class bucket, the LRU list that idle trimming and budgets walk, "
-                   "the in-use list the leak report, scopes and frame end walk), keeps every counter of "
-                   "bp_get_stats and of the per-class stats exact, and records tag, file:line, frame and "
-                   "scope for the leak report. This work cut the hot path from 710 instructions (callgrind, "
-                   "commit b0351ba) to the figure above: inline lists, buckets, counters and lock, one-test "
-                   "validation, a last-group cache, hit_rate computed when read. What is left is spread thin: "
-                   "taking one piece out at a time (callgrind, commit ac66297) saved 30 instructions per pair "
-                   "for the in-use list, 29 for the state counters, 25 for the one-test validation and 18 for "
-                   "the LRU list; no single piece is the problem. Under 100 would need a design without "
-                   "those lists and exact per-call counters.\n",
+                   "validates the request and the generational handle, moves the buffer between its size-class "
+                   "bucket and the LRU list that idle trimming and budgets walk, keeps every counter of "
+                   "bp_get_stats exact, and records tag, file:line, frame, sequence number and scope for the "
+                   "leak report and scope ends. Work on it cut the hot path from 710 instructions (callgrind, "
+                   "commit b0351ba) to 430 (commit 1cf53c2, counted as this run counts) and then to the figure "
+                   "above: per-class stats recounted from the slots when read, the in-use list kept only for "
+                   "buffers acquired inside a scope, the hit and the release inline with no call on the way in "
+                   "pools without a lock, a last-size class cache, the non-empty bitmap kept only by fixed "
+                   "pools. What is left is spread thin (no source line of the profile above 10 instructions "
+                   "per pair): entry checks and saved registers, the handle check, bucket and LRU links, the "
+                   "state counters and the slot's fields. Under 100 would need a design without the LRU list "
+                   "and exact per-call counters.\n",
                 v->hit_ns, v->hit_ns / 10, v->hit_ir >= 0 ? " and " : "", v->hit_ir >= 0 ? v->hit_ir : 0,
                 v->hit_ir >= 0 ? " instructions" : "", v->hit_fastest_alloc ? v->hit_fastest_alloc : "-",
                 v->hit_fastest_alloc_ns);
