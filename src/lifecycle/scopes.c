@@ -1,7 +1,9 @@
 /* Scopes (seed 002): a mark remembers the acquisition sequence number when it was opened.
- * Buffers sit in the live and transient lists in acquisition order, so ending a scope walks
- * each list from its tail and stops at the first buffer acquired before the mark. Buffers
- * stamped with scope depth 0 while a scope was open are BP_ACQUIRE_NO_SCOPE and stay.
+ * Buffers acquired while a scope is open sit in the live list (non-transient ones not marked
+ * BP_ACQUIRE_NO_SCOPE; the hot path links no others there) or the transient list, both in
+ * acquisition order, so ending a scope walks each list from its tail and stops at the first
+ * buffer acquired before the mark. Transient buffers stamped with scope depth 0 while a scope
+ * was open are BP_ACQUIRE_NO_SCOPE and stay.
  * State: pool->ext[1], a fixed stack of BP_MAX_SCOPE_DEPTH entries allocated once. */
 #include <string.h>
 
