@@ -92,8 +92,9 @@ bp_result bp_binding_remove(bp_binding_table *t, const char *name) {
 
 /* What a binding is now, and whether (and why) it differs from its last sync. */
 static bp_binding_change_kind changed(bp_pool *pool, const binding *b, bp_binding_change *now) {
-    bpi_slot *s;
-    bool held = bpi_lookup_held(pool, b->buffer, &s) == BP_OK;
+    /* a released buffer is a change to report, not an error to log: the quiet check */
+    const bpi_slot *s = bpi_held_fast(pool, b->buffer);
+    bool held = s != NULL;
     now->buffer = b->buffer;
     now->native = held ? s->native.native : 0;
     now->native_generation = held ? s->native_generation : 0;
