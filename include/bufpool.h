@@ -293,8 +293,13 @@ void bp_pool_destroy(bp_pool *pool);
  * else a new one (a miss).
  * @return ::BP_OK; ::BP_ERR_INVALID_ARGUMENT, ::BP_ERR_INVALID_SIZE, ::BP_ERR_TOO_LARGE,
  *   ::BP_ERR_UNSUPPORTED (memory kind), ::BP_ERR_BACKEND, ::BP_ERR_OUT_OF_MEMORY,
- *   ::BP_ERR_BUDGET, ::BP_ERR_CAPACITY. On failure `*out_buf` is the zero handle.
- * Cost: O(1). Thread-safety: see `thread_safe`.
+ *   ::BP_ERR_BUDGET, ::BP_ERR_CAPACITY, ::BP_ERR_BUSY (called from the eviction callback).
+ *   On failure `*out_buf` is the zero handle; a miss refused for the budget or the backend's
+ *   allocation cap may have destroyed pooled (never held) buffers first, and the eviction
+ *   callback may have released what it chose.
+ * Cost: O(1) for a hit. A miss adds the backend's create; under a budget or allocation cap,
+ *   O(pooled buffers trimmed), and for eviction one allocation, an O(owners log owners) sort
+ *   and the callback. Thread-safety: see `thread_safe`.
  * @ownership The buffer is held by the caller until ::bp_release, its frame's end
  *   (::BP_ACQUIRE_TRANSIENT), its scope's end, its owner's release or ::bp_pool_destroy; the pool
  *   owns the memory behind it.
@@ -310,7 +315,7 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
  * @ownership as ::bp_acquire.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
- * @cost O(1), as ::bp_acquire.
+ * @cost As ::bp_acquire.
  */
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                         const char *file, int line);
@@ -324,7 +329,8 @@ bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *o
  * @return ::BP_OK, ::BP_ERR_INVALID_HANDLE, ::BP_ERR_STALE_HANDLE, ::BP_ERR_FOREIGN_HANDLE,
  *   ::BP_ERR_DOUBLE_RELEASE, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_CORRUPTION
  *   (guard bytes overwritten; the buffer is released anyway).
- * Cost: O(1), no malloc, no backend call.
+ * Cost: O(1), no malloc. No backend call unless a cap (per class, pooled bytes) or an
+ *   exhausted generation destroys buffers: then the backend's destroy, O(buffers destroyed).
  * @ownership The handle is invalid afterwards (a later use is reported as stale); the memory stays
  *   with the pool.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
@@ -353,7 +359,8 @@ bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf);
 
 /**
  * Begin a frame. @return ::BP_OK or ::BP_ERR_FRAME_STATE (a frame is already open).
- * Cost: O(1) plus the backend's `frame_begin`.
+ * Cost: O(1) plus the backend's `frame_begin`; with a backend that reports frame completion,
+ *   also O(buffers promoted from pending to pooled).
  * @ownership Nothing changes hands.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -397,7 +404,7 @@ void bp_get_stats(bp_pool *pool, bp_stats *out_stats);
  * @param out array of `capacity` entries (may be NULL when `capacity` is 0).
  * @param capacity entries `out` can take.
  * @param out_count receives the number of classes in use (also on ::BP_ERR_BUFFER_TOO_SMALL).
- * Cost: O(number of classes).
+ * Cost: O(classes + buffers): the per-class state counts are recounted from the buffers.
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (the first `capacity` were copied),
  *   ::BP_ERR_INVALID_ARGUMENT (NULL pool or count).
  * @ownership Nothing to free; out-params belong to the caller.
@@ -414,7 +421,7 @@ bp_result bp_calculate_class_stats(bp_pool *pool, bp_class_stats *out, uint32_t 
  *   length).
  * @param buf_size bytes `buf` can take.
  * @param out_len receives the length needed, without the NUL (also on ::BP_ERR_BUFFER_TOO_SMALL).
- * Cost: O(classes).
+ * Cost: O(classes + buffers), as ::bp_calculate_class_stats.
  * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (nothing useful written; `*out_len` says how much is
  *   needed), ::BP_ERR_INVALID_ARGUMENT.
  * @ownership Writes only into the caller's `buf`.
@@ -648,8 +655,10 @@ bp_result bp_scope_begin(bp_pool *pool, bp_scope *out_mark);
  * @param mark the mark from ::bp_scope_begin.
  * @param out_released receives how many buffers were released; may be NULL.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_SCOPE (zero, foreign,
- *   already closed or never issued mark; the pool is unchanged).
- * Cost: O(buffers acquired since the mark and still held). No allocation, no backend call.
+ *   already closed or never issued mark; the pool is unchanged), ::BP_ERR_BUSY (called from the
+ *   eviction callback).
+ * Cost: O(buffers acquired since the mark and still held). No allocation; each release is
+ *   ::bp_release's (a backend destroy only when a cap destroys the buffer).
  * @ownership The scope's buffers return to the pool; their handles are invalid afterwards.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
