@@ -167,6 +167,25 @@ static void guard_counts_against_the_size_limit(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A capacity-table entry is held to the same limit as an acquire: its class plus the guard
+ * must fit the backend (it reached the backend and came back as BP_ERR_BACKEND). */
+static void guard_counts_against_the_limit_of_preallocation(void **state) {
+    (void)state;
+    bp_host_backend_desc hd = {.max_buffer_size = 4096};
+    bp_backend host;
+    assert_int_equal(bp_host_backend(&hd, &host), BP_OK);
+    bp_capacity_entry e = {.size = 4096, .count = 1};
+    bp_pool_desc pd = {.backend = &host, .guard_bytes = 64, .capacity_mode = BP_CAPACITY_HIGH_WATER,
+                       .capacity_table = &e, .capacity_table_count = 1};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&pd, &pool), BP_ERR_TOO_LARGE);
+    assert_null(pool);
+    e.size = 3500; /* class 3584 + 64 fits */
+    assert_int_equal(bp_host_backend(&hd, &host), BP_OK);
+    assert_int_equal(bp_pool_create(&pd, &pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overrun_is_caught_at_release),
@@ -176,6 +195,7 @@ int main(void) {
         cmocka_unit_test(leaked_buffer_damage_is_named_at_destroy),
         cmocka_unit_test(transient_overrun_is_logged_at_frame_end),
         cmocka_unit_test(guard_counts_against_the_size_limit),
+        cmocka_unit_test(guard_counts_against_the_limit_of_preallocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

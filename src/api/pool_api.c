@@ -70,7 +70,8 @@ static void query_caps(bp_pool *pool) {
 static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
     uint32_t usage = e->usage ? e->usage : BP_USAGE_ALL;
     uint32_t cls = bpi_class_of(pool->pow2, e->size);
-    if (bpi_class_size(pool->pow2, cls) > pool->caps.max_buffer_size || !(pool->caps.memory_kinds & (1u << e->memory)))
+    /* the acquire's limit: its class plus the debug guard fits the backend (fast_max_size) */
+    if (e->size > pool->fast_max_size || !(pool->caps.memory_kinds & (1u << e->memory)))
         return bpi_fail(pool, BP_ERR_TOO_LARGE, BP_LOG_ITEM_BAD_ARGUMENT, "capacity entry of %llu bytes not supported",
                         (unsigned long long)e->size);
     int g;
