@@ -69,7 +69,9 @@ typedef enum bp_class_scheme {
 typedef enum bp_capacity_mode {
     BP_CAPACITY_DYNAMIC = 0,   /**< Create on miss, trim when idle. Default. */
     BP_CAPACITY_FIXED = 1,     /**< Everything preallocated at create; beyond that ::BP_ERR_CAPACITY. */
-    BP_CAPACITY_HIGH_WATER = 2 /**< Grow to the largest demand seen, never trim. */
+    BP_CAPACITY_HIGH_WATER = 2 /**< Grow to the largest demand seen; no idle trimming or retention
+                                    caps (a miss under a budget or the backend's allocation cap
+                                    may still destroy pooled buffers to make room). */
 } bp_capacity_mode;
 
 /** One row of a fixed-capacity table: `count` buffers of `size` bytes in `memory`. */
