@@ -23,9 +23,8 @@ bp_result bp_array_bytes(uint64_t count, uint32_t components, bp_element_type ty
 /* Acquire under the lock and report the mapped pointer of the new buffer. */
 static bp_result acquire_mapped(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, void **out_data) {
     bpi_lock(pool);
-    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
-                                               "acquire called from inside the eviction callback")
-                                    : bpi_acquire(pool, d, out, NULL, 0);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_acquire_array");
+    if (r == BP_OK) r = bpi_acquire(pool, d, out, NULL, 0);
     if (r == BP_OK && out_data) *out_data = pool->slots[(uint32_t)out->id & (BPI_MAX_SLOTS - 1u)].native.mapped;
     bpi_unlock(pool);
     return r;
@@ -142,9 +141,8 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
     if (!pool || !out) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
     bpi_slot *s;
-    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
-                                               "bp_duplicate called from inside the eviction callback")
-                                    : bpi_lookup_held(pool, src, &s);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_duplicate");
+    if (r == BP_OK) r = bpi_lookup_held(pool, src, &s);
     if (r == BP_OK) {
         const bpi_group *g = &pool->groups[s->group];
         bp_acquire_desc d = {.size = s->size, .memory = (bp_memory)g->memory, .usage = g->usage,

@@ -8,10 +8,10 @@ BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_des
                                              const char *file, int line, bool try_hit) {
     bpi_lock(pool);
     bp_result r = BP_OK;
-    if (!try_hit || !bpi_acquire_hit(pool, desc, out_buf, file, line))
-        r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
-                                         "bp_acquire called from inside the eviction callback")
-                              : bpi_acquire(pool, desc, out_buf, file, line);
+    if (!try_hit || !bpi_acquire_hit(pool, desc, out_buf, file, line)) {
+        r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_acquire");
+        if (r == BP_OK) r = bpi_acquire(pool, desc, out_buf, file, line);
+    }
     bpi_unlock(pool);
     return r;
 }

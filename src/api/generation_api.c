@@ -31,9 +31,8 @@ bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const vo
 bp_result bp_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_BUDGET,
-                                               "bp_resize called from inside the eviction callback")
-                                    : bpi_resize(pool, buf, new_size);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_resize");
+    if (r == BP_OK) r = bpi_resize(pool, buf, new_size);
     bpi_unlock(pool);
     return r;
 }

@@ -14,9 +14,8 @@ bp_result bp_scope_end(bp_pool *pool, bp_scope mark, uint32_t *out_released) {
     if (out_released) *out_released = 0;
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = pool->in_eviction ? bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_SCOPE,
-                                               "bp_scope_end called from inside the eviction callback")
-                                    : bpi_scope_end(pool, mark, out_released);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_SCOPE, "bp_scope_end");
+    if (r == BP_OK) r = bpi_scope_end(pool, mark, out_released);
     bpi_unlock(pool);
     return r;
 }

@@ -142,6 +142,13 @@ bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt
 void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* BP_OK, or BP_ERR_BUSY for a call (`call` names it) that the eviction callback may not make:
+ * it would create buffers or end scopes inside the make-room loop that called it. */
+static inline bp_result bpi_not_in_eviction(bp_pool *pool, bp_log_item item, const char *call) {
+    if (!pool->in_eviction) return BP_OK;
+    return bpi_fail(pool, BP_ERR_BUSY, item, "%s called from inside the eviction callback", call);
+}
+
 /* handles/handle_table.c */
 static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t gen) {
     return ((uint64_t)gen << 32) | ((uint64_t)p->tag << BPI_INDEX_BITS) | index;
