@@ -942,7 +942,7 @@ bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const vo
  * Change the size of a held buffer, keeping its handle. A size within its capacity changes
  * nothing native (no copy, same native generation). A larger size gets a new native buffer
  * of the same memory kind, usage and alignment, copies the old contents (the old size's
- * bytes), releases the old native through the pending path (the GPU may still read it for
+ * bytes; the rest is zero when the buffer was acquired with ::BP_ACQUIRE_ZERO), releases the old native through the pending path (the GPU may still read it for
  * `frames_in_flight` frames) and increments ::bp_buffer_info::native_generation, so that
  * descriptors are rewritten (see ::bp_binding_table_sync). Data updates never change the
  * generation. The new native counts as one acquire in the stats.

@@ -71,6 +71,28 @@ static void resize_bumps_generation_updates_do_not(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A buffer acquired with BP_ACQUIRE_ZERO that grows past its capacity gets a zeroed new
+ * native: the bytes past the copied ones are zero, not what the native's last holder left. */
+static void resize_of_a_zeroed_buffer_stays_zeroed(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc pd = {.frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&pd, &pool), BP_OK);
+    bp_buffer dirty = ts_acquire(pool, 4000, 0);
+    memset(info_of(pool, dirty).mapped, 0xFF, 4000);
+    assert_int_equal(bp_release(pool, dirty), BP_OK); /* pooled: the resize's native */
+    bp_buffer b = ts_acquire(pool, 100, BP_ACQUIRE_ZERO);
+    memset(info_of(pool, b).mapped, 0x11, 100);
+    assert_int_equal(bp_resize(pool, b, 4000), BP_OK);
+    bp_buffer_info i = info_of(pool, b);
+    assert_int_equal(i.native_generation, 2);
+    const uint8_t *p = i.mapped;
+    for (uint32_t k = 0; k < 100; k++) assert_int_equal(p[k], 0x11);
+    for (uint32_t k = 100; k < 4000; k++) assert_int_equal(p[k], 0);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 static void acquire_upload_checks_its_arguments(void **state) {
     (void)state;
     bp_pool *pool;
@@ -227,6 +249,7 @@ static void frame_sets_rotate_per_frame(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(resize_bumps_generation_updates_do_not),
+        cmocka_unit_test(resize_of_a_zeroed_buffer_stays_zeroed),
         cmocka_unit_test(acquire_upload_checks_its_arguments),
         cmocka_unit_test(binding_table_reports_exactly_the_changes),
         cmocka_unit_test(sync_of_a_released_binding_is_no_error),

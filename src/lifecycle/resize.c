@@ -1,8 +1,9 @@
 /* Resize (seed 003's generations): a size within the buffer's capacity changes nothing
  * native; a larger one takes a new native buffer of the same memory, usage and alignment
- * (pooled or created), copies the contents, swaps the natives between the handle's slot and
- * the helper slot, and releases the old native through the normal pending path, so the GPU
- * may still read it for frames_in_flight frames. The handle keeps its id; its
+ * (pooled or created; zeroed when the buffer was acquired with BP_ACQUIRE_ZERO), copies the
+ * contents, swaps the natives between the handle's slot and the helper slot, and releases the
+ * old native through the normal pending path, so the GPU may still read it for
+ * frames_in_flight frames. The handle keeps its id; its
  * native_generation goes up by one, telling binding tables to rewrite descriptors. */
 #include "internal/pool.h"
 
@@ -24,7 +25,7 @@ bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
     }
     const bpi_group *g = &pool->groups[s->group];
     bp_acquire_desc d = {.size = new_size, .memory = (bp_memory)g->memory, .usage = g->usage,
-                         .flags = BP_ACQUIRE_NO_SCOPE, .tag = s->tag};
+                         .flags = BP_ACQUIRE_NO_SCOPE | (s->flags & BP_ACQUIRE_ZERO), .tag = s->tag};
     if (g->align_shift) d.alignment = 1ull << g->align_shift;
     bp_buffer nb;
     r = bpi_acquire(pool, &d, &nb, s->file, s->line); /* may move pool->slots */
