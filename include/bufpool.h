@@ -185,7 +185,8 @@ typedef struct bp_pool_desc {
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER. */
-    double idle_trim_seconds;      /**< Destroy a pooled buffer idle this long (seed 002); 0 = 30; < 0 = never. */
+    double idle_trim_seconds;      /**< Destroy a pooled buffer idle this long (seed 002); 0 = 30; < 0 = never.
+                                        Idle since the clock reading before its release (see ::bp_trim_older_than). */
     uint64_t warn_reserved_bytes;  /**< Warning threshold (seed 000); 0 = 100 MiB; ::BP_UNLIMITED = off. */
     uint64_t budget_bytes;         /**< Memory budget (seed 001); 0 = none (or the backend's, see `use_device_budget`). */
     bool use_device_budget;        /**< Take the budget from the backend's `query_budget` when `budget_bytes` is 0. */
@@ -833,8 +834,11 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
 
 /**
  * Age-based cleanup (seed 002's periodic cleanup of old buffers): destroy pooled buffers that
- * have been idle at least `seconds` by the pool's clock. Fixed and high-water pools keep
- * theirs. @param out_destroyed receives how many were destroyed; may be NULL.
+ * have been idle at least `seconds` by the pool's clock. Releases do not read the clock: a
+ * buffer counts as pooled at the pool's last clock reading before its release (the last frame
+ * end, ::bp_trim or ::bp_trim_older_than call, or creation), so in a program without frames a
+ * buffer released since the previous trim call is as old as that call. Fixed and high-water
+ * pools keep theirs. @param out_destroyed receives how many were destroyed; may be NULL.
  * @param pool the pool.
  * @param seconds idle time (by the pool's clock) at or beyond which a pooled buffer is destroyed.
  * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds).
