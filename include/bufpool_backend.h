@@ -61,17 +61,18 @@ typedef enum bp_result {
     BP_ERR_FOREIGN_HANDLE,      /**< A handle that belongs to another pool, or was never issued. */
     BP_ERR_DOUBLE_RELEASE,      /**< A handle released a second time. */
     BP_ERR_FRAME_STATE,         /**< Frame calls out of order (begin twice, end without begin). */
-    BP_ERR_OUT_OF_MEMORY,       /**< Host metadata could not be allocated. */
+    BP_ERR_OUT_OF_MEMORY,       /**< Memory could not be allocated: host metadata, or a buffer whose backend said so. */
     BP_ERR_BACKEND,             /**< The backend failed to create, map, copy or upload. */
     BP_ERR_BUDGET,              /**< The acquire would exceed the memory budget, even after eviction. */
-    BP_ERR_CAPACITY,            /**< A fixed-capacity pool has no buffer left for the request. */
+    BP_ERR_CAPACITY,            /**< A fixed cap is full: a fixed-capacity pool's buffers, `max_buffers`, the backend's
+                                     allocation limit, a binding table, an object pool, a ring or a virtual block. */
     BP_ERR_UNSUPPORTED,         /**< The backend lacks the method, or the memory kind. */
     BP_ERR_SCOPE,               /**< A scope mark that is not open in this pool. */
     BP_ERR_BUFFER_TOO_SMALL,    /**< An output buffer (text, array) is too small; the size needed is returned. */
     BP_ERR_OUT_OF_RANGE,        /**< offset + size lies outside the buffer. */
-    BP_ERR_CORRUPTION,          /**< Guard bytes around a buffer were overwritten. */
+    BP_ERR_CORRUPTION,          /**< Guard bytes after a buffer were overwritten, or an invariant check failed. */
     BP_ERR_NOT_FOUND,           /**< A name or owner that is not known. */
-    BP_ERR_BUSY,                /**< The object is still in use (e.g. a buffer mapped, a binding bound). */
+    BP_ERR_BUSY,                /**< A call the eviction callback may not make (acquire, resize, duplicate, scope end). */
     BP_RESULT_COUNT             /**< Number of result codes; not a result. */
 } bp_result;
 #endif
@@ -149,7 +150,8 @@ typedef struct bp_backend {
     bp_result (*create)(void *user, const bp_backend_create_desc *desc, bp_backend_buffer *out);
     /** Destroy a buffer made by `create`. Required. */
     void (*destroy)(void *user, const bp_backend_buffer *buf);
-    /** Fill `out` with the backend's limits. Optional (defaults: no limit, 16-byte alignment). */
+    /** Fill `out` with the backend's limits. Optional (defaults: buffers up to 2^48 bytes, 16-byte
+     *  alignment, every memory kind); a zero field also takes its default. */
     bp_result (*query_caps)(void *user, bp_backend_caps *out);
     /** Make CPU writes in [offset, offset+size) visible to the device. Optional (no-op). */
     bp_result (*flush)(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size);
@@ -189,16 +191,20 @@ typedef struct bp_allocator {
 typedef struct bp_host_backend_desc {
     uint64_t alignment;       /**< Alignment of every buffer; 0 = 64 (a cache line). */
     uint64_t max_buffer_size; /**< Largest buffer; 0 = 1 TiB. */
-    bp_allocator allocator;   /**< Where buffer memory comes from; zeroes = aligned_alloc/free. */
+    bp_allocator allocator;   /**< Where buffer memory comes from; zeroes = posix_memalign/free. */
 } bp_host_backend_desc;
 
 /**
  * Fill `out` with the host backend: aligned host memory, always mapped.
  * @param desc options, or NULL for defaults.
  * @param out  the table to fill.
- * @return ::BP_OK, or ::BP_ERR_INVALID_ARGUMENT (NULL `out`, alignment not a power of two).
- * Cost: O(1), no allocation. Thread-safety: reentrant.
- * @ownership The table refers to no allocation; a pool given it owns its copy.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL `out`, alignment not a power of two, only one
+ *   of `allocator.alloc` and `allocator.free`), ::BP_ERR_OUT_OF_MEMORY (a copy of `desc`).
+ * Cost: O(1); no allocation for NULL `desc`, else one malloc for the copy of `desc`.
+ * Thread-safety: reentrant.
+ * @ownership For NULL `desc` the table refers to no allocation; otherwise to a copy of `desc`
+ *   that the table's `release` frees, which a pool given the table calls at its destruction
+ *   (a table never given to a pool must be released by calling its `release`).
  */
 bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out);
 
