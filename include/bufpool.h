@@ -200,7 +200,8 @@ typedef struct bp_pool_desc {
      *  counters include the guards; `bp_buffer_info.capacity` does not. 0 = off (no cost). */
     uint32_t guard_bytes;
     bp_capacity_mode capacity_mode;           /**< Growth policy; default dynamic. */
-    const bp_capacity_entry *capacity_table;  /**< Preallocation table (fixed and high-water modes). */
+    const bp_capacity_entry *capacity_table;  /**< Preallocation table (required by fixed mode; in a dynamic
+                                                   pool a warm-up that its retention caps then apply to). */
     uint32_t capacity_table_count;            /**< Rows in `capacity_table`. */
     uint32_t max_buffers;          /**< Cap on live buffers (handle slots); 0 = 1<<24. */
     uint32_t series_frames;        /**< Frames kept in the time-series ring (72 bytes each, allocated at create); 0 = off. */
@@ -273,10 +274,12 @@ typedef struct bp_class_stats {
  * Create a pool.
  * @param desc options (zero = defaults), or NULL for all defaults.
  * @param out_pool receives the pool; set to NULL on failure.
- * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (bad field, NULL out), ::BP_ERR_OUT_OF_MEMORY,
- *         ::BP_ERR_BACKEND or ::BP_ERR_CAPACITY (preallocation failed).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (bad field, NULL out, a trace file that cannot be
+ *         opened), ::BP_ERR_OUT_OF_MEMORY, or, when preallocating the `capacity_table` failed,
+ *         ::BP_ERR_TOO_LARGE (an entry beyond the backend's size limit or memory kinds),
+ *         ::BP_ERR_BACKEND, ::BP_ERR_BUDGET or ::BP_ERR_CAPACITY.
  * Ownership: the caller destroys the pool with ::bp_pool_destroy. Cost: allocates metadata;
- * in fixed mode also every preallocated buffer. Thread-safety: reentrant.
+ * also creates every buffer of `capacity_table` (any capacity mode). Thread-safety: reentrant.
  */
 bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool);
 
