@@ -194,6 +194,40 @@ static void exhausted_generation_retires_the_slot(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A fixed pool cannot create a buffer again, so a buffer whose slot issued its last id moves
+ * to a fresh slot instead of being destroyed: the pool keeps its capacity and makes no backend
+ * call (it was destroyed, and the next acquire failed with BP_ERR_CAPACITY). */
+static void exhausted_generation_in_a_fixed_pool_keeps_the_buffer(void **state) {
+    (void)state;
+    bp_capacity_entry e = {.size = 256, .count = 1};
+    bp_pool_desc d = {.capacity_mode = BP_CAPACITY_FIXED, .capacity_table = &e, .capacity_table_count = 1,
+                      .frames_in_flight = 1};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer a = ts_acquire(pool, 100, 0);
+    uint32_t index = (uint32_t)a.id & (BPI_MAX_SLOTS - 1u);
+    void *mem = pool->slots[index].native.mapped;
+    bp_release(pool, a);
+    pool->slots[index].generation = UINT32_MAX - 1; /* as if it had been reused 4 billion times */
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer last = ts_acquire(pool, 100, 0);
+    assert_int_equal((uint32_t)(last.id >> 32), UINT32_MAX);
+    assert_int_equal(bp_release(pool, last), BP_OK); /* pending: pooled at the frame end */
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 1);
+    assert_int_equal(s.backend_destroys, 0);
+    bp_buffer next = ts_acquire(pool, 100, 0);
+    assert_true((uint32_t)next.id != (uint32_t)last.id); /* another slot, the same memory */
+    bp_buffer_info info;
+    assert_int_equal(bp_buffer_get_info(pool, next, &info), BP_OK);
+    assert_ptr_equal(info.mapped, mem);
+    assert_int_not_equal(bp_release(pool, last), BP_OK);
+    assert_int_equal(bp_release(pool, next), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_acquires),
@@ -203,6 +237,7 @@ int main(void) {
         cmocka_unit_test(result_strings_name_every_code),
         cmocka_unit_test(a_backend_failure_changes_nothing),
         cmocka_unit_test(exhausted_generation_retires_the_slot),
+        cmocka_unit_test(exhausted_generation_in_a_fixed_pool_keeps_the_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,27 @@ void bpi_slot_retire(bp_pool *pool, uint32_t index) {
     pool->free_slots = index;
 }
 
+/* A pooled buffer (in its bucket and the LRU list) whose slot has issued its last id moves to
+ * a fresh slot, at the same places in both lists, so a pool that cannot create buffers again
+ * keeps it; the old slot retires. A fresh slot comes from the free list or the table's spare
+ * room (growing the table only when it is full); with none to be had the buffer is destroyed. */
+void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index) {
+    uint32_t fresh;
+    if (bpi_slot_new(pool, &fresh) != BP_OK) { /* may move pool->slots */
+        bpi_destroy_pooled(pool, index);
+        return;
+    }
+    bpi_bucket_remove(pool, index);
+    bpi_list_remove(pool, &pool->lru, index);
+    bpi_slot *s = &pool->slots[fresh];
+    uint32_t gen = s->generation;
+    *s = pool->slots[index]; /* links are NIL after the removals */
+    s->generation = gen;
+    bpi_bucket_push(pool, fresh);
+    bpi_list_push_back(pool, &pool->lru, fresh);
+    bpi_slot_retire(pool, index);
+}
+
 bp_result bpi_lookup(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot) {
     *out_slot = NULL;
     if (buf.id == 0)

@@ -226,7 +226,9 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
 /* ---- lifecycle: a release; the common one (no frame to wait for) pools the buffer inline ---- */
 
 /* A released buffer (counted as pooled already) goes into its bucket and the LRU list, or is
- * destroyed when the retention cap of its class is full or its generation is exhausted. */
+ * destroyed when the retention cap of its class is full. A buffer whose slot has issued its
+ * last id is destroyed too, unless the pool keeps its buffers (fixed, high-water): then it
+ * moves to a fresh slot. */
 BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     s->state = BPI_POOLED;
@@ -238,8 +240,12 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
     bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
     uint32_t count = bpi_bucket_push(pool, index);
     bpi_list_push_back(pool, &pool->lru, index);
-    if (s->generation == UINT32_MAX ||
-        (!keep_all && pool->desc.max_pooled_per_class != BP_NEVER && count > pool->desc.max_pooled_per_class)) {
+    if (s->generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
+        if (keep_all) bpi_slot_renew_pooled(pool, index);
+        else bpi_destroy_pooled(pool, index);
+        return;
+    }
+    if (!keep_all && pool->desc.max_pooled_per_class != BP_NEVER && count > pool->desc.max_pooled_per_class) {
         bpi_destroy_pooled(pool, index);
         return;
     }

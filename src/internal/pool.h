@@ -156,6 +156,8 @@ static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t ge
 bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index);
 void bpi_slot_retire(bp_pool *pool, uint32_t index);
 bp_result bpi_lookup(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
+/* A pooled buffer whose slot issued its last id moves to a fresh slot (destroyed when none). */
+void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index);
 bp_result bpi_lookup_held(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
 
 /* lists, bucket push/pop and state counters: inline, in internal/hot.h (end of this file) */
