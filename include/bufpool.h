@@ -247,11 +247,14 @@ typedef struct bp_stats {
     double hit_rate;              /**< hits / acquires (0 when none). Seed 000's reuse ratio. */
     uint64_t backend_creates;     /**< Backend create calls that succeeded. */
     uint64_t backend_destroys;    /**< Backend destroy calls. */
-    uint64_t trims;               /**< Buffers destroyed by caps and idle trimming. */
+    uint64_t trims;               /**< Pooled buffers destroyed: retention caps, idle trimming, trim calls,
+                                       room made under a budget or allocation cap. */
     uint64_t evictions;           /**< Eviction callback rounds run for the budget. */
     uint64_t budget_failures;     /**< Acquires refused with ::BP_ERR_BUDGET. */
     uint64_t capacity_failures;   /**< Acquires refused with ::BP_ERR_CAPACITY. */
-    uint64_t errors;              /**< Calls that returned an error. */
+    uint64_t errors;              /**< Errors logged: failed calls (not those refused before the pool is
+                                       read, such as NULL arguments) and guard damage found when a
+                                       buffer is destroyed. */
     uint64_t warnings;            /**< Warning threshold crossings. */
     uint64_t frame;               /**< Frames ended so far (the current frame index). */
     uint64_t budget_bytes;        /**< The budget in force (0 = none). */
