@@ -591,6 +591,13 @@ static void op_copy(fz *f) {
     if (dof < PATTERN_BYTES) d.r->content_known = false;
 }
 
+/* A handle the application never saw advanced some slot's generation (the temporary buffer of
+ * a failed duplicate or of a resize): learn the generations from the pool. */
+static void learn_generations(fz *f) {
+    for (uint32_t i = 0; i < f->pool->slot_count && i < GEN_SLOTS; i++)
+        if (f->pool->slots[i].generation > f->maxgen[i]) f->maxgen[i] = f->pool->slots[i].generation;
+}
+
 static void op_duplicate(fz *f) {
     f->what = "duplicate";
     pick p = pick_handle(f);
@@ -613,9 +620,7 @@ static void op_duplicate(fz *f) {
         f->acquires++;
         f->releases++;
         f->seq++;
-        /* a handle the application never saw advanced some slot's generation: learn it */
-        for (uint32_t i = 0; i < f->pool->slot_count && i < GEN_SLOTS; i++)
-            if (f->pool->slots[i].generation > f->maxgen[i]) f->maxgen[i] = f->pool->slots[i].generation;
+        learn_generations(f);
         return;
     }
     if (r != BP_OK) {
@@ -627,6 +632,60 @@ static void op_duplicate(fz *f) {
     n->salt = src.salt;
     n->content_known = src.content_known;
     verify_pattern(f, n);
+}
+
+/* Resize: within the capacity only the size changes; beyond it a temporary buffer is acquired
+ * (one acquire), the contents copied and the old native released (one release). */
+static void op_resize(fz *f) {
+    f->what = "resize";
+    pick p = pick_handle(f);
+    uint16_t v = u16(f);
+    uint64_t capacity = 0;
+    if (p.kind == H_HELD) {
+        bp_buffer_info info;
+        expect(f, bp_buffer_get_info(f->pool, p.b, &info), BP_OK);
+        capacity = info.capacity;
+    }
+    uint64_t size = v >> 15 ? 1 + (v & 0x7FFF) * 2u : capacity ? 1 + v % capacity : v & 0xFF;
+    if ((v & 0x7FF) == 0x7FF) size = (1ull << 48) + 1;
+    if (p.kind == H_HELD && size > capacity && f->held >= MAX_HELD) return;
+    f->before = snapshot(f->pool);
+    bp_result r = bp_resize(f->pool, p.b, size);
+    bp_result want = handle_error(f, &p, false);
+    if (want == BP_OK && size == 0) want = BP_ERR_INVALID_SIZE;
+    if (want == BP_OK && size > capacity && size > (1ull << 40) - f->guard) want = BP_ERR_TOO_LARGE;
+    if (want != BP_OK) {
+        expect(f, r, want);
+        expect_unchanged(f);
+        return;
+    }
+    if (size <= capacity) {
+        expect(f, r, BP_OK);
+        f->requested += size - p.r->size;
+        if (pattern_len(size) > pattern_len(p.r->size)) p.r->content_known = false; /* bytes never written */
+        p.r->size = size;
+        return;
+    }
+    bool evicted = !p.r->held && r == BP_ERR_STALE_HANDLE; /* released by the temporary's eviction */
+    if (evicted || (r == BP_ERR_BACKEND && f->fault_probability > 0)) { /* copy failed: temporary released */
+        f->acquires++;
+        f->releases++;
+        f->seq++;
+        learn_generations(f);
+        return;
+    }
+    if (r != BP_OK) {
+        check_acquire_failure(f, r, BP_INVALID_BUFFER);
+        return;
+    }
+    f->acquires++;
+    f->releases++;
+    f->seq++;
+    f->requested += size - p.r->size;
+    if (pattern_len(size) > pattern_len(p.r->size)) p.r->content_known = false; /* only the old size was copied */
+    p.r->size = size;
+    learn_generations(f);
+    verify_pattern(f, p.r);
 }
 
 static void op_maintenance(fz *f) {
@@ -755,6 +814,8 @@ static void teardown(fz *f, bool leave_leaks) {
 
 int bpfz_run(const uint8_t *data, size_t size) {
     static fz state;
+    static int trace = -1; /* BPFZ_TRACE=1 prints every operation */
+    if (trace < 0) trace = getenv("BPFZ_TRACE") != NULL;
     fz *f = &state;
     memset(f, 0, sizeof *f);
     f->data = data;
@@ -774,13 +835,15 @@ int bpfz_run(const uint8_t *data, size_t size) {
         case 10: case 11: op_owner(f); break;
         case 12: op_budget(f); break;
         case 13: op_inspect(f); break;
-        case 14: case 15: op_transfer(f); break;
+        case 14: op_transfer(f); break;
+        case 15: op_resize(f); break;
         case 16: op_copy(f); break;
         case 17: op_duplicate(f); break;
         case 18: op_maintenance(f); break;
         default: op_fault(f); break;
         }
         check_all(f);
+        if (trace) fprintf(stderr, "op %u: %s, %u held\n", f->op, f->what, f->held);
     }
     teardown(f, size & 1);
     return 0;
