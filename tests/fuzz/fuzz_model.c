@@ -598,6 +598,22 @@ static void learn_generations(fz *f) {
         if (f->pool->slots[i].generation > f->maxgen[i]) f->maxgen[i] = f->pool->slots[i].generation;
 }
 
+/* Duplicate and resize acquire a buffer and copy into it; when the copy fails (an injected
+ * fault, or the source released by the acquire's own eviction) that buffer is released again.
+ * True when the call failed, with the model brought up to date. */
+static bool copy_step_failed(fz *f, const rec *src, bp_result r, bp_buffer out) {
+    if ((!src->held && r == BP_ERR_STALE_HANDLE) || (r == BP_ERR_BACKEND && f->fault_probability > 0)) {
+        if (out.id) die(f, "a failed call returned a handle");
+        f->acquires++;
+        f->releases++;
+        f->seq++;
+        learn_generations(f);
+        return true;
+    }
+    if (r != BP_OK) check_acquire_failure(f, r, out);
+    return r != BP_OK;
+}
+
 static void op_duplicate(fz *f) {
     f->what = "duplicate";
     pick p = pick_handle(f);
@@ -612,21 +628,7 @@ static void op_duplicate(fz *f) {
         expect_unchanged(f);
         return;
     }
-    /* the eviction callback of the duplicate's acquire may release the source: then the copy
-     * finds a stale handle (or the acquire still fails) */
-    bool evicted = !p.r->held && r == BP_ERR_STALE_HANDLE;
-    if (evicted || (r == BP_ERR_BACKEND && f->fault_probability > 0)) { /* acquired, copy failed, released */
-        if (out.id) die(f, "a failed duplicate returned a handle");
-        f->acquires++;
-        f->releases++;
-        f->seq++;
-        learn_generations(f);
-        return;
-    }
-    if (r != BP_OK) {
-        check_acquire_failure(f, r, out);
-        return;
-    }
+    if (copy_step_failed(f, p.r, r, out)) return;
     rec src = *p.r;
     rec *n = model_acquired(f, out, src.size, src.owner, flags);
     n->salt = src.salt;
@@ -666,18 +668,7 @@ static void op_resize(fz *f) {
         p.r->size = size;
         return;
     }
-    bool evicted = !p.r->held && r == BP_ERR_STALE_HANDLE; /* released by the temporary's eviction */
-    if (evicted || (r == BP_ERR_BACKEND && f->fault_probability > 0)) { /* copy failed: temporary released */
-        f->acquires++;
-        f->releases++;
-        f->seq++;
-        learn_generations(f);
-        return;
-    }
-    if (r != BP_OK) {
-        check_acquire_failure(f, r, BP_INVALID_BUFFER);
-        return;
-    }
+    if (copy_step_failed(f, p.r, r, BP_INVALID_BUFFER)) return;
     f->acquires++;
     f->releases++;
     f->seq++;
