@@ -1230,7 +1230,8 @@ bp_result bp_calculate_tag_snapshot(bp_pool *pool, bp_tag_usage *out, uint32_t c
  * What grew between two snapshots: every tag of `after` holding more bytes or buffers than in
  * `before` (missing there = 0), with `buffers` and `bytes` set to the growth, most bytes
  * first. Pure: no pool needed.
- * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many),
+ * @return ::BP_OK, ::BP_ERR_BUFFER_TOO_SMALL (`*out_count` says how many; `out` then holds
+ *   the first `capacity` growths in `after`'s order, sorted, not necessarily the largest),
  *   ::BP_ERR_INVALID_ARGUMENT.
  * Cost: O(before x after).
  * @ownership `out` is the caller's; its `tag` pointers are those of `after`.
