@@ -218,9 +218,42 @@ static void objpool_bad_input(void **state) {
     bp_objpool_destroy(op);
 }
 
+/* Owned acquires in a fixed pool allocate nothing after the first: the owner table it makes
+ * has room for one owner per buffer (more owners grew it, allocating in later frames). */
+static void fixed_pool_owned_acquires_allocate_nothing(void **state) {
+    (void)state;
+    counting_alloc ca = {0};
+    bp_capacity_entry e = {.size = 256, .count = 200};
+    bp_pool_desc d = {.allocator = ts_allocator(&ca), .capacity_mode = BP_CAPACITY_FIXED, .capacity_table = &e,
+                      .capacity_table_count = 1, .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer b[200];
+    bp_acquire_desc first = {.size = 200, .owner = 99999};
+    assert_int_equal(bp_acquire(pool, &first, &b[0]), BP_OK); /* makes the owner table */
+    assert_int_equal(bp_release(pool, b[0]), BP_OK);
+    uint64_t allocs = ca.allocs;
+    for (uint32_t round = 0; round < 3; round++) {
+        for (uint32_t i = 0; i < 200; i++) {
+            bp_acquire_desc a = {.size = 200, .owner = 1000u * round + i + 1u};
+            assert_int_equal(bp_acquire(pool, &a, &b[i]), BP_OK);
+        }
+        for (uint32_t i = 0; i < 200; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        for (uint32_t i = 1; i < 200; i += 2) {
+            uint32_t n;
+            assert_int_equal(bp_owner_release(pool, 1000u * round + i + 1u, &n), BP_OK);
+            assert_int_equal(n, 1);
+        }
+    }
+    assert_int_equal(ca.allocs, allocs);
+    ts_check_and_destroy(pool);
+    assert_int_equal(ca.allocs, ca.frees);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fixed_pool_allocates_nothing_over_10000_frames),
+        cmocka_unit_test(fixed_pool_owned_acquires_allocate_nothing),
         cmocka_unit_test(over_cap_requests_fail_cleanly),
         cmocka_unit_test(high_water_grows_and_never_shrinks),
         cmocka_unit_test(objpool_holds_render_pass_descriptors),

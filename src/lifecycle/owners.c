@@ -50,6 +50,10 @@ static bp_result grow(bp_pool *pool) {
         pool->ext[0] = t;
     }
     uint32_t cap = t->capacity ? t->capacity * 2 : 64;
+    /* A fixed pool allocates nothing per frame: the first growth makes room for one owner per
+     * buffer (with the pinned one), so owned acquires never grow the table afterwards. */
+    if (pool->desc.capacity_mode == BP_CAPACITY_FIXED)
+        while ((uint64_t)(pool->stats.buffers_total + 1u) * 4u > (uint64_t)cap * 3u) cap *= 2;
     owner_rec *recs = bpi_alloc(pool, cap * sizeof *recs);
     if (!recs) return BP_ERR_OUT_OF_MEMORY;
     memset(recs, 0, cap * sizeof *recs);
