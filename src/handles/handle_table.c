@@ -55,13 +55,14 @@ void bpi_slot_retire(bp_pool *pool, uint32_t index) {
 /* A pooled buffer (in its bucket and the LRU list) whose slot has issued its last id moves to
  * a fresh slot, at the same places in both lists, so a pool that cannot create buffers again
  * keeps it; the old slot retires. A fresh slot comes from the free list or the table's spare
- * room (growing the table only when it is full); with none to be had the buffer is destroyed. */
+ * room, never a growth (a release allocates nothing); with none the buffer is destroyed. */
 void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index) {
     uint32_t fresh;
-    if (bpi_slot_new(pool, &fresh) != BP_OK) { /* may move pool->slots */
+    if (pool->free_slots == BPI_NIL && pool->slot_count == pool->slot_capacity) {
         bpi_destroy_pooled(pool, index);
         return;
     }
+    bpi_slot_new(pool, &fresh); /* cannot fail: a free or spare slot exists */
     bpi_bucket_remove(pool, index);
     bpi_list_remove(pool, &pool->lru, index);
     bpi_slot *s = &pool->slots[fresh];
