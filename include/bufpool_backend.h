@@ -208,5 +208,16 @@ typedef struct bp_host_backend_desc {
  */
 bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out);
 
+/**
+ * Start a backend table: zero every method, then set `version`, `struct_size`, `name` and
+ * `user`. A backend then fills in `create`, `destroy` and the optional methods it has.
+ * @param out  the table; NULL is ignored.
+ * @param name short name shown in logs and reports (a static string).
+ * @param user passed as the first argument of every method.
+ * @ownership Takes nothing: `name` and `user` are stored, not copied.
+ * @threadsafety Reentrant. @cost O(1), no allocation.
+ */
+void bp_backend_init(bp_backend *out, const char *name, void *user);
+
 BP_END_DECLS
 #endif /* BUFPOOL_BACKEND_H */

@@ -146,11 +146,7 @@ bp_result bp_fault_create(const bp_backend *inner, const bp_fault_desc *desc, bp
 
 void bp_fault_backend(bp_fault *f, bp_backend *out) {
     if (!f || !out) return;
-    memset(out, 0, sizeof *out);
-    out->version = BP_BACKEND_VERSION;
-    out->struct_size = sizeof *out;
-    out->name = f->inner.name ? f->inner.name : "fault";
-    out->user = f;
+    bp_backend_init(out, f->inner.name ? f->inner.name : "fault", f);
     out->create = fault_create;
     out->destroy = fault_destroy;
     out->query_caps = fault_caps;

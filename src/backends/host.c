@@ -48,6 +48,15 @@ static void host_release(void *user) { free(user); }
 
 static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {default_alloc, default_free, NULL}};
 
+void bp_backend_init(bp_backend *out, const char *name, void *user) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    out->version = BP_BACKEND_VERSION;
+    out->struct_size = sizeof *out;
+    out->name = name;
+    out->user = user;
+}
+
 bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out) {
     if (!out) return BP_ERR_INVALID_ARGUMENT;
     bp_host_backend_desc d = desc ? *desc : (bp_host_backend_desc){0};
@@ -56,10 +65,7 @@ bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out) {
     if (!d.alignment) d.alignment = host_defaults.alignment;
     if (!d.max_buffer_size) d.max_buffer_size = host_defaults.max_buffer_size;
     if (!d.allocator.alloc) d.allocator = host_defaults.allocator;
-    memset(out, 0, sizeof *out);
-    out->version = BP_BACKEND_VERSION;
-    out->struct_size = sizeof *out;
-    out->name = "host";
+    bp_backend_init(out, "host", NULL);
     out->create = host_create;
     out->destroy = host_destroy;
     out->query_caps = host_caps;

@@ -111,11 +111,7 @@ bp_result bp_cuda_backend_create(const bp_cuda_desc *desc, bp_backend *out) {
     if (!st) return BP_ERR_OUT_OF_MEMORY;
     st->device = device;
     st->total_memory = prop.totalGlobalMem;
-    memset(out, 0, sizeof *out);
-    out->version = BP_BACKEND_VERSION;
-    out->struct_size = sizeof *out;
-    out->name = "cuda";
-    out->user = st;
+    bp_backend_init(out, "cuda", st);
     out->create = cu_create;
     out->destroy = cu_destroy;
     out->query_caps = cu_caps;

@@ -100,11 +100,7 @@ bp_result bp_opencl_backend_create(const bp_opencl_desc *desc, bp_backend *out) 
     }
     clRetainContext(st->context);
     clRetainCommandQueue(st->queue);
-    memset(out, 0, sizeof *out);
-    out->version = BP_BACKEND_VERSION;
-    out->struct_size = sizeof *out;
-    out->name = "opencl";
-    out->user = st;
+    bp_backend_init(out, "opencl", st);
     out->create = cl_create;
     out->destroy = cl_destroy;
     out->query_caps = cl_caps;

@@ -70,11 +70,7 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
         free(vk);
         return r == BP_ERR_OUT_OF_MEMORY ? r : BP_ERR_BACKEND;
     }
-    memset(out, 0, sizeof *out);
-    out->version = BP_BACKEND_VERSION;
-    out->struct_size = sizeof *out;
-    out->name = "vulkan";
-    out->user = vk;
+    bp_backend_init(out, "vulkan", vk);
     out->create = bpi_vk_create;
     out->destroy = bpi_vk_destroy;
     out->query_caps = bpi_vk_query_caps;
