@@ -3,7 +3,9 @@
  *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
  *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe]   the pool-hit loop alone, for callgrind
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
- *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout */
+ *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
+ *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2]      bufpool alone on it (bench/frames.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +99,11 @@ int main(int argc, char **argv) {
     if (argc == 5 && !strcmp(argv[1], "vulkan-section"))
         return vulkan_child(argv[2], atoi(argv[3]), !strcmp(argv[4], "quick"));
 #endif
-    if (argc < 2 || (strcmp(argv[1], "callgrind-hit") && strcmp(argv[1], "write-trace"))) ensure_static_tls(argv);
+    if (argc < 2 || (strcmp(argv[1], "callgrind-hit") && strcmp(argv[1], "write-trace") &&
+                     strcmp(argv[1], "callgrind-frames")))
+        ensure_static_tls(argv);
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-frames"))
+        return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 && !strcmp(argv[4], "fif2"));
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))
         return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]),
                                        argc == 5 && !strcmp(argv[4], "thread-safe"));
@@ -109,11 +115,14 @@ int main(int argc, char **argv) {
     }
     options op;
     bool ranges_only = argc >= 2 && !strcmp(argv[1], "ranges");
-    if (ranges_only) argv[1] = argv[0]; /* parse the options after the command */
-    if (parse(argc - ranges_only, argv + ranges_only, &op)) return 2;
+    const char *workload_only = argc >= 3 && !strcmp(argv[1], "workload") ? argv[2] : NULL;
+    int skip = ranges_only ? 1 : workload_only ? 2 : 0;
+    if (skip) argv[skip] = argv[0]; /* parse the options after the command */
+    if (parse(argc - skip, argv + skip, &op)) return 2;
     raw_alloc allocs[4];
     char missing[128];
     int na = raw_allocators(allocs, 4, missing, sizeof missing);
+    if (workload_only) return bench_workload_alone(workload_only, &op, allocs, na);
     if (ranges_only) {
         report_machine(stdout);
         printf("- Command: `bufpool_bench ranges%s` (this section alone)\n", op.quick ? " --quick" : "");

@@ -1,22 +1,38 @@
-/* Frames: transient buffers return at frame end; pending buffers age by one frame. */
+/* Frames: transient buffers return at frame end; pending buffers age by one frame.
+ * A frame end runs in every frame of the program, amortised over its few acquires, so each
+ * optional step is skipped after one test when it has nothing to do: the clock is read only
+ * where a pooled buffer's age can be read back (dynamic pools), pending buffers are promoted
+ * only when there are some, the warning check runs only when its state would change, and the
+ * series and diagnostics only when they are on. */
 #include "internal/pool.h"
+
+/* Would bpi_check_warning change anything (first crossing of the threshold, or back under
+ * it)? Over and already warned, or under and not warned: nothing to do. BP_UNLIMITED is
+ * never exceeded. */
+static bool warning_state_changes(const bp_pool *pool) {
+    return (pool->stats.bytes_reserved > pool->desc.warn_reserved_bytes) != pool->warned;
+}
 
 bp_result bpi_frame_end(bp_pool *pool) {
     if (!pool->in_frame)
         return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
                         "bp_frame_end without bp_frame_begin (frame %llu)", (unsigned long long)pool->stats.frame);
-    bpi_series_frame_closing(pool);
+    bool series = pool->ext[2] != NULL; /* the series ring or the plot hook (accounting/series.c) */
+    if (series) bpi_series_frame_closing(pool);
     while (pool->transient.head != BPI_NIL) bpi_release_slot(pool, pool->transient.head);
     bpi_trace_frame(pool);
     uint64_t ended = pool->stats.frame;
     pool->in_frame = false;
     pool->stats.frame++;
-    pool->now = bpi_clock(pool);
-    bpi_promote_pending(pool);
+    /* Buffers pooled from now on are stamped with this reading (bpi_pool_slot), and the idle
+     * trim compares with it. Only dynamic pools read those stamps back (idle trimming,
+     * bp_trim_older_than); fixed and high-water pools never destroy a pooled buffer by age. */
+    if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) pool->now = bpi_clock(pool);
+    if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     bpi_trim_idle(pool, false);
-    bpi_check_warning(pool);
+    if (warning_state_changes(pool)) bpi_check_warning(pool);
     if (pool->backend.frame_end) pool->backend.frame_end(pool->backend.user, ended);
-    bpi_series_frame(pool);
-    bpi_diagnostics_frame(pool);
+    if (series) bpi_series_frame(pool);
+    if (pool->desc.diagnostics_every_frames) bpi_diagnostics_frame(pool);
     return BP_OK;
 }

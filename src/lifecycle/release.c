@@ -39,16 +39,36 @@ static bool frame_done(bp_pool *pool, uint64_t frame) {
     return frame + fif <= pool->stats.frame;
 }
 
-/* Move pending buffers whose frames the GPU has finished into the pool (FIFO order). */
+/* The head of the pending FIFO leaves it (cheaper than bpi_list_remove: it has no prev). */
+static void pop_pending_head(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    uint32_t next = s->list_next;
+    pool->pending.head = next;
+    if (next != BPI_NIL) pool->slots[next].list_prev = BPI_NIL;
+    else pool->pending.tail = BPI_NIL;
+    s->list_next = BPI_NIL;
+}
+
+BPI_HOT void promote(bp_pool *pool, uint32_t index) {
+    pop_pending_head(pool, index);
+    bpi_stats_state(pool, &pool->slots[index], BPI_PENDING, BPI_POOLED);
+    bpi_pool_slot(pool, index);
+}
+
+/* Move pending buffers whose frames the GPU has finished into the pool (FIFO order: release
+ * order, so the first one not done ends the walk). Without a backend that tracks completion,
+ * "done" is a frame count: the newest finished frame is worked out once, not per buffer. */
 void bpi_promote_pending(bp_pool *pool) {
-    while (pool->pending.head != BPI_NIL) {
-        uint32_t index = pool->pending.head;
-        bpi_slot *s = &pool->slots[index];
-        if (!frame_done(pool, s->frame)) break; /* FIFO in release order: the rest are younger */
-        bpi_list_remove(pool, &pool->pending, index);
-        bpi_stats_state(pool, s, BPI_PENDING, BPI_POOLED);
-        bpi_make_pooled(pool, index);
+    uint32_t fif = pool->desc.frames_in_flight;
+    if (pool->backend.frame_complete || fif == BP_IMMEDIATE_REUSE) {
+        while (pool->pending.head != BPI_NIL && frame_done(pool, pool->slots[pool->pending.head].frame))
+            promote(pool, pool->pending.head);
+        return;
     }
+    if (pool->stats.frame < fif) return; /* frame + fif <= stats.frame holds for no frame yet */
+    uint64_t newest_done = pool->stats.frame - fif;
+    while (pool->pending.head != BPI_NIL && pool->slots[pool->pending.head].frame <= newest_done)
+        promote(pool, pool->pending.head);
 }
 
 void bpi_destroy_native(bp_pool *pool, bpi_slot *slot) {

@@ -1,0 +1,63 @@
+/* One workload at a time, for measuring per-frame work:
+ *   bufpool_bench workload NAME [--repeats N]   that workload's table alone, to stdout
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2]   bufpool alone replaying it ROUNDS times
+ * NAME: instances, random, mesh, mixed, or a trace file. Under callgrind, the frame boundary
+ * (bench_pool_frame: bp_frame_end + bp_frame_begin) and the whole replay (bench_frames_round)
+ * are separate functions, so `callgrind_annotate --inclusive=yes` gives both. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+bool bench_workload_named(event_list *l, const char *name, bool quick) {
+    uint32_t scale = quick ? 5 : 1;
+    if (!strcmp(name, "instances")) return workload_instances(l, 500 / scale, 0x5EED);
+    if (!strcmp(name, "random")) return workload_random_lifetimes(l, 2000 / scale, 42);
+    if (!strcmp(name, "mesh")) return workload_mesh_fitting(l, 1000 / scale, 10000);
+    if (!strcmp(name, "mixed")) return workload_mixed(l, 3000 / scale, 7);
+    return workload_trace(l, name);
+}
+
+/* One replay of every event on the pool (the round callgrind's figures are divided by). */
+__attribute__((noinline)) void bench_frames_round(const event_list *l, bp_pool *pool, uint64_t *tok);
+__attribute__((noinline)) void bench_frames_round(const event_list *l, bp_pool *pool, uint64_t *tok) {
+    for (size_t i = 0; i < l->count; i++) {
+        bench_event e = l->ev[i];
+        if (e.kind == EV_ACQUIRE) tok[e.slot] = bench_pool_acquire(pool, e.size);
+        else if (e.kind == EV_RELEASE) bench_pool_release(pool, tok[e.slot]), tok[e.slot] = 0;
+        else bench_pool_frame(pool);
+    }
+    for (uint32_t s = 0; s < l->slots; s++)
+        if (tok[s]) bench_pool_release(pool, tok[s]), tok[s] = 0;
+}
+
+int bench_callgrind_frames(const char *name, int rounds, bool fif2) {
+    event_list l = {0};
+    if (!bench_workload_named(&l, name, false)) return 1;
+    bp_pool_desc pd = {.name = "bench", .frames_in_flight = fif2 ? 0 : BP_IMMEDIATE_REUSE};
+    bp_pool *pool = NULL;
+    uint64_t *tok = calloc(l.slots ? l.slots : 1, sizeof *tok);
+    if (!tok || bp_pool_create(&pd, &pool) != BP_OK) return 1;
+    bp_frame_begin(pool);
+    for (int r = 0; r < rounds; r++) bench_frames_round(&l, pool, tok);
+    bp_frame_end(pool);
+    printf("%s: %llu frames and %llu acquires a round, %d rounds\n", l.name, (unsigned long long)l.frames,
+           (unsigned long long)l.acquires, rounds);
+    bp_pool_destroy(pool);
+    free(tok);
+    events_free(&l);
+    return 0;
+}
+
+int bench_workload_alone(const char *name, const options *op, raw_alloc *allocs, int na) {
+    contender cs[CONTENDER_MAX];
+    int nc = contenders_make(cs, CONTENDER_MAX, allocs, na);
+    event_list l = {0};
+    if (!bench_workload_named(&l, name, op->quick)) return 1;
+    static replay_result r[CONTENDER_MAX];
+    replay_memory(&l, cs, nc, true, r);
+    verdicts v = {.memory_ok = true};
+    report_workload(stdout, &l, cs, nc, op->repeats, r, &v);
+    events_free(&l);
+    return 0;
+}

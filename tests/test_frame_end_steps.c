@@ -1,0 +1,225 @@
+/* The optional steps of a frame end (lifecycle/frames.c) each run only when they have work:
+ * these tests pin down that skipping them changes nothing — the clock reading idle trimming
+ * depends on, promotion of pending buffers, the warning threshold, diagnostics and series. */
+#include "test_support.h"
+
+typedef struct counting_clock {
+    double now;
+    int reads;
+} counting_clock;
+
+static double cc_read(void *user) {
+    counting_clock *c = user;
+    c->reads++;
+    return c->now;
+}
+
+static bp_stats stats_of(bp_pool *pool) {
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    return s;
+}
+
+static void end_frame(bp_pool *pool) {
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+}
+
+/* A dynamic pool reads its clock once per frame end; a buffer released in a frame counts as
+ * pooled at the previous frame end's reading and is trimmed at the first frame end whose
+ * reading is `idle_trim_seconds` later. */
+static void idle_seconds_trim_at_frame_end(void **state) {
+    (void)state;
+    counting_clock clk = {0};
+    bp_pool_desc d = {.clock = cc_read, .clock_user = &clk, .idle_trim_seconds = 5.0,
+                      .idle_trim_frames = BP_NEVER, .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer a = ts_acquire(pool, 4096, 0);
+    int reads = clk.reads;
+    end_frame(pool); /* reading 0 */
+    assert_int_equal(clk.reads, reads + 1);
+    clk.now = 100.0;
+    bp_release(pool, a); /* pooled at the last reading (0), not at 100 */
+    assert_int_equal(stats_of(pool).trims, 0);
+    end_frame(pool); /* reading 100: idle 100 s */
+    assert_int_equal(stats_of(pool).trims, 1);
+    assert_int_equal(stats_of(pool).buffers_pooled, 0);
+
+    bp_buffer b = ts_acquire(pool, 4096, 0);
+    end_frame(pool); /* reading 100 */
+    clk.now = 104.0;
+    bp_release(pool, b); /* pooled at 100 */
+    end_frame(pool);     /* reading 104: idle 4 s, kept */
+    assert_int_equal(stats_of(pool).trims, 1);
+    assert_int_equal(stats_of(pool).buffers_pooled, 1);
+    clk.now = 105.0;
+    end_frame(pool); /* idle 5 s: trimmed */
+    assert_int_equal(stats_of(pool).trims, 2);
+    assert_int_equal(stats_of(pool).buffers_pooled, 0);
+    assert_int_equal(clk.reads, reads + 5);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* Pending buffers are promoted after the clock is read: a buffer that waited frames in flight
+ * counts as pooled at the reading of the frame end that promoted it. */
+static void promoted_buffers_age_from_their_promotion(void **state) {
+    (void)state;
+    counting_clock clk = {0};
+    bp_pool_desc d = {.clock = cc_read, .clock_user = &clk, .idle_trim_seconds = 5.0,
+                      .idle_trim_frames = BP_NEVER, .frames_in_flight = 2};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_release(pool, ts_acquire(pool, 4096, 0)); /* released in frame 0 */
+    clk.now = 10.0;
+    end_frame(pool); /* end of frame 0: still pending */
+    assert_int_equal(stats_of(pool).buffers_pending, 1);
+    clk.now = 12.0;
+    end_frame(pool); /* end of frame 1: promoted, pooled at 12 */
+    assert_int_equal(stats_of(pool).buffers_pending, 0);
+    assert_int_equal(stats_of(pool).buffers_pooled, 1);
+    clk.now = 16.0;
+    end_frame(pool);
+    assert_int_equal(stats_of(pool).trims, 0);
+    clk.now = 17.0;
+    end_frame(pool);
+    assert_int_equal(stats_of(pool).trims, 1);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* The pending FIFO is promoted frame by frame, in release order, with three frames in flight
+ * from the very first frames (before the frame counter reaches frames_in_flight). */
+static void pending_promoted_by_release_frame(void **state) {
+    (void)state;
+    bp_pool_desc d = {.frames_in_flight = 3};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer f0[2] = {ts_acquire(pool, 1000, 0), ts_acquire(pool, 2000, 0)};
+    bp_buffer f1 = ts_acquire(pool, 3000, 0);
+    bp_release(pool, f0[0]);
+    bp_release(pool, f0[1]); /* frame 0 */
+    end_frame(pool);
+    bp_release(pool, f1); /* frame 1 */
+    uint32_t pooled_after[5];
+    for (int i = 0; i < 5; i++) {
+        end_frame(pool); /* ends of frames 1, 2, 3, 4, 5 */
+        pooled_after[i] = stats_of(pool).buffers_pooled;
+        assert_int_equal(stats_of(pool).buffers_pending, 3 - pooled_after[i]);
+    }
+    assert_int_equal(pooled_after[0], 0);
+    assert_int_equal(pooled_after[1], 2); /* frame 0's, at the end of frame 2 */
+    assert_int_equal(pooled_after[2], 3); /* frame 1's, at the end of frame 3 */
+    assert_int_equal(pooled_after[4], 3);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* Fixed and high-water pools never trim by age, so their frame ends do not read the clock:
+ * buffers stay pooled however far it jumps. */
+static void check_no_clock_at_frame_end(bp_capacity_mode mode) {
+    counting_clock clk = {0};
+    bp_capacity_entry table[1] = {{.size = 4096, .count = 2}};
+    bp_pool_desc d = {.clock = cc_read, .clock_user = &clk, .idle_trim_seconds = 1.0, .capacity_mode = mode,
+                      .capacity_table = table, .capacity_table_count = 1};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    int reads = clk.reads;
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_release(pool, ts_acquire(pool, 4096, 0));
+    for (int i = 0; i < 5; i++) {
+        clk.now += 1000.0;
+        end_frame(pool);
+    }
+    assert_int_equal(clk.reads, reads);
+    assert_int_equal(stats_of(pool).buffers_pooled, 2);
+    assert_int_equal(stats_of(pool).trims, 0);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+static void fixed_and_high_water_frames_skip_the_clock(void **state) {
+    (void)state;
+    check_no_clock_at_frame_end(BP_CAPACITY_FIXED);
+    check_no_clock_at_frame_end(BP_CAPACITY_HIGH_WATER);
+}
+
+/* A frame end that trims reserved bytes back under the threshold re-arms the warning: the
+ * next crossing warns again (one log line and one callback each time). */
+static int warnings_seen;
+static void on_warning(void *user, bp_pool *pool, const bp_stats *stats) {
+    (void)user;
+    (void)pool;
+    (void)stats;
+    warnings_seen++;
+}
+
+static void warning_rearmed_by_frame_end_trim(void **state) {
+    (void)state;
+    log_record log = {0};
+    warnings_seen = 0;
+    bp_pool_desc d = {.warn_reserved_bytes = 6000, .idle_trim_frames = 1, .frames_in_flight = BP_IMMEDIATE_REUSE,
+                      .logger = {ts_logger, &log}, .warning = on_warning};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    for (int round = 1; round <= 2; round++) {
+        bp_buffer a = ts_acquire(pool, 4096, 0), b = ts_acquire(pool, 4096, 0);
+        assert_int_equal(stats_of(pool).warnings, round);
+        end_frame(pool); /* still over: no second warning */
+        assert_int_equal(stats_of(pool).warnings, round);
+        bp_release(pool, a);
+        bp_release(pool, b);
+        end_frame(pool); /* idle one frame: both trimmed, reserved 0 */
+        assert_int_equal(stats_of(pool).bytes_reserved, 0);
+        assert_false(pool->warned);
+    }
+    assert_int_equal(log.count[BP_LOG_ITEM_WARN_THRESHOLD], 2);
+    assert_int_equal(warnings_seen, 2);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* Diagnostics every N frame ends and one series point per frame end, as before. */
+static void diagnostics_and_series_at_frame_end(void **state) {
+    (void)state;
+    log_record log = {0};
+    bp_pool_desc d = {.diagnostics_every_frames = 2, .series_frames = 8, .logger = {ts_logger, &log},
+                      .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    for (int f = 0; f < 5; f++) {
+        bp_buffer t = ts_acquire(pool, 1000, BP_ACQUIRE_TRANSIENT);
+        (void)t;
+        end_frame(pool);
+    }
+    assert_int_equal(log.count[BP_LOG_ITEM_DIAGNOSTICS], 2); /* frames 2 and 4 */
+    bp_series_point p[8];
+    uint32_t n = 0;
+    assert_int_equal(bp_calculate_series(pool, p, 8, &n), BP_OK);
+    assert_int_equal(n, 5);
+    for (uint32_t i = 0; i < n; i++) {
+        assert_int_equal(p[i].frame, i);
+        assert_int_equal(p[i].acquires, 1);
+        assert_true(p[i].bytes_in_use >= 1000); /* measured before the transient returned */
+    }
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(idle_seconds_trim_at_frame_end),
+        cmocka_unit_test(promoted_buffers_age_from_their_promotion),
+        cmocka_unit_test(pending_promoted_by_release_frame),
+        cmocka_unit_test(fixed_and_high_water_frames_skip_the_clock),
+        cmocka_unit_test(warning_rearmed_by_frame_end_trim),
+        cmocka_unit_test(diagnostics_and_series_at_frame_end),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
