@@ -8,6 +8,12 @@ static bool fits(const bp_pool *pool, uint64_t bytes) {
     return budget == 0 || (pool->stats.bytes_reserved <= budget && bytes <= budget - pool->stats.bytes_reserved);
 }
 
+/* Destroy pooled buffers, oldest first, until `bytes` more fit or none is left. */
+static void trim_until_fits(bp_pool *pool, uint64_t bytes) {
+    uint32_t i;
+    while (!fits(pool, bytes) && (i = bpi_oldest_pooled(pool)) != BPI_NIL) bpi_destroy_pooled(pool, i);
+}
+
 /* Offer the owners, lowest priority first, to the application's eviction callback. */
 static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_t count) {
     uint64_t over = pool->stats.bytes_reserved + bytes - pool->stats.budget_bytes;
@@ -21,7 +27,7 @@ static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_
     pool->in_eviction = false;
     bpi_fast_flags(pool);
     bpi_promote_pending(pool);
-    while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+    trim_until_fits(pool, bytes);
 }
 
 /* The backend's cap on live allocations (Vulkan's maxMemoryAllocationCount): trim pooled
@@ -29,7 +35,8 @@ static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_
 static bp_result make_allocation_room(bp_pool *pool) {
     uint32_t cap = pool->caps.max_allocations;
     if (!cap) return BP_OK;
-    while (pool->stats.buffers_total >= cap && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+    uint32_t i;
+    while (pool->stats.buffers_total >= cap && (i = bpi_oldest_pooled(pool)) != BPI_NIL) bpi_destroy_pooled(pool, i);
     if (pool->stats.buffers_total < cap) return BP_OK;
     pool->stats.capacity_failures++;
     return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_CAPACITY,
@@ -48,7 +55,7 @@ bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
     if (can_evict && bpi_owners_by_priority(pool, &owners, &count) != BP_OK)
         return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_BUDGET,
                         "pool '%s': out of host memory for the eviction list", pool->name);
-    while (!fits(pool, bytes) && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+    trim_until_fits(pool, bytes);
     if (!fits(pool, bytes) && can_evict) evict(pool, bytes, owners, count);
     bpi_free(pool, owners);
     if (fits(pool, bytes)) return BP_OK;

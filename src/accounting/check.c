@@ -68,7 +68,6 @@ bp_result bpi_check(bp_pool *pool) {
     for (uint32_t i = pool->transient.head; i != BPI_NIL; i = pool->slots[i].list_next)
         CHECK(pool->slots[i].flags & BP_ACQUIRE_TRANSIENT, "slot %u in the transient list is not transient", i);
     if ((r = walk(pool, &pool->pending, BPI_PENDING, &pending, &b_pending)) != BP_OK) return r;
-    if ((r = walk(pool, &pool->lru, BPI_POOLED, &pooled, &b_pooled)) != BP_OK) return r;
     for (uint32_t i = 0; i < pool->slot_count; i++) {
         const bpi_slot *s = &pool->slots[i];
         if (s->state == BPI_FREE) continue;
@@ -81,6 +80,12 @@ bp_result bpi_check(bp_pool *pool) {
             if (s->flags & BP_ACQUIRE_TRANSIENT) transient++;
             else if (s->scope_depth) scoped++;
             else CHECK(s->list_prev == BPI_NIL && s->list_next == BPI_NIL, "unlisted held slot %u has list links", i);
+            CHECK(s->linked == ((s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth || s->owner),
+                  "held slot %u: linked flag drifted", i);
+        } else if (s->state == BPI_POOLED) {
+            pooled++;
+            b_pooled += s->native.capacity;
+            CHECK(s->list_prev == BPI_NIL && s->list_next == BPI_NIL, "pooled slot %u has list links", i);
         }
         CHECK(s->native.capacity >= bpi_class_size(pool->pow2, s->class_index), "slot %u smaller than its class", i);
         /* a preallocated buffer never handed out keeps generation 0 */
@@ -97,34 +102,31 @@ bp_result bpi_check(bp_pool *pool) {
     CHECK(requested == st->bytes_requested, "requested bytes drifted");
     CHECK(st->backend_creates - st->backend_destroys == live, "creates - destroys != live buffers");
     CHECK(st->acquires == st->hits + st->misses, "acquires != hits + misses");
-    /* Buckets: only classes that ever held a buffer can have one, so walk those and check
-     * with whole bitmap words that no other class is marked non-empty. This keeps the walk
-     * cheap enough to run after every step of the fuzzer. */
+    /* Buckets: only classes that ever held a buffer can have one (used_classes, sorted), so
+     * walk those. This keeps the walk cheap enough to run after every step of the fuzzer. */
     uint32_t classes = bpi_class_count(pool->pow2), used[BPI_MAX_CLASSES], used_count = 0;
-    uint64_t used_bits[BPI_BITMAP_WORDS] = {0};
     for (uint32_t c = 0; c < classes; c++)
-        if (pool->classes[c].used) {
-            used[used_count++] = c;
-            used_bits[c >> 6] |= 1ull << (c & 63u);
-        }
+        if (pool->classes[c].used) used[used_count++] = c;
+    CHECK(used_count == pool->used_class_count, "used class list drifted");
+    for (uint32_t k = 0; k < used_count; k++) CHECK(pool->used_classes[k] == used[k], "used class list out of order");
     uint32_t bucketed = 0;
-    bool fixed = pool->desc.capacity_mode == BP_CAPACITY_FIXED; /* only fixed pools keep the bitmap */
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
         const bpi_group *grp = &pool->groups[g];
         if (!grp->used) continue;
-        for (uint32_t w = 0; w < BPI_BITMAP_WORDS; w++)
-            CHECK(!(grp->nonempty[w] & ~used_bits[w]), "non-empty bit of a class never used");
         for (uint32_t k = 0; k < used_count; k++) {
-            uint32_t c = used[k], n = 0;
+            uint32_t c = used[k], n = 0, prev = BPI_NIL;
             for (uint32_t i = grp->buckets[c].head; i != BPI_NIL; i = pool->slots[i].aux_next) {
                 CHECK(i < pool->slot_count, "bucket index %u out of range", i);
                 CHECK(pool->slots[i].state == BPI_POOLED && pool->slots[i].class_index == c &&
                           pool->slots[i].group == g,
                       "slot %u in the wrong bucket", i);
+                CHECK(pool->slots[i].aux_prev == prev, "slot %u: broken bucket back link", i);
+                CHECK(prev == BPI_NIL || pool->slots[prev].seq > pool->slots[i].seq, "bucket %u out of pooling order", c);
                 CHECK(++n <= pool->slot_count, "cycle in a bucket");
+                prev = i;
             }
             CHECK(n == grp->buckets[c].count, "bucket count drifted");
-            CHECK(!!(grp->nonempty[c >> 6] & (1ull << (c & 63u))) == (n > 0 && fixed), "non-empty bitmap drifted");
+            CHECK(grp->buckets[c].tail == prev, "bucket tail is wrong");
             bucketed += n;
         }
     }

@@ -8,7 +8,7 @@ void bpi_stats_created(bp_pool *pool, const bpi_slot *slot) {
     st->backend_creates++;
     st->buffers_total++;
     if (st->bytes_reserved > st->peak_reserved) st->peak_reserved = st->bytes_reserved;
-    pool->classes[slot->class_index].used = 1;
+    bpi_class_note_used(pool, slot->class_index);
 }
 
 void bpi_stats_destroyed(bp_pool *pool, bpi_slot *slot) {

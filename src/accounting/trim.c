@@ -1,36 +1,55 @@
 /* Bounding memory: retention caps, idle trimming (frames and seconds), the pooled-bytes cap,
- * and making room under a budget. The LRU list is ordered by pooling time, so trimming
- * walks from its head and stops at the first buffer that is still fresh. */
+ * and making room under a budget. Each bucket is ordered by pooling time (its tail is its
+ * oldest buffer), so trimming looks at bucket tails only, and only once the oldest buffer it
+ * saw last time can have become idle. */
+#include <math.h>
+
 #include "internal/pool.h"
 
 void bpi_destroy_pooled(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bpi_bucket_remove(pool, index);
-    bpi_list_remove(pool, &pool->lru, index);
     bpi_stats_state(pool, s, BPI_POOLED, BPI_FREE);
     bpi_destroy_native(pool, s);
     pool->stats.trims++;
     bpi_slot_retire(pool, index);
 }
 
-static bool is_idle(const bp_pool *pool, const bpi_slot *s) {
+/* The same test for a buffer pooled at (frame, time) as for the oldest one seen. */
+static bool is_idle_at(const bp_pool *pool, uint64_t frame, double time) {
     uint32_t frames = pool->desc.idle_trim_frames;
     double seconds = pool->desc.idle_trim_seconds;
-    if (frames != BP_NEVER && pool->stats.frame - s->frame >= frames) return true;
-    return seconds >= 0 && pool->now - s->pooled_time >= seconds;
+    if (frames != BP_NEVER && pool->stats.frame - frame >= frames) return true;
+    return seconds >= 0 && pool->now - time >= seconds;
 }
 
 void bpi_trim_idle(bp_pool *pool, bool everything) {
     /* fixed pools never call the backend after creation; high-water pools never shrink */
     if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) return;
-    while (pool->lru.head != BPI_NIL) {
-        uint32_t index = pool->lru.head;
-        if (!everything && !is_idle(pool, &pool->slots[index])) break;
-        bpi_destroy_pooled(pool, index);
+    if (!everything && !is_idle_at(pool, pool->trim_oldest_frame, pool->trim_oldest_time)) return;
+    /* buffers pooled from now on are no older than now */
+    uint64_t oldest_frame = pool->stats.frame;
+    double oldest_time = pool->now;
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
+        bpi_group *grp = &pool->groups[g];
+        if (!grp->used) continue;
+        for (uint32_t k = 0; k < pool->used_class_count; k++) {
+            bpi_bucket *b = &grp->buckets[pool->used_classes[k]];
+            uint32_t t;
+            while ((t = b->tail) != BPI_NIL &&
+                   (everything || is_idle_at(pool, pool->slots[t].frame, pool->slots[t].pooled_time)))
+                bpi_destroy_pooled(pool, t);
+            if (t == BPI_NIL) continue;
+            if (pool->slots[t].frame < oldest_frame) oldest_frame = pool->slots[t].frame;
+            oldest_time = fmin(oldest_time, pool->slots[t].pooled_time);
+        }
     }
+    pool->trim_oldest_frame = oldest_frame;
+    pool->trim_oldest_time = oldest_time;
 }
 
 void bpi_enforce_pooled_cap(bp_pool *pool) {
     uint64_t cap = pool->desc.max_pooled_bytes;
-    while (pool->stats.bytes_pooled > cap && pool->lru.head != BPI_NIL) bpi_destroy_pooled(pool, pool->lru.head);
+    uint32_t i;
+    while (pool->stats.bytes_pooled > cap && (i = bpi_oldest_pooled(pool)) != BPI_NIL) bpi_destroy_pooled(pool, i);
 }

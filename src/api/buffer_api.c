@@ -18,7 +18,7 @@ BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_des
 
 /* Both acquire calls. A pool without a lock serves the hit with no call on the way (the
  * rest is a tail call, so the hit saves no registers). */
-static inline bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
+BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
                                 int line) {
     if (out_buf) out_buf->id = 0;
     if (!pool || !desc || !out_buf) return BP_ERR_INVALID_ARGUMENT;

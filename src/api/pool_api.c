@@ -90,6 +90,7 @@ static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
         s->group = (uint8_t)g;
         s->class_index = (uint16_t)cls;
         s->generation++; /* a live slot never has generation 0, even before its first acquire */
+        s->list_prev = s->list_next = BPI_NIL; /* a recycled slot's list_next linked the free slots */
         bpi_stats_created(pool, s);
         bpi_stats_state(pool, s, BPI_FREE, BPI_POOLED);
         bpi_make_pooled(pool, index);
@@ -121,7 +122,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     resolve(pool, &in);
     pool->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
     pool->free_slots = BPI_NIL;
-    pool->live = pool->transient = pool->pending = pool->lru = (bpi_list){BPI_NIL, BPI_NIL};
+    pool->live = pool->transient = pool->pending = (bpi_list){BPI_NIL, BPI_NIL};
     query_caps(pool);
     bpi_acquire_init(pool);
     pool->classes = bpi_alloc(pool, bpi_class_count(pool->pow2) * sizeof *pool->classes);

@@ -21,10 +21,11 @@ bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destro
     uint32_t n = 0;
     pool->now = bpi_clock(pool);
     bpi_promote_pending(pool);
-    /* The LRU list is ordered by pooling time: stop at the first buffer younger than `seconds`. */
-    while (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC && pool->lru.head != BPI_NIL &&
-           pool->now - pool->slots[pool->lru.head].pooled_time >= seconds) {
-        bpi_destroy_pooled(pool, pool->lru.head);
+    /* Oldest first: stop at the first buffer younger than `seconds`. */
+    uint32_t i;
+    while (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC && (i = bpi_oldest_pooled(pool)) != BPI_NIL &&
+           pool->now - pool->slots[i].pooled_time >= seconds) {
+        bpi_destroy_pooled(pool, i);
         n++;
     }
     bpi_unlock(pool);

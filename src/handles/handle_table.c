@@ -52,8 +52,8 @@ void bpi_slot_retire(bp_pool *pool, uint32_t index) {
     pool->free_slots = index;
 }
 
-/* A pooled buffer (in its bucket and the LRU list) whose slot has issued its last id moves to
- * a fresh slot, at the same places in both lists, so a pool that cannot create buffers again
+/* A pooled buffer (in its bucket) whose slot has issued its last id moves to a fresh slot, at
+ * the head of its bucket (it was just pooled), so a pool that cannot create buffers again
  * keeps it; the old slot retires. A fresh slot comes from the free list or the table's spare
  * room, never a growth (a release allocates nothing); with none the buffer is destroyed. */
 void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index) {
@@ -64,13 +64,11 @@ void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index) {
     }
     bpi_slot_new(pool, &fresh); /* cannot fail: a free or spare slot exists */
     bpi_bucket_remove(pool, index);
-    bpi_list_remove(pool, &pool->lru, index);
     bpi_slot *s = &pool->slots[fresh];
     uint32_t gen = s->generation;
     *s = pool->slots[index]; /* links are NIL after the removals */
     s->generation = gen;
     bpi_bucket_push(pool, fresh);
-    bpi_list_push_back(pool, &pool->lru, fresh);
     bpi_slot_retire(pool, index);
 }
 

@@ -61,52 +61,47 @@ static inline bpi_list *bpi_held_list(bp_pool *pool, const bpi_slot *s) {
     return s->scope_depth ? &pool->live : NULL;
 }
 
-/* ---- placement: one LIFO bucket per (group, class) through the `aux` links ---- */
+/* ---- placement: one bucket per (group, class) through the `aux` links, newest at the head ---- */
 
-/* The non-empty bitmap serves only the larger-class search of fixed pools, so only fixed
- * pools keep it (all bits stay 0 in the others). */
-static inline void bpi_bitmap_set(bpi_group *g, uint32_t class_index, bool nonempty) {
-    uint64_t bit = 1ull << (class_index & 63u);
-    if (nonempty) g->nonempty[class_index >> 6] |= bit;
-    else g->nonempty[class_index >> 6] &= ~bit;
+static inline bpi_bucket *bpi_bucket_of(bp_pool *pool, const bpi_slot *s) {
+    return &pool->groups[s->group].buckets[s->class_index];
 }
 
 /* Returns the bucket's new count. */
 static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    bpi_group *g = &pool->groups[s->group];
-    bpi_bucket *b = &g->buckets[s->class_index];
+    bpi_bucket *b = bpi_bucket_of(pool, s);
+    uint32_t head = b->head;
     s->aux_prev = BPI_NIL;
-    s->aux_next = b->head;
-    if (b->head != BPI_NIL) pool->slots[b->head].aux_prev = index;
+    s->aux_next = head;
+    if (head != BPI_NIL) pool->slots[head].aux_prev = index;
+    else b->tail = index;
     b->head = index;
-    if (b->count++ == 0 && pool->desc.capacity_mode == BP_CAPACITY_FIXED) bpi_bitmap_set(g, s->class_index, true);
-    return b->count;
+    return ++b->count;
 }
 
 static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    bpi_group *g = &pool->groups[s->group];
-    bpi_bucket *b = &g->buckets[s->class_index];
+    bpi_bucket *b = bpi_bucket_of(pool, s);
     if (s->aux_prev != BPI_NIL) pool->slots[s->aux_prev].aux_next = s->aux_next;
     else b->head = s->aux_next;
     if (s->aux_next != BPI_NIL) pool->slots[s->aux_next].aux_prev = s->aux_prev;
+    else b->tail = s->aux_prev;
     s->aux_prev = s->aux_next = BPI_NIL;
-    if (--b->count == 0 && pool->desc.capacity_mode == BP_CAPACITY_FIXED) bpi_bitmap_set(g, s->class_index, false);
+    b->count--;
 }
 
-/* Take the most recently pooled buffer of a class, or BPI_NIL. The head has no aux_prev. */
-static inline uint32_t bpi_bucket_pop(bp_pool *pool, int group, uint32_t class_index) {
-    bpi_group *g = &pool->groups[group];
-    bpi_bucket *b = &g->buckets[class_index];
+/* Take the most recently pooled buffer of a bucket, or BPI_NIL. The head has no aux_prev. */
+static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
     uint32_t index = b->head;
     if (index == BPI_NIL) return index;
     bpi_slot *s = &pool->slots[index];
     uint32_t next = s->aux_next;
     b->head = next;
     if (next != BPI_NIL) pool->slots[next].aux_prev = BPI_NIL;
+    else b->tail = BPI_NIL;
     s->aux_next = BPI_NIL;
-    if (--b->count == 0 && pool->desc.capacity_mode == BP_CAPACITY_FIXED) bpi_bitmap_set(g, class_index, false);
+    b->count--;
     return index;
 }
 
@@ -120,7 +115,7 @@ static inline void bpi_stats_adjust(bp_pool *pool, const bpi_slot *slot, bpi_sta
     case BPI_IN_USE:
         st->bytes_in_use += sign > 0 ? cap : -cap;
         st->buffers_in_use += (uint32_t)sign;
-        if (st->bytes_in_use > st->peak_in_use) st->peak_in_use = st->bytes_in_use;
+        if (sign > 0 && st->bytes_in_use > st->peak_in_use) st->peak_in_use = st->bytes_in_use;
         break;
     case BPI_PENDING:
         st->bytes_pending += sign > 0 ? cap : -cap;
@@ -158,29 +153,26 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
     return (uint64_t)ukey << 32 | ashift << 8 | memory;
 }
 
-/* The slot at `index` (counted in use already, list links NIL) goes to the application: its
- * fields, its list, the request counters; returns the new id (the caller traces it). */
-BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
-                                    int line) {
+/* The fields of a slot handed to the application (counted in use already, list links NIL)
+ * and the request counters; returns the new id. The caller links it (bpi_link_held) when
+ * `linked` says so. */
+BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, uint64_t owner,
+                                     const char *tag, const char *file, int line) {
     bpi_slot *s = &pool->slots[index];
-    uint32_t flags = d->flags; /* read once: the stores below may alias *d as far as C knows */
-    uint64_t size = d->size, owner = d->owner;
     uint32_t gen = ++s->generation;
+    uint32_t depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
     s->state = BPI_IN_USE;
+    s->linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owner;
     s->flags = flags;
     s->size = size;
     s->owner = owner;
-    s->tag = d->tag;
+    s->tag = tag;
     s->file = file;
     s->line = line;
     s->frame = pool->stats.frame;
     s->seq = ++pool->seq;
-    s->scope_depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
+    s->scope_depth = depth;
     s->native_generation = 1;
-    if (flags & BP_ACQUIRE_TRANSIENT) bpi_list_push_back(pool, &pool->transient, index);
-    else if (s->scope_depth) bpi_list_push_back(pool, &pool->live, index); /* a scope end finds it */
-    if (owner) bpi_owner_link(pool, index);
-    if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
     bp_stats *st = &pool->stats;
     st->acquires++;
     st->bytes_requested += size;
@@ -188,68 +180,74 @@ BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_de
     return bpi_make_id(pool, index, gen);
 }
 
-/* A pooled buffer taken for the application: out of the LRU list, counted in use. */
+/* The general hand-out (lifecycle/acquire.c): fields, links, zeroing. */
+BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
+                                    int line) {
+    uint32_t flags = d->flags;
+    uint64_t id = bpi_hand_out_fields(pool, index, d->size, flags, d->owner, d->tag, file, line);
+    bpi_slot *s = &pool->slots[index];
+    if (s->linked) bpi_link_held(pool, index);
+    if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
+    return id;
+}
+
+/* A pooled buffer (out of its bucket) taken for the application: counted in use. */
 BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
-    bpi_list_remove(pool, &pool->lru, index);
     bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
     pool->slots[index].hits++;
     pool->stats.hits++;
 }
 
-/* The usual acquire: a plain request (no owner, alignment or zeroing, no trace open) of the
- * group found last, served from its bucket. Returns false, having changed nothing, for
- * everything else (bpi_acquire). With nothing left to call, the hit saves no registers. */
+/* The usual acquire: a plain request (no owner, alignment or zeroing) with the memory kind and
+ * usage of the last group found, served from its bucket. Returns false, having changed
+ * nothing the caller can see, for everything else (bpi_acquire). The memory kind and usage
+ * were validated when the group was found, so comparing them validates them. */
 BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                              int line) {
     uint64_t size = d->size;
-    uint32_t m = (uint32_t)d->memory, usage = d->usage, flags = d->flags;
-    /* bpi_valid_fast less the memory kind test: the cached group's memory kind passed it */
-    if ((size - 1u >= pool->fast_max_size) | (m >= BP_MEMORY_COUNT) | pool->hit_blocked ||
-        ((usage & ~(uint32_t)BP_USAGE_ALL) | (flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) |
-         d->alignment | d->owner))
+    uint32_t flags = d->flags;
+    if (((uint32_t)d->memory != pool->hot_memory) | (d->usage != pool->hot_usage) |
+        (size - 1u >= pool->fast_max_size) ||
+        ((flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) | d->alignment | d->owner))
         return false;
-    uint32_t ukey = pool->caps.usage_sensitive ? (usage ? usage : BP_USAGE_ALL) : 0;
-    if (bpi_group_key(m, ukey, 0) != pool->hot_group_key) return false;
-    uint32_t cls = pool->hot_class;
-    if (size != pool->hot_size) cls = bpi_class_of(pool->pow2, size);
-    uint32_t index = bpi_bucket_pop(pool, pool->hot_group, cls);
+    bpi_bucket *b = pool->hot_bucket;
+    if (size != pool->hot_size) { /* a cache of the class lookup, right whether or not this hits */
+        b = pool->hot_buckets + bpi_class_of(pool->pow2, size);
+        pool->hot_size = size;
+        pool->hot_bucket = b;
+    }
+    uint32_t index = bpi_bucket_pop(pool, b);
     if (index == BPI_NIL) return false;
-    pool->hot_size = size;
-    pool->hot_class = cls;
     bpi_take_pooled(pool, index);
-    /* a local copy: the compiler sees no owner and no zeroing, so no call is left */
-    const bp_acquire_desc plain = {.size = size, .flags = flags, .tag = d->tag};
-    out->id = bpi_hand_out(pool, index, &plain, file, line);
+    out->id = bpi_hand_out_fields(pool, index, size, flags, 0, d->tag, file, line);
+    /* transient or scoped: into its list, a tail call so the plain hit saves no registers */
+    if (pool->slots[index].linked) bpi_link_held(pool, index);
     return true;
 }
 
 /* ---- lifecycle: a release; the common one (no frame to wait for) pools the buffer inline ---- */
 
-/* A released buffer (counted as pooled already) goes into its bucket and the LRU list, or is
- * destroyed when the retention cap of its class is full. A buffer whose slot has issued its
- * last id is destroyed too, unless the pool keeps its buffers (fixed, high-water): then it
- * moves to a fresh slot. */
+/* A released buffer (counted as pooled already) goes into its bucket, or is destroyed when
+ * the retention cap of its class is full. A buffer whose slot has issued its last id is
+ * destroyed too, unless the pool keeps its buffers (fixed, high-water): then it moves to a
+ * fresh slot. */
 BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     s->state = BPI_POOLED;
     s->frame = pool->stats.frame;
     s->pooled_time = pool->now;
+    s->seq = ++pool->seq;
     s->owner = 0;
     s->tag = NULL;
     s->file = NULL;
-    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
     uint32_t count = bpi_bucket_push(pool, index);
-    bpi_list_push_back(pool, &pool->lru, index);
     if (s->generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
-        if (keep_all) bpi_slot_renew_pooled(pool, index);
+        if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) bpi_slot_renew_pooled(pool, index);
         else bpi_destroy_pooled(pool, index);
         return;
     }
-    if (!keep_all && pool->desc.max_pooled_per_class != BP_NEVER && count > pool->desc.max_pooled_per_class) {
-        bpi_destroy_pooled(pool, index);
-        return;
-    }
-    if (!keep_all && pool->stats.bytes_pooled > pool->desc.max_pooled_bytes) bpi_enforce_pooled_cap(pool);
+    if (count > pool->retain_cap) bpi_destroy_pooled(pool, index);
+    else if (pool->stats.bytes_pooled > pool->pooled_cap) bpi_enforce_pooled_cap(pool);
 }
 
 /* Release a held buffer: it waits `frames_in_flight` frame ends in the pending FIFO, or, with
@@ -259,8 +257,11 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     bool extras = pool->release_extras;
     bp_result r = extras && pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
-    if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
-    if (s->owner) bpi_owner_unlink(pool, index);
+    if (s->linked) {
+        if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
+        if (s->owner) bpi_owner_unlink(pool, index);
+        s->linked = 0;
+    }
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     if (extras && (pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) bpi_scrub(pool, s);
@@ -275,15 +276,15 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
 }
 
 /* The usual release: a held buffer with no owner, list, guard, scrubbing or trace, in a pool
- * with no frame to wait for, goes straight back to its bucket. Returns false, having changed
- * nothing, for everything else (bpi_release_held). */
+ * with no lock and no frame to wait for, goes straight back to its bucket. Returns false,
+ * having changed nothing, for everything else (bpi_release_held). */
 BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     bpi_slot *s = bpi_held_fast(pool, buf);
-    if (!pool->release_plain || !s || ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) || s->owner) return false;
+    if (!s || s->linked || !pool->release_plain) return false;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
-    bpi_pool_slot(pool, (uint32_t)(s - pool->slots));
+    bpi_pool_slot(pool, (uint32_t)buf.id & (BPI_MAX_SLOTS - 1u));
     return true;
 }
 

@@ -13,7 +13,6 @@
 
 #define BPI_NIL UINT32_MAX
 #define BPI_MAX_GROUPS 32u                 /* distinct (memory, usage, alignment) keys */
-#define BPI_BITMAP_WORDS ((BPI_MAX_CLASSES + 63u) / 64u)
 #define BPI_INDEX_BITS 24u                 /* low 24 bits of the id: slot index */
 #define BPI_MAX_SLOTS (1u << BPI_INDEX_BITS)
 
@@ -26,32 +25,37 @@ typedef enum bpi_state {
 
 /* One buffer. The `list` links chain the slot in at most one list chosen by its state:
  * in use -> transient list (transient), live list (acquired inside a scope: scope_depth > 0),
- * or none (both links NIL); pending -> pending FIFO; pooled -> LRU; free -> free slots.
- * The `aux` links chain it in its owner's list (in use) or its bucket (pooled). */
+ * or none (both links NIL); pending -> pending FIFO; free -> free slots. Pooled slots are in
+ * no list. The `aux` links chain it in its owner's list (in use) or its bucket (pooled).
+ * The fields a pool hit and a plain release touch come first. */
 typedef struct bpi_slot {
     uint32_t generation;
     uint8_t state;
+    uint8_t linked;             /* in use and in a list or an owner's: not a plain release */
     uint8_t group;
-    uint16_t class_index;
-    uint32_t list_prev, list_next;
+    uint8_t pad_;
     uint32_t aux_prev, aux_next;
     uint32_t flags;             /* acquire flags */
-    uint32_t native_generation;
     uint32_t scope_depth;       /* scope open when acquired (0 = none) */
+    uint32_t native_generation;
+    uint16_t class_index;
     int line;
     uint64_t size;              /* requested */
-    uint64_t owner;
     uint64_t frame;             /* acquire frame (in use), release frame (pending), pooled frame */
-    uint64_t seq;               /* acquisition sequence number */
+    uint64_t seq;               /* pool->seq when acquired (in use) or pooled (pooled) */
     uint64_t hits;              /* pool hits of this native; folded into its class when destroyed */
-    double pooled_time;
     const char *tag;
     const char *file;
+    double pooled_time;
+    uint64_t owner;
+    uint32_t list_prev, list_next;
     bp_backend_buffer native;
 } bpi_slot;
 
+/* A bucket is ordered by pooling: head most recently pooled (warm caches), tail the oldest,
+ * so the oldest pooled buffer of the pool is the oldest of the bucket tails. */
 typedef struct bpi_bucket {
-    uint32_t head;  /* most recently pooled first (warm caches) */
+    uint32_t head, tail;
     uint32_t count;
 } bpi_bucket;
 
@@ -61,7 +65,6 @@ typedef struct bpi_group {
     uint32_t usage;      /* 0 when the backend is not usage-sensitive */
     uint32_t align_shift;/* 0 = the backend's alignment */
     bpi_bucket *buckets; /* one per size class */
-    uint64_t nonempty[BPI_BITMAP_WORDS]; /* classes with a pooled buffer: fixed pools only */
 } bpi_group;
 
 /* Per-class history kept off the hot path: `used` once a buffer of the class was created,
@@ -77,57 +80,67 @@ typedef struct bpi_list {
 } bpi_list;
 
 struct bp_pool {
+    /* The hot block: everything a pool hit and a plain release read, together. */
+    bpi_slot *slots;
+    uint32_t slot_count, tag;   /* tag: high 8 bits of every id's index part */
+    uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
+    uint32_t hot_memory, hot_usage; /* the request of the last group found (no alignment); */
+    bpi_bucket *hot_buckets;    /* its group's buckets; hot_memory is BPI_NIL when no hit may */
+    uint64_t hot_size;          /* skip the slow path (none found, eviction callback, trace) */
+    bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size 0: none) */
+    bool thread_safe;
+    bool release_plain;         /* no lock, extras, trace or frame to wait for: see bpi_fast_flags */
+    uint32_t scope_depth;
+    uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all */
+    uint64_t pooled_cap;        /* max_pooled_bytes; UINT64_MAX when the pool keeps all */
+    uint64_t seq;
+    double now;                 /* clock read at frame end / trim; hot paths do not read it */
+    bp_stats stats;
+
     bp_pool_desc desc;          /* resolved: no zero defaults left */
     char name[64];
     bp_backend backend;
     bp_backend_caps caps;
     bp_allocator alloc;
     int pow2;
-    uint32_t tag;               /* high 8 bits of every id's index part */
-    bool thread_safe;
     atomic_int lock_word;       /* the pool lock (support.c): 0 free, 1 held, 2 held with sleepers */
     atomic_uintptr_t lock_owner; /* pthread_self() of the holder, 0 when free */
     uint32_t lock_depth;        /* holder's nesting (the eviction callback re-enters the pool) */
 
-    bpi_slot *slots;
-    uint32_t slot_count, slot_capacity;
+    uint32_t slot_capacity;
     uint32_t free_slots;        /* singly linked through list_next */
 
     bpi_group groups[BPI_MAX_GROUPS];
     uint32_t group_count;
     bpi_class_counters *classes;
+    uint16_t used_classes[BPI_MAX_CLASSES]; /* classes that ever held a buffer, ascending */
+    uint32_t used_class_count;
 
-    bpi_list live, transient, pending, lru; /* live: held non-transient buffers with scope_depth > 0 */
+    bpi_list live, transient, pending; /* live: held non-transient buffers with scope_depth > 0 */
+    /* Idle trimming looks at the bucket tails only once one can be idle: the oldest pooled
+     * frame and time when it last looked (later pooled buffers are younger). */
+    uint64_t trim_oldest_frame;
+    double trim_oldest_time;
 
-    bp_stats stats;
     bool in_frame;
     bool warned;
     bool frames_used;
     bool in_eviction;
-    double now;                 /* clock read at frame end / trim; hot paths do not read it */
-    uint64_t seq;
-    uint32_t scope_depth;
     char last_error[256];
 
     FILE *trace;                /* event trace (accounting/trace.c), or NULL */
     void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
 
-    /* Hot-path shortcuts, set at creation and on group lookups (lifecycle/acquire.c). */
-    uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
-    uint64_t hot_group_key;     /* (memory, usage key, alignment) of the last group found */
-    int hot_group;              /* its index; hot_group_key is UINT64_MAX until one is found */
-    uint64_t hot_size;          /* size of the last pool hit (0 until one), and its class */
-    uint32_t hot_class;
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
     bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
-    bool release_plain;         /* no extras, no trace, no frame to wait for: see bpi_fast_flags */
 };
 
 /* The pool-wide conditions of the inline hit and release, recomputed whenever one changes
  * (eviction callback, trace file, first frame). */
 static inline void bpi_fast_flags(bp_pool *pool) {
     pool->hit_blocked = pool->in_eviction || pool->trace;
-    pool->release_plain = !pool->release_extras && !pool->trace &&
+    if (pool->hit_blocked) pool->hot_memory = BPI_NIL;
+    pool->release_plain = !pool->thread_safe && !pool->release_extras && !pool->trace &&
                           (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used);
 }
 
@@ -165,7 +178,11 @@ bp_result bpi_lookup_held(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
 /* placement/buckets.c */
 int bpi_group_find(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift);
 bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t align_shift, int *out);
-int bpi_bucket_next_nonempty(const bpi_group *g, uint32_t from_class, uint32_t class_count);
+/* Smallest used class >= from_class with a pooled buffer in group g, or -1. */
+int bpi_bucket_next_nonempty(const bp_pool *pool, int g, uint32_t from_class);
+/* The oldest pooled buffer (lowest pooling seq among the bucket tails), or BPI_NIL. */
+uint32_t bpi_oldest_pooled(const bp_pool *pool);
+void bpi_class_note_used(bp_pool *pool, uint32_t class_index); /* keeps used_classes sorted */
 
 /* lifecycle/resize.c: a new native when `new_size` exceeds the capacity (generation + 1). */
 bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size);
@@ -178,6 +195,7 @@ bp_result bpi_copy_locked(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_
 void bpi_acquire_init(bp_pool *pool); /* after the caps are known */
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out, const char *file, int line);
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index); /* bpi_release_held, out of line */
+void bpi_link_held(bp_pool *pool, uint32_t index); /* a held slot into its list and owner's */
 void bpi_scrub(bp_pool *pool, bpi_slot *slot);              /* poison or zero on release */
 void bpi_defer_release(bp_pool *pool, uint32_t index);      /* into the pending FIFO */
 bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,

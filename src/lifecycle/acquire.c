@@ -42,21 +42,34 @@ void bpi_acquire_init(bp_pool *pool) {
     uint32_t c = m ? bpi_class_of(pool->pow2, m) : 0;
     if (m && bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
     pool->fast_max_size = m;
-    pool->hot_group_key = UINT64_MAX;
+    pool->hot_memory = BPI_NIL;
+    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
+    pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
+                                                                                 : pool->desc.max_pooled_per_class;
+    pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
     pool->release_extras = pool->desc.guard_bytes || pool->desc.poison_on_release || pool->desc.zero_on_release;
     bpi_fast_flags(pool);
 }
 
-/* The group of a request: the last one found when the key repeats (the usual case). */
-static inline int find_group(bp_pool *pool, uint32_t memory, uint32_t ukey, uint32_t ashift) {
-    uint64_t key = bpi_group_key(memory, ukey, ashift);
-    if (key == pool->hot_group_key) return pool->hot_group;
-    int g = bpi_group_find(pool, memory, ukey, ashift);
-    if (g >= 0) {
-        pool->hot_group_key = key;
-        pool->hot_group = g;
+/* The group of a request. A plain one (no alignment) becomes the pool hit's group, unless
+ * hits are blocked (eviction callback, trace). */
+static int find_group(bp_pool *pool, const bp_acquire_desc *d, uint32_t ukey, uint32_t ashift) {
+    int g = bpi_group_find(pool, d->memory, ukey, ashift);
+    if (g >= 0 && !ashift && !pool->hit_blocked &&
+        (pool->hot_memory != (uint32_t)d->memory || pool->hot_usage != d->usage || pool->hot_buckets != pool->groups[g].buckets)) {
+        pool->hot_memory = d->memory;
+        pool->hot_usage = d->usage;
+        pool->hot_buckets = pool->groups[g].buckets;
+        pool->hot_size = 0;
     }
     return g;
+}
+
+void bpi_link_held(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    if (s->flags & BP_ACQUIRE_TRANSIENT) bpi_list_push_back(pool, &pool->transient, index);
+    else if (s->scope_depth) bpi_list_push_back(pool, &pool->live, index); /* a scope end finds it */
+    if (s->owner) bpi_owner_link(pool, index);
 }
 
 bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
@@ -140,12 +153,13 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     uint32_t cls = bpi_class_of(pool->pow2, d->size);
 
     uint32_t index = BPI_NIL;
-    int g = find_group(pool, d->memory, ukey, ashift);
+    int g = find_group(pool, d, ukey, ashift);
     if (g >= 0) {
-        index = bpi_bucket_pop(pool, g, cls);
+        bpi_bucket *buckets = pool->groups[g].buckets;
+        index = bpi_bucket_pop(pool, &buckets[cls]);
         if (index == BPI_NIL && pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
-            int c = bpi_bucket_next_nonempty(&pool->groups[g], cls, bpi_class_count(pool->pow2));
-            if (c >= 0) index = bpi_bucket_pop(pool, g, (uint32_t)c);
+            int c = bpi_bucket_next_nonempty(pool, g, cls);
+            if (c >= 0) index = bpi_bucket_pop(pool, &buckets[c]);
         }
     }
     bool hit = index != BPI_NIL;

@@ -1,6 +1,6 @@
-/* Buckets: per (memory, usage, alignment) group, one LIFO free list of pooled buffers per
- * size class, plus a bitmap of non-empty classes so "the next larger class that has a
- * buffer" is a find-first-set, not a loop over classes. */
+/* Buckets: per (memory, usage, alignment) group, one list of pooled buffers per size class,
+ * newest first. Only classes that ever held a buffer (pool->used_classes, kept sorted) can
+ * have one, so searches walk those: the next larger class with a buffer, the oldest tail. */
 #include <string.h>
 
 #include "internal/pool.h"
@@ -34,7 +34,7 @@ bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t
     uint32_t classes = bpi_class_count(pool->pow2);
     bpi_bucket *buckets = bpi_alloc(pool, classes * sizeof *buckets);
     if (!buckets) return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory for buckets");
-    for (uint32_t c = 0; c < classes; c++) buckets[c] = (bpi_bucket){BPI_NIL, 0};
+    for (uint32_t c = 0; c < classes; c++) buckets[c] = (bpi_bucket){BPI_NIL, BPI_NIL, 0};
     uint32_t h = group_hash(memory, usage, align_shift);
     while (pool->groups[h].used) h = (h + 1u) & (BPI_MAX_GROUPS - 1u);
     bpi_group *grp = &pool->groups[h];
@@ -49,15 +49,35 @@ bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t
     return BP_OK;
 }
 
-/* Smallest class >= from_class with a pooled buffer, or -1. At most BPI_BITMAP_WORDS steps. */
-int bpi_bucket_next_nonempty(const bpi_group *g, uint32_t from_class, uint32_t class_count) {
-    for (uint32_t w = from_class >> 6; w < BPI_BITMAP_WORDS; w++) {
-        uint64_t bits = g->nonempty[w];
-        if (w == from_class >> 6) bits &= ~0ull << (from_class & 63u);
-        if (bits) {
-            uint32_t c = w * 64u + (uint32_t)__builtin_ctzll(bits);
-            return c < class_count ? (int)c : -1;
-        }
+int bpi_bucket_next_nonempty(const bp_pool *pool, int g, uint32_t from_class) {
+    const bpi_bucket *buckets = pool->groups[g].buckets;
+    for (uint32_t k = 0; k < pool->used_class_count; k++) {
+        uint32_t c = pool->used_classes[k];
+        if (c >= from_class && buckets[c].count) return (int)c;
     }
     return -1;
+}
+
+uint32_t bpi_oldest_pooled(const bp_pool *pool) {
+    uint32_t best = BPI_NIL;
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
+        const bpi_group *grp = &pool->groups[g];
+        if (!grp->used) continue;
+        for (uint32_t k = 0; k < pool->used_class_count; k++) {
+            uint32_t t = grp->buckets[pool->used_classes[k]].tail;
+            if (t != BPI_NIL && (best == BPI_NIL || pool->slots[t].seq < pool->slots[best].seq)) best = t;
+        }
+    }
+    return best;
+}
+
+void bpi_class_note_used(bp_pool *pool, uint32_t class_index) {
+    if (pool->classes[class_index].used) return;
+    pool->classes[class_index].used = 1;
+    uint32_t k = pool->used_class_count++;
+    while (k > 0 && pool->used_classes[k - 1] > class_index) {
+        pool->used_classes[k] = pool->used_classes[k - 1];
+        k--;
+    }
+    pool->used_classes[k] = (uint16_t)class_index;
 }
