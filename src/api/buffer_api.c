@@ -6,6 +6,7 @@
 /* Under the lock: the pool hit (unless already tried), else bpi_acquire. */
 BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                                              const char *file, int line, bool try_hit) {
+    out_buf->id = 0;
     bpi_lock(pool);
     bp_result r = BP_OK;
     if (!try_hit || !bpi_acquire_hit(pool, desc, out_buf, file, line)) {
@@ -20,11 +21,13 @@ BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_des
  * rest is a tail call, so the hit saves no registers). */
 BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
                                 int line) {
-    if (out_buf) out_buf->id = 0;
-    if (!pool || !desc || !out_buf) return BP_ERR_INVALID_ARGUMENT;
+    if (!pool || !desc || !out_buf) {
+        if (out_buf) out_buf->id = 0;
+        return BP_ERR_INVALID_ARGUMENT;
+    }
     if (pool->thread_safe) return acquire_locked(pool, desc, out_buf, file, line, true);
     if (bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
-    return acquire_locked(pool, desc, out_buf, file, line, false);
+    return acquire_locked(pool, desc, out_buf, file, line, false); /* zeroes *out_buf first */
 }
 
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {
@@ -55,7 +58,7 @@ BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
  * tail call. */
 bp_result bp_release(bp_pool *pool, bp_buffer buf) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    if (!pool->thread_safe && bpi_release_plain(pool, buf)) return BP_OK;
+    if (bpi_release_plain(pool, buf)) return BP_OK; /* never for a thread_safe pool */
     return release_locked(pool, buf);
 }
 

@@ -154,18 +154,18 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
 }
 
 /* The fields of a slot handed to the application (counted in use already, list links NIL)
- * and the request counters; returns the new id. The caller links it (bpi_link_held) when
- * `linked` says so. */
-BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, uint64_t owner,
+ * and the request counters; returns the new id. The owner field is 0 (pooled and new slots
+ * have none) and stays so unless the caller sets it; the caller links the slot
+ * (bpi_link_held) when `linked` says so. */
+BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, bool owned,
                                      const char *tag, const char *file, int line) {
     bpi_slot *s = &pool->slots[index];
     uint32_t gen = ++s->generation;
     uint32_t depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
     s->state = BPI_IN_USE;
-    s->linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owner;
+    s->linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owned;
     s->flags = flags;
     s->size = size;
-    s->owner = owner;
     s->tag = tag;
     s->file = file;
     s->line = line;
@@ -184,8 +184,9 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
 BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
                                     int line) {
     uint32_t flags = d->flags;
-    uint64_t id = bpi_hand_out_fields(pool, index, d->size, flags, d->owner, d->tag, file, line);
+    uint64_t id = bpi_hand_out_fields(pool, index, d->size, flags, d->owner != 0, d->tag, file, line);
     bpi_slot *s = &pool->slots[index];
+    s->owner = d->owner;
     if (s->linked) bpi_link_held(pool, index);
     if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
     return id;
@@ -198,6 +199,16 @@ BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
     pool->stats.hits++;
 }
 
+/* (memory, usage) of a request in one word: they are adjacent in bp_acquire_desc. */
+static inline uint64_t bpi_request_key(const bp_acquire_desc *d) {
+    _Static_assert(offsetof(bp_acquire_desc, usage) == offsetof(bp_acquire_desc, memory) + 4 &&
+                       sizeof(bp_memory) == 4,
+                   "memory and usage must be adjacent 32-bit fields");
+    uint64_t key;
+    memcpy(&key, &d->memory, sizeof key);
+    return key;
+}
+
 /* The usual acquire: a plain request (no owner, alignment or zeroing) with the memory kind and
  * usage of the last group found, served from its bucket. Returns false, having changed
  * nothing the caller can see, for everything else (bpi_acquire). The memory kind and usage
@@ -206,8 +217,7 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
                              int line) {
     uint64_t size = d->size;
     uint32_t flags = d->flags;
-    if (((uint32_t)d->memory != pool->hot_memory) | (d->usage != pool->hot_usage) |
-        (size - 1u >= pool->fast_max_size) ||
+    if ((bpi_request_key(d) != pool->hot_key) | (size - 1u >= pool->fast_max_size) ||
         ((flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) | d->alignment | d->owner))
         return false;
     bpi_bucket *b = pool->hot_bucket;
@@ -219,7 +229,7 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
     uint32_t index = bpi_bucket_pop(pool, b);
     if (index == BPI_NIL) return false;
     bpi_take_pooled(pool, index);
-    out->id = bpi_hand_out_fields(pool, index, size, flags, 0, d->tag, file, line);
+    out->id = bpi_hand_out_fields(pool, index, size, flags, false, d->tag, file, line);
     /* transient or scoped: into its list, a tail call so the plain hit saves no registers */
     if (pool->slots[index].linked) bpi_link_held(pool, index);
     return true;
@@ -237,9 +247,7 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
     s->frame = pool->stats.frame;
     s->pooled_time = pool->now;
     s->seq = ++pool->seq;
-    s->owner = 0;
-    s->tag = NULL;
-    s->file = NULL;
+    s->tag = NULL; /* guard reports name pooled buffers as such; owner is 0 already */
     uint32_t count = bpi_bucket_push(pool, index);
     if (s->generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
         if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) bpi_slot_renew_pooled(pool, index);
@@ -260,6 +268,7 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     if (s->linked) {
         if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
         if (s->owner) bpi_owner_unlink(pool, index);
+        s->owner = 0;
         s->linked = 0;
     }
     pool->stats.bytes_requested -= s->size;
@@ -279,8 +288,9 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
  * with no lock and no frame to wait for, goes straight back to its bucket. Returns false,
  * having changed nothing, for everything else (bpi_release_held). */
 BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
+    if (!pool->release_plain) return false; /* before any slot is read: a locked pool's are guarded */
     bpi_slot *s = bpi_held_fast(pool, buf);
-    if (!s || s->linked || !pool->release_plain) return false;
+    if (!s || s->linked) return false;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "placement/size_class.h"
 
 #define BPI_NIL UINT32_MAX
+#define BPI_NO_KEY UINT64_MAX              /* a hot_key no request has (memory kinds are small) */
 #define BPI_MAX_GROUPS 32u                 /* distinct (memory, usage, alignment) keys */
 #define BPI_INDEX_BITS 24u                 /* low 24 bits of the id: slot index */
 #define BPI_MAX_SLOTS (1u << BPI_INDEX_BITS)
@@ -84,9 +86,9 @@ struct bp_pool {
     bpi_slot *slots;
     uint32_t slot_count, tag;   /* tag: high 8 bits of every id's index part */
     uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
-    uint32_t hot_memory, hot_usage; /* the request of the last group found (no alignment); */
-    bpi_bucket *hot_buckets;    /* its group's buckets; hot_memory is BPI_NIL when no hit may */
-    uint64_t hot_size;          /* skip the slow path (none found, eviction callback, trace) */
+    uint64_t hot_key;           /* (memory, usage) of the last plain request's group (see */
+    bpi_bucket *hot_buckets;    /* bpi_request_key), and its buckets; BPI_NO_KEY when no hit */
+    uint64_t hot_size;          /* may skip the slow path (none found, eviction callback, trace) */
     bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size 0: none) */
     bool thread_safe;
     bool release_plain;         /* no lock, extras, trace or frame to wait for: see bpi_fast_flags */
@@ -139,7 +141,7 @@ struct bp_pool {
  * (eviction callback, trace file, first frame). */
 static inline void bpi_fast_flags(bp_pool *pool) {
     pool->hit_blocked = pool->in_eviction || pool->trace;
-    if (pool->hit_blocked) pool->hot_memory = BPI_NIL;
+    if (pool->hit_blocked) pool->hot_key = BPI_NO_KEY;
     pool->release_plain = !pool->thread_safe && !pool->release_extras && !pool->trace &&
                           (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used);
 }

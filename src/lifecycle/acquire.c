@@ -42,7 +42,7 @@ void bpi_acquire_init(bp_pool *pool) {
     uint32_t c = m ? bpi_class_of(pool->pow2, m) : 0;
     if (m && bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
     pool->fast_max_size = m;
-    pool->hot_memory = BPI_NIL;
+    pool->hot_key = BPI_NO_KEY;
     bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
     pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
                                                                                  : pool->desc.max_pooled_per_class;
@@ -56,9 +56,8 @@ void bpi_acquire_init(bp_pool *pool) {
 static int find_group(bp_pool *pool, const bp_acquire_desc *d, uint32_t ukey, uint32_t ashift) {
     int g = bpi_group_find(pool, d->memory, ukey, ashift);
     if (g >= 0 && !ashift && !pool->hit_blocked &&
-        (pool->hot_memory != (uint32_t)d->memory || pool->hot_usage != d->usage || pool->hot_buckets != pool->groups[g].buckets)) {
-        pool->hot_memory = d->memory;
-        pool->hot_usage = d->usage;
+        (pool->hot_key != bpi_request_key(d) || pool->hot_buckets != pool->groups[g].buckets)) {
+        pool->hot_key = bpi_request_key(d);
         pool->hot_buckets = pool->groups[g].buckets;
         pool->hot_size = 0;
     }
