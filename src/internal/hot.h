@@ -258,6 +258,21 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
     else if (pool->stats.bytes_pooled > pool->pooled_cap) bpi_enforce_pooled_cap(pool);
 }
 
+/* A held buffer out of its lists waits `frames_in_flight` frame ends in the pending FIFO, or,
+ * with no frame to wait for, is pooled at once. */
+BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    if (pool->release_defers) {
+        bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
+        s->state = BPI_PENDING;
+        s->frame = pool->stats.frame;
+        bpi_list_push_back(pool, &pool->pending, index);
+    } else {
+        bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
+        bpi_pool_slot(pool, index);
+    }
+}
+
 /* Release a held buffer: it waits `frames_in_flight` frame ends in the pending FIFO, or, with
  * no frame to wait for, is pooled at once. */
 BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
@@ -274,27 +289,20 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     if (extras && (pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) bpi_scrub(pool, s);
-    /* A pool that never began a frame has no GPU frame to wait for. */
-    if (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used) {
-        bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
-        bpi_pool_slot(pool, index);
-    } else {
-        bpi_defer_release(pool, index);
-    }
+    bpi_release_unlinked(pool, index);
     return r;
 }
 
 /* The usual release: a held buffer with no owner, list, guard, scrubbing or trace, in a pool
- * with no lock and no frame to wait for, goes straight back to its bucket. Returns false,
- * having changed nothing, for everything else (bpi_release_held). */
+ * with no lock, goes straight to the pending FIFO or its bucket. Returns false, having
+ * changed nothing, for everything else (bpi_release_held). */
 BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     if (!pool->release_plain) return false; /* before any slot is read: a locked pool's are guarded */
     bpi_slot *s = bpi_held_fast(pool, buf);
     if (!s || s->linked) return false;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
-    bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
-    bpi_pool_slot(pool, (uint32_t)buf.id & (BPI_MAX_SLOTS - 1u));
+    bpi_release_unlinked(pool, (uint32_t)buf.id & (BPI_MAX_SLOTS - 1u));
     return true;
 }
 

@@ -91,7 +91,8 @@ struct bp_pool {
     uint64_t hot_size;          /* may skip the slow path (none found, eviction callback, trace) */
     bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size 0: none) */
     bool thread_safe;
-    bool release_plain;         /* no lock, extras, trace or frame to wait for: see bpi_fast_flags */
+    bool release_plain;         /* no lock, extras or trace: see bpi_fast_flags */
+    bool release_defers;        /* a release waits frames_in_flight frame ends (frames began) */
     uint32_t scope_depth;
     uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all */
     uint64_t pooled_cap;        /* max_pooled_bytes; UINT64_MAX when the pool keeps all */
@@ -142,8 +143,9 @@ struct bp_pool {
 static inline void bpi_fast_flags(bp_pool *pool) {
     pool->hit_blocked = pool->in_eviction || pool->trace;
     if (pool->hit_blocked) pool->hot_key = BPI_NO_KEY;
-    pool->release_plain = !pool->thread_safe && !pool->release_extras && !pool->trace &&
-                          (pool->desc.frames_in_flight == BP_IMMEDIATE_REUSE || !pool->frames_used);
+    pool->release_plain = !pool->thread_safe && !pool->release_extras && !pool->trace;
+    /* A pool that never began a frame has no GPU frame to wait for. */
+    pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
 }
 
 /* support.c */
@@ -199,7 +201,6 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index); /* bpi_release_held, out of line */
 void bpi_link_held(bp_pool *pool, uint32_t index); /* a held slot into its list and owner's */
 void bpi_scrub(bp_pool *pool, bpi_slot *slot);              /* poison or zero on release */
-void bpi_defer_release(bp_pool *pool, uint32_t index);      /* into the pending FIFO */
 bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, const char *tag,
                             bp_backend_buffer *out);
 void bpi_destroy_native(bp_pool *pool, bpi_slot *slot);

@@ -15,13 +15,6 @@ void bpi_scrub(bp_pool *pool, bpi_slot *s) {
     else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
 }
 
-void bpi_defer_release(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
-    bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
-    s->state = BPI_PENDING;
-    s->frame = pool->stats.frame;
-    bpi_list_push_back(pool, &pool->pending, index);
-}
 
 void bpi_make_pooled(bp_pool *pool, uint32_t index) {
     bpi_pool_slot(pool, index);
