@@ -211,7 +211,7 @@ typedef struct bp_pool_desc {
     void *warning_user;            /**< Passed to `warning`. */
     bp_evict_fn evict;             /**< Eviction callback for budgets; may be NULL. */
     void *evict_user;              /**< Passed to `evict`. */
-    bp_clock_fn clock;             /**< Clock in seconds; NULL = CLOCK_MONOTONIC. */
+    bp_clock_fn clock;             /**< Clock in seconds; NULL = CLOCK_MONOTONIC_COARSE (the kernel tick, 1-4 ms: idle times are seconds), else CLOCK_MONOTONIC. */
     void *clock_user;              /**< Passed to `clock`. */
     uint32_t diagnostics_every_frames; /**< Log a ::BP_LOG_ITEM_DIAGNOSTICS line (::BP_LOG_INFO) every N frame ends; 0 = never. */
     bp_plot_fn plot;               /**< Profiler hook: named values at every frame end; may be NULL. */

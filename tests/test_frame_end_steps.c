@@ -1,6 +1,8 @@
 /* The optional steps of a frame end (lifecycle/frames.c) each run only when they have work:
  * these tests pin down that skipping them changes nothing — the clock reading idle trimming
  * depends on, promotion of pending buffers, the warning threshold, diagnostics and series. */
+#include <time.h>
+
 #include "test_support.h"
 
 typedef struct counting_clock {
@@ -59,6 +61,25 @@ static void idle_seconds_trim_at_frame_end(void **state) {
     assert_int_equal(stats_of(pool).trims, 2);
     assert_int_equal(stats_of(pool).buffers_pooled, 0);
     assert_int_equal(clk.reads, reads + 5);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* The default clock (support.c: the coarse monotonic clock, read at every frame end) advances:
+ * a buffer idle well past idle_trim_seconds of real time is trimmed at the next frame end. */
+static void default_clock_trims_by_seconds(void **state) {
+    (void)state;
+    bp_pool_desc d = {.idle_trim_seconds = 0.02, .idle_trim_frames = BP_NEVER,
+                      .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_release(pool, ts_acquire(pool, 4096, 0));
+    end_frame(pool);
+    struct timespec pause = {0, 80 * 1000 * 1000}; /* 4x the idle time, many kernel ticks */
+    nanosleep(&pause, NULL);
+    end_frame(pool);
+    assert_int_equal(stats_of(pool).trims, 1);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -215,6 +236,7 @@ static void diagnostics_and_series_at_frame_end(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(idle_seconds_trim_at_frame_end),
+        cmocka_unit_test(default_clock_trims_by_seconds),
         cmocka_unit_test(promoted_buffers_age_from_their_promotion),
         cmocka_unit_test(pending_promoted_by_release_frame),
         cmocka_unit_test(fixed_and_high_water_frames_skip_the_clock),
