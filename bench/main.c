@@ -1,6 +1,7 @@
 /* bufpool_bench: runs every benchmark and writes the results as Markdown (bench/RESULTS.md).
  *   bufpool_bench [--out FILE] [--trace FILE]... [--repeats N] [--quick]
  *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
+ *                 [--callgrind-frame-ir N] [--callgrind-frame-ir-fif2 N]
  *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe]   the pool-hit loop alone, for callgrind
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
@@ -16,7 +17,8 @@
 #include "report.h"
 
 static int parse(int argc, char **argv, options *op) {
-    *op = (options){.out = "bench/RESULTS.md", .repeats = 15, .callgrind_ir = -1, .callgrind_ir_ts = -1};
+    *op = (options){.out = "bench/RESULTS.md", .repeats = 15, .callgrind_ir = -1, .callgrind_ir_ts = -1,
+                    .callgrind_frame_ir = -1, .callgrind_frame_ir_fif2 = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick")) op->quick = true;
@@ -26,6 +28,8 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--repeats")) op->repeats = atoi(val);
         else if (!strcmp(a, "--callgrind-ir")) op->callgrind_ir = atof(val);
         else if (!strcmp(a, "--callgrind-ir-thread-safe")) op->callgrind_ir_ts = atof(val);
+        else if (!strcmp(a, "--callgrind-frame-ir")) op->callgrind_frame_ir = atof(val);
+        else if (!strcmp(a, "--callgrind-frame-ir-fif2")) op->callgrind_frame_ir_fif2 = atof(val);
         else if (!strcmp(a, "--command")) op->command = val;
         else if (!strcmp(a, "--commit")) op->commit = val;
         else return fprintf(stderr, "bufpool_bench: unknown option %s\n", a), 2;
@@ -176,6 +180,7 @@ int main(int argc, char **argv) {
                "acquire, and never below its peak in use: glibc may reuse free space the process already had, so "
                "its own count can read low).\n",
             op.repeats);
+    report_frame_ir(o, &op);
     for (int i = 0; i < nl; i++) report_workload(o, &lists[i], cs, nc, op.repeats, results[i], &v);
 
     report_threads(o, &op, allocs, na, &v);

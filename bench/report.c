@@ -134,6 +134,20 @@ static double thread_row(FILE *o, const char *name, const raw_alloc *alloc, bool
     return t[1] / t[0];
 }
 
+void report_frame_ir(FILE *o, const options *op) {
+    if (op->callgrind_frame_ir < 0) return;
+    fprintf(o, "\nEvery frame a bufpool contender ends its frame and begins the next (bp_frame_end + "
+               "bp_frame_begin); the allocators do nothing there. Instructions per frame boundary under "
+               "`valgrind --tool=callgrind`, bufpool alone replaying the mesh loop (3 buffers a frame, "
+               "`bufpool_bench callgrind-frames mesh`): **%.1f**",
+            op->callgrind_frame_ir);
+    if (op->callgrind_frame_ir_fif2 >= 0)
+        fprintf(o, "; with 2 frames in flight, where each frame end also pools the 3 buffers released two "
+                   "frames earlier: %.1f",
+                op->callgrind_frame_ir_fif2);
+    fprintf(o, ".\n");
+}
+
 void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
     uint64_t pairs = op->quick ? 100000 : 500000;
     int counts[8] = {1, 2}, n = 2, cores = (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -11,6 +11,7 @@ typedef struct options {
     int trace_count, repeats;
     bool quick;
     double callgrind_ir, callgrind_ir_ts; /* instructions per pair (bench/run.sh); < 0 = not measured */
+    double callgrind_frame_ir, callgrind_frame_ir_fif2; /* per frame end + begin, mesh loop; < 0 = not measured */
 } options;
 
 typedef struct verdicts {
@@ -25,6 +26,8 @@ void report_machine(FILE *o); /* CPU model, cores, date, load average */
 void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
                      verdicts *v);
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
+/* Instructions per frame boundary (bp_frame_end + bp_frame_begin), when bench/run.sh counted them. */
+void report_frame_ir(FILE *o, const options *op);
 void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
 void report_targets(FILE *o, const verdicts *v); /* the targets table and why each miss */
 

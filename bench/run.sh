@@ -35,10 +35,23 @@ count_ir() { # instructions per pair; $1 = "" or thread-safe
     /:bench_pool_hits \[/ { gsub(",", "", $1); loop += $1 }
     END { printf "%.1f", (total - loop) / n }'
 }
+# Instructions per frame boundary (bp_frame_end + bp_frame_begin: bench_pool_frame), bufpool alone
+# replaying the mesh loop 3 times (bench/frames.c); $1 = "" or fif2 (2 frames in flight).
+count_frame_ir() {
+  if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then echo -1; return; fi
+  local cg=$build/bench/callgrind-frames.out rounds=3 frames
+  frames=$(valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=bench_pool_frame \
+    "$bin" callgrind-frames mesh $rounds ${1:-} 2>/dev/null | sed -nE 's/^mesh: ([0-9]+) frames .*/\1/p')
+  callgrind_annotate "$cg" 2>/dev/null | awk -v n=$((frames * rounds)) '
+    /PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.1f", $1 / n }'
+}
 ir=$(count_ir)
 ir_ts=$(count_ir thread-safe)
+frame_ir=$(count_frame_ir)
+frame_ir_fif2=$(count_frame_ir fif2)
 extra=()
 [ -n "${QUICK:-}" ] && extra+=(--quick)
 cmd="make bench${TRACE:+ TRACE=$TRACE}"
-"$bin" --out "$out" "${traces[@]}" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" --command "$cmd" \
+"$bin" --out "$out" "${traces[@]}" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" \
+  --callgrind-frame-ir "$frame_ir" --callgrind-frame-ir-fif2 "$frame_ir_fif2" --command "$cmd" \
   --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${extra[@]}"
