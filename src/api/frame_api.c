@@ -19,7 +19,7 @@ bp_result bp_frame_begin(bp_pool *pool) {
         if (pool->backend.frame_begin) pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
         /* A backend that tracks completion may report a frame done only now, after the
          * application waited for its fence: make those buffers reusable in this frame. */
-        if (pool->backend.frame_complete) bpi_promote_pending(pool);
+        if (pool->backend.frame_complete && pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     }
     bpi_unlock(pool);
     return r;
