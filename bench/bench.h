@@ -106,7 +106,9 @@ void replay_memory(const event_list *l, contender *cs, int n, bool isolate, repl
  * contenders whose memory round failed are skipped. */
 void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
 
-/* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free). */
+/* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free).
+ * bench_pool_hits is the timed loop (callgrind counts it too; the Vulkan section reuses it). */
+void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs);
 void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,
                double *out_allocs);
 int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
@@ -117,13 +119,21 @@ void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t s
                    int n, double *out);
 
 #include <stdio.h>
+/* What the Vulkan section measured, for the targets table (speedup 0: not run). */
+typedef struct vk_summary {
+    double speedup;          /* smallest raw / hit ratio over the sizes */
+    double raw_min, raw_max; /* raw create+allocate+bind+destroy, ns */
+    double hit_max;          /* slowest Vulkan pool hit over the sizes, ns */
+    int cpu;                 /* 1: a CPU implementation (lavapipe) */
+} vk_summary;
+
 /* ranges.c: the sub-allocation section (virtual block vs. bucket pool vs. the allocators). */
 void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *allocs, int na);
 
 #ifdef BP_HAVE_VULKAN
 /* vulkan.c: the Vulkan section (pool hit vs raw Vulkan, and `workload` on the device);
- * returns the smallest hit speedup over raw Vulkan, 0 when no device. */
-double bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);
+ * speedup 0 when no device. */
+vk_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);
 #endif
 
 double bench_cpu_ns(void);  /* process CPU time: the single-thread timings */

@@ -5,7 +5,6 @@
 #include "bench.h"
 
 /* The loop callgrind counts (bench/run.sh toggles collection on this function). */
-__attribute__((noinline)) void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs);
 __attribute__((noinline)) void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs) {
     for (uint64_t i = 0; i < pairs; i++) {
         bp_buffer b;

@@ -6,7 +6,8 @@
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
  *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
- *   bufpool_bench callgrind-frames NAME ROUNDS [fif2]      bufpool alone on it (bench/frames.c) */
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2]      bufpool alone on it (bench/frames.c)
+ *   bufpool_bench threads [--quick] [--repeats N]   the thread section alone, to stdout */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,8 @@ static void ensure_static_tls(char **argv) {
 
 /* The Vulkan section runs in a child process: lavapipe's LLVM crashes in a process where
  * jemalloc has been loaded (dlopen, RTLD_LOCAL), and the allocators are not needed there.
- * The child writes its section to OUT.vulkan and the speedup on a last comment line. */
-static double vulkan_in_child(FILE *o, const char *self, const char *out, const options *op) {
+ * The child writes its section to OUT.vulkan and its summary on a last comment line. */
+static vk_summary vulkan_in_child(FILE *o, const char *self, const char *out, const options *op) {
 #ifdef BP_HAVE_VULKAN
     char path[4096], reps[16];
     snprintf(path, sizeof path, "%s.vulkan", out);
@@ -69,20 +70,22 @@ static double vulkan_in_child(FILE *o, const char *self, const char *out, const 
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(o, "\n## Vulkan\n\nNot run: the Vulkan benchmark process failed (status %d).\n", status);
         remove(path);
-        return 0;
+        return (vk_summary){0};
     }
     FILE *f = fopen(path, "r");
     char line[1024];
-    double speedup = 0;
+    vk_summary sum = {0};
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "<!-- vulkan speedup %lf -->", &speedup) != 1) fputs(line, o);
+        if (sscanf(line, "<!-- vulkan speedup %lf raw %lf %lf hit %lf cpu %d -->", &sum.speedup, &sum.raw_min,
+                   &sum.raw_max, &sum.hit_max, &sum.cpu) != 5)
+            fputs(line, o);
     if (f) fclose(f);
     remove(path);
-    return speedup;
+    return sum;
 #else
     (void)self, (void)out, (void)op;
     fprintf(o, "\n## Vulkan\n\nNot run: this build has no Vulkan backend (Vulkan headers or loader not found).\n");
-    return 0;
+    return (vk_summary){0};
 #endif
 }
 
@@ -91,8 +94,9 @@ static int vulkan_child(const char *path, int repeats, bool quick) {
     FILE *o = fopen(path, "w");
     event_list l = {0};
     if (!o || !workload_instances(&l, quick ? 100 : 500, 0x5EED)) return 1;
-    double speedup = bench_vulkan_section(o, &l, repeats, quick);
-    fprintf(o, "<!-- vulkan speedup %.3f -->\n", speedup);
+    vk_summary sum = bench_vulkan_section(o, &l, repeats, quick);
+    fprintf(o, "<!-- vulkan speedup %.3f raw %.1f %.1f hit %.2f cpu %d -->\n", sum.speedup, sum.raw_min, sum.raw_max,
+            sum.hit_max, sum.cpu);
     events_free(&l);
     return fclose(o) == 0 ? 0 : 1;
 }
@@ -119,8 +123,9 @@ int main(int argc, char **argv) {
     }
     options op;
     bool ranges_only = argc >= 2 && !strcmp(argv[1], "ranges");
+    bool threads_only = argc >= 2 && !strcmp(argv[1], "threads");
     const char *workload_only = argc >= 3 && !strcmp(argv[1], "workload") ? argv[2] : NULL;
-    int skip = ranges_only ? 1 : workload_only ? 2 : 0;
+    int skip = ranges_only || threads_only ? 1 : workload_only ? 2 : 0;
     if (skip) argv[skip] = argv[0]; /* parse the options after the command */
     if (parse(argc - skip, argv + skip, &op)) return 2;
     raw_alloc allocs[4];
@@ -131,6 +136,13 @@ int main(int argc, char **argv) {
         report_machine(stdout);
         printf("- Command: `bufpool_bench ranges%s` (this section alone)\n", op.quick ? " --quick" : "");
         bench_ranges_section(stdout, op.repeats, op.quick, allocs, na);
+        return 0;
+    }
+    if (threads_only) {
+        verdicts v = {0};
+        report_machine(stdout);
+        printf("- Command: `bufpool_bench threads%s` (this section alone)\n", op.quick ? " --quick" : "");
+        report_threads(stdout, &op, allocs, na, &v);
         return 0;
     }
     contender cs[CONTENDER_MAX];
@@ -185,7 +197,7 @@ int main(int argc, char **argv) {
 
     report_threads(o, &op, allocs, na, &v);
     bench_ranges_section(o, op.repeats, op.quick, allocs, na);
-    v.vulkan_speedup = vulkan_in_child(o, argv[0], op.out, &op);
+    v.vulkan = vulkan_in_child(o, argv[0], op.out, &op);
     for (int i = 0; i < nl; i++) events_free(&lists[i]);
     report_targets(o, &v);
     fclose(o);

@@ -6,18 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/libc_alloc.h"
 #include "internal/pool.h"
-
-static void *libc_alloc(void *user, size_t size, size_t alignment) {
-    (void)user;
-    (void)alignment; /* malloc's alignment covers the metadata's needs */
-    return malloc(size);
-}
-
-static void libc_free(void *user, void *ptr) {
-    (void)user;
-    free(ptr);
-}
 
 static bp_result check_desc(const bp_pool_desc *d) {
     if ((unsigned)d->class_scheme > BP_CLASSES_POW2 || (unsigned)d->capacity_mode > BP_CAPACITY_HIGH_WATER)
@@ -108,8 +98,10 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     bp_backend backend;
     if (in.backend) backend = *in.backend;
     else bp_host_backend(NULL, &backend);
-    bp_allocator alloc = in.allocator.alloc ? in.allocator : (bp_allocator){libc_alloc, libc_free, NULL};
-    bp_pool *pool = r == BP_OK ? alloc.alloc(alloc.user, sizeof *pool, 64) : NULL;
+    bp_allocator alloc = bpi_allocator_or_libc(in.allocator);
+    /* On cache lines of its own: the fields an acquire writes (stats, hot_size...) never share
+     * a line with another pool's, so pools of different threads do not slow each other down. */
+    bp_pool *pool = r == BP_OK ? alloc.alloc(alloc.user, bpi_line_round(sizeof *pool), BPI_CACHE_LINE) : NULL;
     if (!pool) {
         bool table_ok = in.backend && in.backend->version == BP_BACKEND_VERSION &&
                         in.backend->struct_size >= sizeof(bp_backend) && in.backend->create && in.backend->destroy;

@@ -5,16 +5,21 @@
 
 #ifdef __linux__
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #else
 #include <sched.h>
 #endif
 
+#include "internal/libc_alloc.h"
 #include "internal/pool.h"
 
+/* Arrays of a cache line or more (the slot table, buckets, class counters) start on a line
+ * and fill whole lines, so no other object, another thread's pool's included, shares them. */
 void *bpi_alloc(bp_pool *pool, size_t size) {
-    return pool->alloc.alloc(pool->alloc.user, size, 16);
+    if (size < BPI_CACHE_LINE) return pool->alloc.alloc(pool->alloc.user, size, 16);
+    return pool->alloc.alloc(pool->alloc.user, bpi_line_round(size), BPI_CACHE_LINE);
 }
 
 void bpi_free(bp_pool *pool, void *ptr) {
@@ -61,52 +66,156 @@ bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt
     return r;
 }
 
-/* The pool lock of thread_safe pools: a futex word (0 free, 1 held, 2 held with sleepers;
- * Drepper, "Futexes Are Tricky", mutex 2), a short spin before sleeping, and recursion by
- * owner id, which the eviction callback needs (it releases buffers inside an acquire). A
- * third of the instructions of glibc's recursive mutex. Only the holder ever finds its own
- * id in lock_owner, so a relaxed load tells re-entry. */
+/* The pool lock of thread_safe pools. Uncontended, a lock is one CAS and an unlock one
+ * release store. lock_word is 0 free, 1 held. A thread that finds it held spins a little,
+ * then counts itself in lock_waiters and sleeps (futex) on lock_wake, which an unlock that
+ * sees waiters turns from 0 to 1, waking one sleeper; the flag stays 1 until a woken thread
+ * looks at the lock again, so a burst of unlocks makes one system call, not one each.
+ * Recursion goes by owner id, which the eviction callback needs (it releases buffers inside
+ * an acquire); only the holder ever finds its own id in lock_owner, so a relaxed load tells
+ * re-entry.
+ *
+ * The unlock stores 0 and then reads lock_waiters with no fence between, which alone could
+ * miss a thread that counted itself just then and saw the lock still held (the 0 still in
+ * the unlocker's store buffer): it would sleep with nobody to wake it. The sleeping side pays
+ * for the fence instead: after counting itself, a waiter calls
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), a full barrier on every CPU running this
+ * process, so either the unlocker sees the count or the waiter sees the 0 (the asymmetric
+ * Dekker of liburcu and folly). Where there is no membarrier, the unlock exchanges the word
+ * instead of storing it, a full barrier of its own. */
 static void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
 }
 
-/* Sleep while the word is 2 (wake = false), or wake one sleeper. */
-static void lock_futex(atomic_int *word, bool wake) {
-#ifdef __linux__
-    syscall(SYS_futex, word, wake ? FUTEX_WAKE_PRIVATE : FUTEX_WAIT_PRIVATE, wake ? 1 : 2, NULL, NULL, 0);
+/* This thread's id: its thread pointer (one instruction), else pthread_self(). */
+static inline uintptr_t thread_id(void) {
+#if defined(__x86_64__) && defined(__has_builtin)
+#if __has_builtin(__builtin_thread_pointer)
+    return (uintptr_t)__builtin_thread_pointer();
+#endif
+#endif
+    return (uintptr_t)pthread_self();
+}
+
+#if defined(__linux__) && defined(SYS_membarrier)
+#define HAVE_MEMBARRIER 1
 #else
-    (void)word;
+#define HAVE_MEMBARRIER 0
+#endif
+
+/* 1: waiters fence with membarrier, unlocks store; -1: no membarrier, unlocks exchange; 0:
+ * not asked yet (unlocks exchange). Set once, from 0, by the first unlock or waiter. */
+static atomic_int heavy_fence_state;
+
+#if HAVE_MEMBARRIER
+static bool membarrier_call(int cmd) { return syscall(SYS_membarrier, cmd, 0, 0) == 0; }
+#endif
+
+static int heavy_fence_setup(void) {
+    int state = atomic_load(&heavy_fence_state);
+    if (state) return state;
+    int want = -1;
+#if HAVE_MEMBARRIER
+    if (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) want = 1;
+#endif
+    atomic_compare_exchange_strong(&heavy_fence_state, &state, want);
+    return atomic_load(&heavy_fence_state);
+}
+
+/* The waiter's side of the fence; false when it could not be made (sleep with a timeout). */
+static bool heavy_fence(void) {
+    if (heavy_fence_setup() < 0) return true; /* unlocks exchange */
+#if HAVE_MEMBARRIER
+    /* a registration is per process: a child of fork() may need its own */
+    return membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+           (membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) &&
+            membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED));
+#else
+    return false;
+#endif
+}
+
+/* Sleep while *word is 0 (wake = false; at most 1 ms when `timed`), or wake one sleeper. */
+static void lock_futex(atomic_int *word, bool wake, bool timed) {
+#ifdef __linux__
+    struct timespec ms = {0, 1000000};
+    syscall(SYS_futex, word, wake ? FUTEX_WAKE_PRIVATE : FUTEX_WAIT_PRIVATE, wake ? 1 : 0, timed ? &ms : NULL,
+            NULL, 0);
+#else
+    (void)word, (void)timed;
     if (!wake) sched_yield();
 #endif
 }
 
-static bool try_take(atomic_int *word) {
-    int expected = 0;
-    return atomic_compare_exchange_strong_explicit(word, &expected, 1, memory_order_acquire, memory_order_relaxed);
+/* Take the lock if it is free; `tries` times, pausing between. */
+static bool try_take(atomic_int *word, int tries) {
+    for (int i = 0; i < tries; i++) {
+        int expected = 0;
+        if (atomic_load(word) == 0 && atomic_compare_exchange_strong(word, &expected, 1)) return true;
+        cpu_relax();
+    }
+    return false;
 }
 
-void bpi_mutex_lock(bp_pool *pool) {
-    uintptr_t self = (uintptr_t)pthread_self();
+/* The lock was held: by this thread (re-entry from the eviction callback), or by another,
+ * then spin a while (the holder's critical section is short) and sleep until woken. */
+BPI_NOINLINE static void lock_contended(bp_pool *pool) {
+    uintptr_t self = thread_id();
     if (atomic_load_explicit(&pool->lock_owner, memory_order_relaxed) == self) {
         pool->lock_depth++;
         return;
     }
-    atomic_int *word = &pool->lock_word;
-    bool taken = try_take(word);
-    for (int spin = 0; !taken && spin < 100; spin++) {
-        cpu_relax();
-        taken = atomic_load_explicit(word, memory_order_relaxed) == 0 && try_take(word);
+    if (!try_take(&pool->lock_word, 200)) {
+        atomic_fetch_add(&pool->lock_waiters, 1);
+        bool fenced = heavy_fence();
+        for (;;) {
+            if (try_take(&pool->lock_word, 50)) break;
+            /* Cleared before the last look at the word: an unlock after it sets it again, so
+             * the futex sees 1 and does not sleep, or wakes us. */
+            atomic_store(&pool->lock_wake, 0);
+            if (try_take(&pool->lock_word, 1)) break;
+            lock_futex(&pool->lock_wake, false, !fenced);
+        }
+        atomic_store(&pool->lock_wake, 0); /* the next unlock wakes another sleeper, if any */
+        atomic_fetch_sub(&pool->lock_waiters, 1);
     }
-    if (!taken)
-        while (atomic_exchange_explicit(word, 2, memory_order_acquire) != 0) lock_futex(word, false);
     atomic_store_explicit(&pool->lock_owner, self, memory_order_relaxed);
     pool->lock_depth = 1;
+}
+
+void bpi_mutex_lock(bp_pool *pool) {
+    int expected = 0;
+    if (!atomic_compare_exchange_strong_explicit(&pool->lock_word, &expected, 1, memory_order_acquire,
+                                                 memory_order_relaxed)) {
+        lock_contended(pool);
+        return;
+    }
+    atomic_store_explicit(&pool->lock_owner, thread_id(), memory_order_relaxed);
+    pool->lock_depth = 1;
+}
+
+/* Someone waits: wake one sleeper, unless one was woken and has not looked yet. */
+BPI_NOINLINE static void wake_one(bp_pool *pool) {
+    if (!atomic_exchange(&pool->lock_wake, 1)) lock_futex(&pool->lock_wake, true, false);
+}
+
+/* Without membarrier (or before asking, the first time in the process), the unlock is a full
+ * barrier of its own. */
+BPI_NOINLINE static void unlock_exchange(bp_pool *pool) {
+    heavy_fence_setup();
+    atomic_exchange(&pool->lock_word, 0);
 }
 
 void bpi_mutex_unlock(bp_pool *pool) {
     if (--pool->lock_depth) return;
     atomic_store_explicit(&pool->lock_owner, 0, memory_order_relaxed);
-    if (atomic_exchange_explicit(&pool->lock_word, 0, memory_order_release) == 2) lock_futex(&pool->lock_word, true);
+    if (atomic_load_explicit(&heavy_fence_state, memory_order_relaxed) > 0) {
+        atomic_store_explicit(&pool->lock_word, 0, memory_order_release);
+        atomic_signal_fence(memory_order_seq_cst); /* the compiler keeps the store before the load */
+    } else {
+        unlock_exchange(pool);
+    }
+    if (atomic_load(&pool->lock_waiters)) wake_one(pool);
 }

@@ -136,6 +136,11 @@ struct bp_pool {
 
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
     bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
+
+    /* The pool lock's sleepers (api/support.c): threads waiting for the lock, and the futex
+     * word they sleep on (1: an unlock woke one that has not looked at the lock yet). */
+    atomic_uint lock_waiters;
+    atomic_int lock_wake;
 };
 
 /* The pool-wide conditions of the inline hit and release, recomputed whenever one changes
