@@ -30,8 +30,8 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->class_scheme = o->classes;
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
-    bp_backend backend;
 #ifdef BP_HAVE_VULKAN
+    static bp_backend backend; /* the pool keeps a pointer to it until it is destroyed */
     if (!strcmp(o->backend, "vulkan")) {
         uint32_t fif = o->frames_in_flight == BP_IMMEDIATE_REUSE ? 1 : o->frames_in_flight;
         if (!tool_vulkan_backend(o, fif, &backend)) return NULL;
