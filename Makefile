@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps configure build run test bench install docs clean fuzz check-sanitizers soak
+.PHONY: all deps configure build run test bench install docs clean fuzz check-sanitizers check-builds soak
 
 all: build
 
@@ -53,6 +53,10 @@ fuzz:
 
 check-sanitizers:
 	@bash scripts/check-sanitizers.sh
+
+# gcc with no optional backend (what `make run` builds with only the build packages) and clang.
+check-builds:
+	@bash scripts/check-builds.sh
 
 soak: build
 	@BUILD=$(BUILD) bash scripts/soak.sh

@@ -90,11 +90,11 @@ static void x_label(FILE *f, const char *label) {
 void svg_line_chart(FILE *f, const chart_spec *c) {
     open_svg(f, c->title);
     double y_max = c->y_max;
-    for (uint32_t l = 0; !c->y_max && l < c->line_count; l++)
+    for (uint32_t l = 0; c->y_max == 0.0 && l < c->line_count; l++)
         for (uint32_t i = 0; i < c->count; i++)
             if (c->lines[l].y[i] > y_max) y_max = c->lines[l].y[i];
     double step = chart_nice_step(y_max > 0 ? y_max : 1.0, 5);
-    y_max = c->y_max ? c->y_max : ceil((y_max > 0 ? y_max : 1.0) / step) * step;
+    y_max = c->y_max != 0.0 ? c->y_max : ceil((y_max > 0 ? y_max : 1.0) / step) * step;
     y_axis(f, y_max, step, c->y_unit);
     double x0 = c->count ? c->x[0] : 0, x1 = c->count ? c->x[c->count - 1] : 1;
     if (x1 <= x0) x1 = x0 + 1;
