@@ -828,10 +828,10 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
 /**
  * Change the retention caps at run time (seed 002's `maxPoolSize`): at most `per_class`
  * pooled buffers per size class (::BP_NEVER = no cap; 0 keeps the current value) and at most
- * `bytes` pooled bytes (::BP_UNLIMITED = no cap; 0 keeps the current value). Pooled buffers
- * beyond a lowered byte cap are destroyed now, oldest first; the per-class cap applies as
- * buffers return. Ignored by fixed and high-water pools (they keep everything).
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(buffers destroyed).
+ * `bytes` pooled bytes (::BP_UNLIMITED = no cap; 0 keeps the current value). Both caps apply
+ * to every later release, and pooled buffers beyond a lowered cap are destroyed now, oldest
+ * first. Ignored by fixed and high-water pools (they keep everything).
+ * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(size classes used + buffers destroyed).
  * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.

@@ -18,6 +18,41 @@ static void retention_cap_per_class(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Regression: bp_set_max_pooled changed the desc but not the caps the release path reads. */
+static void caps_set_at_run_time_apply_to_later_releases_and_now(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer b[6];
+    for (int i = 0; i < 6; i++) b[i] = ts_acquire(pool, 4096, 0);
+    for (int i = 0; i < 5; i++) bp_release(pool, b[i]); /* under the default cap of 8 */
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 5);
+    assert_int_equal(bp_set_max_pooled(pool, 2, 0), BP_OK); /* lowered: 3 destroyed now */
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 2);
+    assert_int_equal(s.trims, 3);
+    bp_release(pool, b[5]); /* over the new cap: destroyed as it returns */
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 2);
+    assert_int_equal(s.trims, 4);
+    assert_int_equal(bp_set_max_pooled(pool, BP_NEVER, 4096), BP_OK); /* bytes: one 4 KiB buffer */
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 1);
+    for (int i = 0; i < 3; i++) b[i] = ts_acquire(pool, 4096, 0);
+    for (int i = 0; i < 3; i++) bp_release(pool, b[i]);
+    bp_get_stats(pool, &s);
+    assert_true(s.bytes_pooled <= 4096);
+    assert_int_equal(bp_set_max_pooled(pool, 0, BP_UNLIMITED), BP_OK); /* no caps: all kept */
+    for (int i = 0; i < 6; i++) b[i] = ts_acquire(pool, 4096, 0);
+    for (int i = 0; i < 6; i++) bp_release(pool, b[i]);
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_pooled, 6);
+    ts_check_and_destroy(pool);
+}
+
 static void default_cap_is_eight(void **state) {
     (void)state;
     bp_pool *pool;
@@ -169,6 +204,7 @@ static void zero_malloc_and_zero_backend_calls_when_warm(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retention_cap_per_class),
+        cmocka_unit_test(caps_set_at_run_time_apply_to_later_releases_and_now),
         cmocka_unit_test(default_cap_is_eight),
         cmocka_unit_test(pooled_bytes_cap_drops_the_oldest),
         cmocka_unit_test(idle_trim_after_frames),

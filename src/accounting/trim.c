@@ -48,6 +48,25 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
     pool->trim_oldest_time = oldest_time;
 }
 
+void bpi_retention_init(bp_pool *pool) {
+    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
+    pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
+                                                                                 : pool->desc.max_pooled_per_class;
+    pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
+}
+
+/* Every bucket over the per-class cap loses its oldest buffers (its tail) down to the cap. */
+void bpi_enforce_class_cap(bp_pool *pool) {
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
+        bpi_group *grp = &pool->groups[g];
+        if (!grp->used) continue;
+        for (uint32_t k = 0; k < pool->used_class_count; k++) {
+            bpi_bucket *b = &grp->buckets[pool->used_classes[k]];
+            while (b->count > pool->retain_cap) bpi_destroy_pooled(pool, b->tail);
+        }
+    }
+}
+
 void bpi_enforce_pooled_cap(bp_pool *pool) {
     uint64_t cap = pool->desc.max_pooled_bytes;
     uint32_t i;

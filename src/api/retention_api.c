@@ -9,7 +9,11 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes) {
     bpi_lock(pool);
     if (per_class) pool->desc.max_pooled_per_class = per_class;
     if (bytes) pool->desc.max_pooled_bytes = bytes;
-    if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) bpi_enforce_pooled_cap(pool);
+    bpi_retention_init(pool); /* the release path reads the caps from there */
+    if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) {
+        bpi_enforce_class_cap(pool);
+        bpi_enforce_pooled_cap(pool);
+    }
     bpi_unlock(pool);
     return BP_OK;
 }

@@ -217,6 +217,10 @@ bp_result bpi_frame_end(bp_pool *pool);
 void bpi_destroy_pooled(bp_pool *pool, uint32_t index);
 void bpi_trim_idle(bp_pool *pool, bool everything);
 void bpi_enforce_pooled_cap(bp_pool *pool);
+/* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled); then the caps'
+ * enforcement on what is pooled already */
+void bpi_retention_init(bp_pool *pool);
+void bpi_enforce_class_cap(bp_pool *pool);
 bp_result bpi_make_room(bp_pool *pool, uint64_t bytes);
 /* owners: a newly allocated array (free with bpi_free) of owner ids, lowest priority first. */
 bp_result bpi_owners_by_priority(bp_pool *pool, uint64_t **out, uint32_t *out_count);

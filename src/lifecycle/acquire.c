@@ -43,10 +43,7 @@ void bpi_acquire_init(bp_pool *pool) {
     if (m && bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
     pool->fast_max_size = m;
     pool->hot_key = BPI_NO_KEY;
-    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
-    pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
-                                                                                 : pool->desc.max_pooled_per_class;
-    pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
+    bpi_retention_init(pool);
     pool->release_extras = pool->desc.guard_bytes || pool->desc.poison_on_release || pool->desc.zero_on_release;
     bpi_fast_flags(pool);
 }
