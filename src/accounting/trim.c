@@ -23,10 +23,24 @@ static bool is_idle_at(const bp_pool *pool, uint64_t frame, double time) {
     return seconds >= 0 && pool->now - time >= seconds;
 }
 
+/* When the oldest buffer seen can be idle: the frame and the clock reading at which the
+ * frame end has to look at the bucket tails again (bpi_trim_due). */
+static void set_trim_due(bp_pool *pool, uint64_t oldest_frame, double oldest_time) {
+    uint32_t frames = pool->desc.idle_trim_frames;
+    double seconds = pool->desc.idle_trim_seconds;
+    bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
+    pool->trim_due_frame = keep_all || frames == BP_NEVER ? UINT64_MAX : oldest_frame + frames;
+    pool->trim_due_time = keep_all || seconds < 0 ? HUGE_VAL : oldest_time + seconds;
+}
+
+void bpi_trim_init(bp_pool *pool) {
+    set_trim_due(pool, 0, 0.0); /* nothing pooled yet: the first frame end looks once */
+}
+
 void bpi_trim_idle(bp_pool *pool, bool everything) {
     /* fixed pools never call the backend after creation; high-water pools never shrink */
     if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) return;
-    if (!everything && !is_idle_at(pool, pool->trim_oldest_frame, pool->trim_oldest_time)) return;
+    if (!everything && !bpi_trim_due(pool)) return;
     /* buffers pooled from now on are no older than now */
     uint64_t oldest_frame = pool->stats.frame;
     double oldest_time = pool->now;
@@ -44,8 +58,7 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
             oldest_time = fmin(oldest_time, pool->slots[t].pooled_time);
         }
     }
-    pool->trim_oldest_frame = oldest_frame;
-    pool->trim_oldest_time = oldest_time;
+    set_trim_due(pool, oldest_frame, oldest_time);
 }
 
 void bpi_retention_init(bp_pool *pool) {

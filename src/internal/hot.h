@@ -306,6 +306,12 @@ BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     return true;
 }
 
+/* Can a pooled buffer be idle (idle_trim_frames or idle_trim_seconds)? Two compares, so an
+ * idle-free frame end pays no call (accounting/trim.c keeps the thresholds). */
+static inline bool bpi_trim_due(const bp_pool *pool) {
+    return (pool->stats.frame >= pool->trim_due_frame) | (pool->now >= pool->trim_due_time);
+}
+
 /* hits / acquires, computed when the stats are read rather than on every acquire. */
 static inline double bpi_hit_rate(const bp_stats *st) {
     return st->acquires ? (double)st->hits / (double)st->acquires : 0.0;

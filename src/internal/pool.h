@@ -120,10 +120,11 @@ struct bp_pool {
     uint32_t used_class_count;
 
     bpi_list live, transient, pending; /* live: held non-transient buffers with scope_depth > 0 */
-    /* Idle trimming looks at the bucket tails only once one can be idle: the oldest pooled
-     * frame and time when it last looked (later pooled buffers are younger). */
-    uint64_t trim_oldest_frame;
-    double trim_oldest_time;
+    /* Idle trimming looks at the bucket tails only once one can be idle: the frame and the
+     * clock reading at which the oldest pooled buffer it saw when it last looked becomes idle
+     * (later pooled buffers are younger). Never (UINT64_MAX, HUGE_VAL) in pools that keep all. */
+    uint64_t trim_due_frame;
+    double trim_due_time;
 
     bool in_frame;
     bool warned;
@@ -216,6 +217,7 @@ bp_result bpi_frame_end(bp_pool *pool);
 /* accounting/trim.c */
 void bpi_destroy_pooled(bp_pool *pool, uint32_t index);
 void bpi_trim_idle(bp_pool *pool, bool everything);
+void bpi_trim_init(bp_pool *pool); /* at creation, once the desc is resolved */
 void bpi_enforce_pooled_cap(bp_pool *pool);
 /* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled); then the caps'
  * enforcement on what is pooled already */

@@ -44,6 +44,7 @@ void bpi_acquire_init(bp_pool *pool) {
     pool->fast_max_size = m;
     pool->hot_key = BPI_NO_KEY;
     bpi_retention_init(pool);
+    bpi_trim_init(pool);
     pool->release_extras = pool->desc.guard_bytes || pool->desc.poison_on_release || pool->desc.zero_on_release;
     bpi_fast_flags(pool);
 }
