@@ -173,18 +173,19 @@ static void why(FILE *o, const verdicts *v) {
     if (v->hit_ns > 10 || v->hit_ir >= 100)
         fprintf(o, "- **Pool hit**: %.1f ns (%.1fx the 10 ns target)%s%.1f%s. %s takes %.1f ns for malloc + free "
                    "of the same size. An allocator's hit pops a thread-local free list; a bufpool hit also "
-                   "validates the request and the generational handle, moves the buffer between its size-class "
-                   "bucket and the LRU list that idle trimming and budgets walk, keeps every counter of "
-                   "bp_get_stats exact, and records tag, file:line, frame, sequence number and scope for the "
-                   "leak report and scope ends. Work on it cut the hot path from 710 instructions (callgrind, "
-                   "commit b0351ba) to 430 (commit 1cf53c2, counted as this run counts) and then to the figure "
-                   "above: per-class stats recounted from the slots when read, the in-use list kept only for "
-                   "buffers acquired inside a scope, the hit and the release inline with no call on the way in "
-                   "pools without a lock, a last-size class cache, the non-empty bitmap kept only by fixed "
-                   "pools. What is left is spread thin (no source line of the profile above 10 instructions "
-                   "per pair): entry checks and saved registers, the handle check, bucket and LRU links, the "
-                   "state counters and the slot's fields. Under 100 would need a design without the LRU list "
-                   "and exact per-call counters.\n",
+                   "validates the request and the generational handle, unlinks the buffer from its size-class "
+                   "bucket (doubly linked in pooling order, so idle trimming and budgets find the oldest at the "
+                   "bucket tails), keeps every counter of bp_get_stats exact, and records tag, file:line, frame, "
+                   "sequence number and scope for the leak report and scope ends. Work on it cut the hot path "
+                   "from 710 instructions (callgrind, commit b0351ba) to 430 (commit 1cf53c2, counted as this "
+                   "run counts) and then to the figure above: per-class stats recounted from the slots when "
+                   "read, no global LRU list, the in-use list kept only for buffers acquired inside a scope, "
+                   "the hit and the release inline with no call on the way in pools without a lock, a "
+                   "last-size class cache, the non-empty bitmap kept only by fixed pools. What is left is "
+                   "spread thin (no source line of the profile above 10 instructions per pair): entry checks "
+                   "and saved registers, the handle check, bucket links, the state counters and the slot's "
+                   "fields. Under 100 would need a design without exact per-call counters and per-buffer "
+                   "records.\n",
                 v->hit_ns, v->hit_ns / 10, v->hit_ir >= 0 ? " and " : "", v->hit_ir >= 0 ? v->hit_ir : 0,
                 v->hit_ir >= 0 ? " instructions" : "", v->hit_fastest_alloc ? v->hit_fastest_alloc : "-",
                 v->hit_fastest_alloc_ns);
@@ -194,7 +195,10 @@ static void why(FILE *o, const verdicts *v) {
                    "jemalloc and mimalloc go to their large-size paths); it loses where they are small, as an "
                    "allocator's thread cache is cheaper than the pool's bookkeeping above, and where its hit "
                    "rate is low: every miss creates a buffer through the backend (posix_memalign here) and a "
-                   "release over the retention cap (8 per class) destroys one.\n",
+                   "release over the retention cap (8 per class) destroys one. An allocator reuses freed "
+                   "memory for a request of any size; the pool reuses a buffer only within its size class, so "
+                   "a workload whose mix of sizes shifts (the vegetation trace: patches change level of detail "
+                   "as the camera moves) misses where an allocator would split or merge free blocks.\n",
                 v->speedups);
     if (!v->memory_ok)
         fprintf(o, "- **Memory** (bufpool's peak held over the allocator that held least: %s): bufpool keeps up "
