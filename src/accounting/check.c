@@ -88,6 +88,7 @@ bp_result bpi_check(bp_pool *pool) {
             CHECK(s->list_prev == BPI_NIL && s->list_next == BPI_NIL, "pooled slot %u has list links", i);
         }
         CHECK(s->native.capacity >= bpi_class_size(pool->pow2, s->class_index), "slot %u smaller than its class", i);
+        CHECK(s->bucket == &pool->groups[s->group].buckets[s->class_index], "slot %u: bucket is not its class's", i);
         /* a preallocated buffer never handed out keeps generation 0 */
         CHECK(s->generation > 0 || s->state == BPI_POOLED, "live slot %u with generation 0", i);
     }

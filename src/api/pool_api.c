@@ -77,8 +77,7 @@ static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
             bpi_slot_retire(pool, index);
             break;
         }
-        s->group = (uint8_t)g;
-        s->class_index = (uint16_t)cls;
+        bpi_slot_set_class(pool, s, g, cls);
         s->generation++; /* a live slot never has generation 0, even before its first acquire */
         s->list_prev = s->list_next = BPI_NIL; /* a recycled slot's list_next linked the free slots */
         bpi_stats_created(pool, s);

@@ -64,7 +64,15 @@ static inline bpi_list *bpi_held_list(bp_pool *pool, const bpi_slot *s) {
 /* ---- placement: one bucket per (group, class) through the `aux` links, newest at the head ---- */
 
 static inline bpi_bucket *bpi_bucket_of(bp_pool *pool, const bpi_slot *s) {
-    return &pool->groups[s->group].buckets[s->class_index];
+    (void)pool;
+    return s->bucket;
+}
+
+/* A slot's buffer belongs to group g, class cls (bucket arrays never move once allocated). */
+static inline void bpi_slot_set_class(bp_pool *pool, bpi_slot *s, int g, uint32_t cls) {
+    s->group = (uint8_t)g;
+    s->class_index = (uint16_t)cls;
+    s->bucket = &pool->groups[g].buckets[cls];
 }
 
 /* Returns the bucket's new count. */

@@ -42,6 +42,7 @@ typedef struct bpi_slot {
     uint32_t native_generation;
     uint16_t class_index;
     int line;
+    struct bpi_bucket *bucket;  /* groups[group].buckets[class_index]: a release finds it in one load */
     uint64_t size;              /* requested */
     uint64_t frame;             /* acquire frame (in use), release frame (pending), pooled frame */
     uint64_t seq;               /* pool->seq when acquired (in use) or pooled (pooled) */

@@ -130,8 +130,7 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
         return r;
     }
     bpi_slot *s = &pool->slots[index];
-    s->group = (uint8_t)g;
-    s->class_index = (uint16_t)cls;
+    bpi_slot_set_class(pool, s, g, cls);
     s->native = native;
     s->state = BPI_FREE;
     s->list_prev = s->list_next = BPI_NIL; /* a recycled slot's list_next linked the free slots */
