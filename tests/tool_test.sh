@@ -46,6 +46,29 @@ printf 'A 1 0\n' >"$tmp/bad4.trace"
 "$tool" replay "$tmp/bad4.trace" 2>/dev/null >/dev/null; rc=$?
 check "size 0 exits 2" '[ $rc -eq 2 ]'
 
+# hostile traces: unreadable input, NUL bytes, a lone CR, long lines
+"$tool" replay "$tmp" 2>"$tmp/err" >/dev/null; rc=$?
+check "a directory as the trace exits 2 (not an empty trace)" '[ $rc -eq 2 ] && grep -q "cannot read trace" "$tmp/err"'
+printf 'A 1 100\0junk\nR 1\n' >"$tmp/nul.trace"
+"$tool" replay "$tmp/nul.trace" 2>"$tmp/err" >/dev/null; rc=$?
+check "NUL byte exits 2 naming it" '[ $rc -eq 2 ] && grep -q ":1: NUL byte" "$tmp/err"'
+printf 'A 1 100\rR 1\n' >"$tmp/cr.trace"
+"$tool" replay "$tmp/cr.trace" 2>"$tmp/err" >/dev/null; rc=$?
+check "text after a lone CR exits 2 (not dropped)" '[ $rc -eq 2 ] && grep -q ":1:" "$tmp/err"'
+printf 'A 1 100\r\nR 1\r\nF\r\n' >"$tmp/crlf.trace"
+check "CRLF trace replays" '"$tool" replay "$tmp/crlf.trace" >/dev/null 2>&1'
+{ printf '# bufpool trace of pool %0600d\nA 1 100\nR 1\n' 7; } >"$tmp/longcomment.trace"
+check "a 600-character comment line is skipped" '"$tool" replay "$tmp/longcomment.trace" >/dev/null 2>&1'
+{ printf 'A 1 100\nA 2 %0600d1\n' 0; } >"$tmp/longline.trace"
+"$tool" replay "$tmp/longline.trace" 2>"$tmp/err" >/dev/null; rc=$?
+check "a long event line exits 2 at line 2" '[ $rc -eq 2 ] && grep -q ":2: line too long" "$tmp/err"'
+# the first F after the first chunk (65536 events): frames still begin (was: frame end without begin)
+awk 'BEGIN{ for(i=0;i<70000;i++) printf "A %d 64\n", i; print "F"; for(i=0;i<70000;i++) printf "R %d\n", i; print "F" }' >"$tmp/lateF.trace"
+json=$("$tool" replay "$tmp/lateF.trace" --json 2>"$tmp/err"); rc=$?
+check "first F after 65536 events replays, 2 frames" '[ $rc -eq 0 ] && [ "$(field "$json" frames)" = 2 ]'
+json=$(cat "$tmp/lateF.trace" | "$tool" replay /dev/stdin --json 2>/dev/null); rc=$?
+check "the same trace through a pipe" '[ $rc -eq 0 ] && [ "$(field "$json" frames)" = 2 ]'
+
 # a long generated trace replays, streaming
 awk 'BEGIN{srand(7); for(f=0; f<2000; f++){ for(i=0;i<50;i++){ id=f*50+i; printf "A %d %d\n", id, 64+int(rand()*100000) } for(i=0;i<50;i++) printf "R %d\n", f*50+i; print "F" } }' >"$tmp/long.trace"
 json=$("$tool" replay "$tmp/long.trace" --json)
@@ -87,6 +110,24 @@ printf '{"workload":"x","frames":3}' >"$tmp/noseries.json"
 check "run file without a series exits 2" '[ $rc -eq 2 ]'
 "$tool" report "$tmp/run.json" 2>/dev/null; rc=$?
 check "report without -o exits 2" '[ $rc -eq 2 ]'
+# hostile run files: a directory, trailing text, numbers past 2^64 and 2^53, markup in strings
+"$tool" report "$tmp" -o "$tmp/x.html" 2>"$tmp/err"; rc=$?
+check "report of a directory exits 2" '[ $rc -eq 2 ] && grep -q "not a regular file" "$tmp/err"'
+truncate -s 100M "$tmp/huge.json"
+"$tool" report "$tmp/huge.json" -o "$tmp/x.html" 2>"$tmp/err"; rc=$?
+check "a 100 MiB run file is refused unread" '[ $rc -eq 2 ] && grep -q "over 64 MiB" "$tmp/err"'
+printf '{"workload":"x","series":[]} garbage' >"$tmp/trail.json"
+"$tool" report "$tmp/trail.json" -o "$tmp/x.html" 2>/dev/null; rc=$?
+check "text after the run file's object exits 2" '[ $rc -eq 2 ]'
+printf '{"workload":"x","series":[[1,1e400,0,0,0,0,0,0,0]]}' >"$tmp/inf.json"
+"$tool" report "$tmp/inf.json" --csv "$tmp/inf.csv" 2>/dev/null
+check "1e400 reads as the largest 64-bit value" 'grep -q "^1,[0-9]*,18446744073709551615," "$tmp/inf.csv"'
+printf '{"workload":"x","series":[[18446744073709551615,1,0,0,0,0,0,0,0]]}' >"$tmp/bigframe.json"
+timeout 20 "$tool" report "$tmp/bigframe.json" -o "$tmp/x.html" 2>/dev/null; rc=$?
+check "a frame past 2^53 draws (no endless axis loop)" '[ $rc -eq 0 ]'
+printf '{"workload":"x","classes":"<script>x()</script>","series":[]}' >"$tmp/markup.json"
+"$tool" report "$tmp/markup.json" -o "$tmp/x.html" 2>/dev/null
+check "run file strings are escaped in the page" '! grep -q "<script>" "$tmp/x.html"'
 
 # usage errors
 "$tool" --bogus >/dev/null 2>&1; rc=$?

@@ -33,6 +33,7 @@ typedef struct replay_state {
     uint32_t free_count, slot_count, slot_cap;
     bp_buffer *handles;     /* by dense slot */
     uint64_t line;
+    bool in_frames;         /* a frame is open (bp_frame_begin called) */
 } replay_state;
 
 static uint32_t hash64(uint64_t v) {
@@ -113,6 +114,12 @@ static const char *skip_space(const char *p) {
     return p;
 }
 
+/* The end of a line: a CR counts only before LF or at the end, so "A 1 8\rR 1" is an error,
+ * not an acquire whose release is silently dropped. */
+static bool at_line_end(const char *p) {
+    return *p == '\n' || *p == 0 || (*p == '\r' && (p[1] == '\n' || p[1] == 0));
+}
+
 static bool parse_u64(const char **p, uint64_t *out) {
     const char *s = skip_space(*p);
     if (!isdigit((unsigned char)*s)) return false;
@@ -133,7 +140,7 @@ static int trace_error(const char *path, uint64_t line, const char *what) {
 /* Parse one line into an event; returns 0 (event), 1 (nothing on the line) or 2 (error). */
 static int parse_line(const char *path, replay_state *st, const char *text, event *ev) {
     const char *p = skip_space(text);
-    if (*p == '#' || *p == '\n' || *p == '\r' || *p == 0) return 1;
+    if (*p == '#' || at_line_end(p)) return 1;
     char kind = *p++;
     uint64_t id = 0, bytes = 0;
     if (kind == 'F') {
@@ -159,7 +166,7 @@ static int parse_line(const char *path, replay_state *st, const char *text, even
         return trace_error(path, st->line, "unknown event (expected A, R, F or #)");
     }
     p = skip_space(p);
-    if (*p != '\n' && *p != '\r' && *p != 0) return trace_error(path, st->line, "unexpected text after the event");
+    if (!at_line_end(p)) return trace_error(path, st->line, "unexpected text after the event");
     return 0;
 }
 
@@ -179,7 +186,11 @@ static int replay_chunk(bp_pool *pool, replay_state *st, const event *ev, uint32
         } else if (ev[i].kind == 'R') {
             res = bp_release(pool, st->handles[ev[i].slot]);
         } else {
-            res = run_frame_end(r, pool);
+            /* the first F after a first chunk without one, in a trace that could not be searched
+             * ahead (a pipe): frames begin here */
+            if (!st->in_frames) res = bp_frame_begin(pool);
+            st->in_frames = true;
+            if (res == BP_OK) res = run_frame_end(r, pool);
             if (res == BP_OK) res = bp_frame_begin(pool);
             r->frames++;
         }
@@ -219,6 +230,21 @@ static void progress_show(progress *p, FILE *f, bp_pool *pool, const run_report 
             (unsigned long long)r->frames, (double)s.bytes_reserved / 1048576.0);
 }
 
+/* Whether an F line follows in the rest of the trace; the file position is kept. False when the
+ * file cannot be searched (a pipe). */
+static bool frames_ahead(FILE *f) {
+    long pos = ftell(f);
+    if (pos < 0) return false;
+    char buf[512];
+    bool at_start = true, found = false;
+    while (!found && fgets(buf, sizeof buf, f)) {
+        found = at_start && *skip_space(buf) == 'F';
+        at_start = strchr(buf, '\n') != NULL;
+    }
+    clearerr(f);
+    return fseek(f, pos, SEEK_SET) == 0 && found;
+}
+
 int replay_trace(const char *path, const tool_opts *o, run_report *r) {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -241,11 +267,26 @@ int replay_trace(const char *path, const tool_opts *o, run_report *r) {
     if (prog.on) prog.size = (double)st_file.st_size;
     while (rc == 0) {
         bool eof = !fgets(line, sizeof line, f);
+        if (eof && ferror(f)) { /* a directory, an I/O error: not an empty trace */
+            fprintf(stderr, "bufpool: cannot read trace '%s': %s\n", path, strerror(errno));
+            rc = 2;
+            break;
+        }
         if (!eof) {
             st.line++;
             if (!strchr(line, '\n') && !feof(f)) {
-                rc = trace_error(path, st.line, "line too long");
-                break;
+                /* fgets stops early only at a newline or the end: a short piece holds a NUL byte */
+                if (strlen(line) < sizeof line - 1) {
+                    rc = trace_error(path, st.line, "NUL byte in the line");
+                    break;
+                }
+                if (*skip_space(line) != '#') {
+                    rc = trace_error(path, st.line, "line too long (over 510 characters)");
+                    break;
+                }
+                int ch; /* a long comment (a long pool name in the header): skip the rest */
+                while ((ch = getc(f)) != EOF && ch != '\n') {}
+                continue;
             }
             int p = parse_line(path, &st, line, &chunk[n]);
             if (p == 2) rc = 2;
@@ -254,11 +295,13 @@ int replay_trace(const char *path, const tool_opts *o, run_report *r) {
         if (rc == 0 && (n == CHUNK_EVENTS || (eof && n))) {
             if (!started) { /* a trace with frames runs inside frames; one without reuses at once */
                 started = true;
-                for (uint32_t i = 0; i < n; i++)
-                    if (chunk[i].kind == 'F') {
-                        rc = bp_frame_begin(pool) == BP_OK ? 0 : 1;
-                        break;
-                    }
+                bool frames = false;
+                for (uint32_t i = 0; i < n && !frames; i++) frames = chunk[i].kind == 'F';
+                if (!frames && !eof) frames = frames_ahead(f); /* the first F may come after this chunk */
+                if (frames) {
+                    rc = bp_frame_begin(pool) == BP_OK ? 0 : 1;
+                    st.in_frames = true;
+                }
             }
             if (rc == 0) rc = replay_chunk(pool, &st, chunk, n, r);
             prog.events += n;

@@ -190,8 +190,10 @@ static void classes_section(FILE *f, const run_report *r, bar_group *g, char (*l
         bytes_text(f, requested);
         fprintf(f, " requested in ");
         bytes_text(f, capacity);
-        fprintf(f, " of class capacity: %.1f%% rounding waste (%s size classes).</p>",
-                capacity > 0 ? 100.0 * (capacity - requested) / capacity : 0.0, r->classes);
+        fprintf(f, " of class capacity: %.1f%% rounding waste (",
+                capacity > 0 ? 100.0 * (capacity - requested) / capacity : 0.0);
+        html_escape(f, r->classes);
+        fprintf(f, " size classes).</p>");
     } else {
         bar_spec b = {.title = "Acquires and hits per size class", .groups = g, .count = n,
                       .series = {"acquires", "hits"}, .colors = {"#bfdbfe", "#2563eb"}, .y_unit = "acquires",
@@ -241,7 +243,9 @@ int run_report_write_html(const run_report *r, const char *path) {
     html_escape(f, r->workload);
     fprintf(f, "</h1><p class=\"sub\">%llu frames on the ", (unsigned long long)r->frames);
     html_escape(f, r->backend);
-    fprintf(f, " backend, %s size classes &middot; bufpool %s</p>\n", r->classes, BP_VERSION_STRING);
+    fprintf(f, " backend, "); /* classes comes from the run file: escaped like the other strings */
+    html_escape(f, r->classes);
+    fprintf(f, " size classes &middot; bufpool %s</p>\n", BP_VERSION_STRING);
     verdict_section(f, r);
     cards_section(f, r);
     memory_section(f, r, x, ys);

@@ -5,8 +5,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "run_report.h"
+
+#define RUN_FILE_MAX (64u << 20) /* a run file is under 2 MB; anything far larger is not one */
 
 static char *file_text; /* the strings read point into this buffer */
 
@@ -140,7 +143,8 @@ static bool number(cursor *c, uint64_t *u, double *d) {
     double v = strtod(c->p, &end);
     if (end == c->p) return fail(c, "expected a number");
     bool integer = v >= 0 && strcspn(c->p, ".eE-,]} \n") >= (size_t)(end - c->p);
-    if (u) *u = integer ? strtoull(c->p, NULL, 10) : (uint64_t)(v > 0 ? v : 0);
+    /* clamped: converting a double past 2^64 (1e300, inf) to an integer is undefined */
+    if (u) *u = integer ? strtoull(c->p, NULL, 10) : v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)(v > 0 ? v : 0);
     if (d) *d = v;
     c->p = end;
     return true;
@@ -268,6 +272,13 @@ int run_report_read_run(run_report *r, const char *path) {
         return 2;
     }
     run_file_release();
+    struct stat sb; /* a directory or a pipe has no size to read; a huge file is not a run file */
+    bool regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    if (!regular || sb.st_size > RUN_FILE_MAX) {
+        fprintf(stderr, "bufpool: '%s' is not a run file (%s)\n", path, regular ? "over 64 MiB" : "not a regular file");
+        fclose(f);
+        return 2;
+    }
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -291,6 +302,7 @@ int run_report_read_run(run_report *r, const char *path) {
         if (!read_key(&c, r, key)) break;
         if (!eat(&c, ',') && (space(&c), *c.p != '}')) fail(&c, "expected , or }");
     }
+    if (!c.why && (space(&c), *c.p)) c.why = "text after the JSON object";
     if (!c.why && !r->workload) c.why = "no \"workload\": not a bufpool run file";
     if (!c.why && !c.saw_series) c.why = "no \"series\": write it with --run FILE";
     if (c.why) {
