@@ -40,6 +40,30 @@ static void events_are_recorded_in_replay_format(void **state) {
     unlink(path);
 }
 
+/* A line break in the pool's name must not end the header's comment line (the replay would
+ * read the rest of the name as events). */
+static void a_line_break_in_the_name_stays_in_the_comment(void **state) {
+    (void)state;
+    char path[] = "/tmp/bp_trace_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    bp_pool *pool;
+    bp_pool_desc d = {.trace_path = path, .name = "evil\nA 1 100\r\nR 1"};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer a = ts_acquire(pool, 64, 0);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+    bp_pool_destroy(pool);
+    char text[4096], want[256];
+    read_file(path, text, sizeof text);
+    const char *body = strchr(text, '\n');
+    assert_non_null(body);
+    assert_non_null(strstr(text, "evil?A 1 100??R 1"));
+    snprintf(want, sizeof want, "A %llu 64\nR %llu\n", (unsigned long long)a.id, (unsigned long long)a.id);
+    assert_string_equal(body + 1, want);
+    unlink(path);
+}
+
 static void an_unwritable_trace_path_fails_creation(void **state) {
     (void)state;
     counting_alloc ca = {0};
@@ -72,6 +96,7 @@ static void the_environment_variable_names_the_file(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(events_are_recorded_in_replay_format),
+        cmocka_unit_test(a_line_break_in_the_name_stays_in_the_comment),
         cmocka_unit_test(an_unwritable_trace_path_fails_creation),
         cmocka_unit_test(the_environment_variable_names_the_file),
     };

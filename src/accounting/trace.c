@@ -24,7 +24,12 @@ bp_result bpi_trace_open(bp_pool *pool) {
     if (!pool->trace)
         return bpi_fail(pool, BP_ERR_INVALID_ARGUMENT, BP_LOG_ITEM_BAD_ARGUMENT, "cannot open the trace file '%s'",
                         path);
-    fprintf(pool->trace, "# bufpool %s trace of pool '%s'\n", BP_VERSION_STRING, pool->name);
+    char name[sizeof pool->name]; /* a line break in the name would end the comment line */
+    size_t k = 0;
+    for (; pool->name[k] && k + 1 < sizeof name; k++)
+        name[k] = pool->name[k] == '\n' || pool->name[k] == '\r' ? '?' : pool->name[k];
+    name[k] = 0;
+    fprintf(pool->trace, "# bufpool %s trace of pool '%s'\n", BP_VERSION_STRING, name);
     bpi_fast_flags(pool);
     pool->desc.trace_path = NULL; /* the caller's string need not outlive the call */
     return BP_OK;
