@@ -367,7 +367,8 @@ bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_i
 bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf);
 
 /**
- * Begin a frame. @return ::BP_OK or ::BP_ERR_FRAME_STATE (a frame is already open).
+ * Begin a frame. @return ::BP_OK, ::BP_ERR_FRAME_STATE (a frame is already open) or
+ *   ::BP_ERR_BUSY (called from the eviction callback).
  * Cost: O(1) plus the backend's `frame_begin`; with a backend that reports frame completion,
  *   also O(buffers promoted from pending to pooled).
  * @ownership Nothing changes hands.
@@ -379,7 +380,8 @@ bp_result bp_frame_begin(bp_pool *pool);
 /**
  * End the frame: release its transient buffers, advance the frame index, make buffers
  * released `frames_in_flight` frames ago reusable, apply retention caps and idle trimming.
- * @return ::BP_OK or ::BP_ERR_FRAME_STATE (no frame open).
+ * @return ::BP_OK, ::BP_ERR_FRAME_STATE (no frame open) or ::BP_ERR_BUSY (called from the
+ *   eviction callback: the frame stays open).
  * Cost: O(buffers released, promoted or trimmed); allocation-free.
  * @ownership Transient buffers of the frame return to the pool; their handles are invalid
  *   afterwards.
@@ -649,7 +651,8 @@ typedef struct bp_scope {
  * @param out_mark receives the mark; zero on failure.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL), ::BP_ERR_SCOPE (more than
  *   ::BP_MAX_SCOPE_DEPTH open), ::BP_ERR_OUT_OF_MEMORY (the first scope of a pool allocates
- *   its small stack; fixed-capacity pools allocate it at creation).
+ *   its small stack; fixed-capacity pools allocate it at creation), ::BP_ERR_BUSY (called from
+ *   the eviction callback).
  * Cost: O(1). Thread-safety: see `thread_safe`; scopes are per pool, not per thread.
  * @ownership Buffers acquired after the mark belong to the scope until it ends (unless released
  *   before).

@@ -20,6 +20,10 @@ void bpi_stats_destroyed(bp_pool *pool, bpi_slot *slot) {
     st->bytes_reserved -= slot->native.capacity;
     st->backend_destroys++;
     st->buffers_total--;
+    /* Re-arm the warning as soon as reserved bytes fall back under the threshold, whichever
+     * call destroyed the buffer (bp_trim, bp_trim_older_than, caps, budget), not only at the
+     * next frame end: otherwise the next crossing outside a frame end is never warned. */
+    if (pool->warned && st->bytes_reserved <= pool->desc.warn_reserved_bytes) pool->warned = false;
 }
 
 void bpi_class_totals(const bp_pool *pool, bp_class_stats all[BPI_MAX_CLASSES]) {

@@ -81,7 +81,7 @@ void bpi_enforce_class_cap(bp_pool *pool) {
 }
 
 void bpi_enforce_pooled_cap(bp_pool *pool) {
-    uint64_t cap = pool->desc.max_pooled_bytes;
+    uint64_t cap = pool->pooled_cap;
     uint32_t i;
     while (pool->stats.bytes_pooled > cap && (i = bpi_oldest_pooled(pool)) != BPI_NIL) bpi_destroy_pooled(pool, i);
 }

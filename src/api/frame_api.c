@@ -6,8 +6,9 @@
 bp_result bp_frame_begin(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = BP_OK;
-    if (pool->in_frame) {
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_begin");
+    if (r != BP_OK) {
+    } else if (pool->in_frame) {
         r = bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
                      "bp_frame_begin while frame %llu is open", (unsigned long long)pool->stats.frame);
     } else {
@@ -28,7 +29,9 @@ bp_result bp_frame_begin(bp_pool *pool) {
 bp_result bp_frame_end(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = bpi_frame_end(pool);
+    /* from the eviction callback it would close the frame in the middle of an acquire */
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
+    if (r == BP_OK) r = bpi_frame_end(pool);
     bpi_unlock(pool);
     return r;
 }

@@ -5,7 +5,8 @@ bp_result bp_scope_begin(bp_pool *pool, bp_scope *out_mark) {
     if (out_mark) out_mark->id = 0;
     if (!pool || !out_mark) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = bpi_scope_begin(pool, out_mark);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_SCOPE, "bp_scope_begin");
+    if (r == BP_OK) r = bpi_scope_begin(pool, out_mark);
     bpi_unlock(pool);
     return r;
 }
