@@ -171,20 +171,13 @@ static void fixed_and_high_water_frames_skip_the_clock(void **state) {
 
 /* A frame end that trims reserved bytes back under the threshold re-arms the warning: the
  * next crossing warns again (one log line and one callback each time). */
-static int warnings_seen;
-static void on_warning(void *user, bp_pool *pool, const bp_stats *stats) {
-    (void)user;
-    (void)pool;
-    (void)stats;
-    warnings_seen++;
-}
-
 static void warning_rearmed_by_frame_end_trim(void **state) {
     (void)state;
     log_record log = {0};
-    warnings_seen = 0;
+    int warnings_seen = 0;
     bp_pool_desc d = {.warn_reserved_bytes = 6000, .idle_trim_frames = 1, .frames_in_flight = BP_IMMEDIATE_REUSE,
-                      .logger = {ts_logger, &log}, .warning = on_warning};
+                      .logger = {ts_logger, &log}, .warning = ts_count_warning,
+                      .warning_user = &warnings_seen};
     bp_pool *pool;
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     assert_int_equal(bp_frame_begin(pool), BP_OK);

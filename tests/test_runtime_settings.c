@@ -29,22 +29,15 @@ static void max_pooled_applies_to_later_releases(void **state) {
     ts_check_and_destroy(pool);
 }
 
-static int warnings_seen;
-static void on_warning(void *user, bp_pool *pool, const bp_stats *stats) {
-    (void)user;
-    (void)pool;
-    (void)stats;
-    warnings_seen++;
-}
-
 /* The warning is re-armed when reserved bytes fall back under the threshold, whichever call
  * destroyed the buffers: a program without frames that trims with bp_trim (or lowers the
  * caps) and then crosses the threshold again is warned again. The latch (pool->warned) was
  * only re-armed by a frame end or a later miss that found the pool under the threshold. */
 static void warning_rearmed_by_trim_calls(void **state) {
     (void)state;
-    warnings_seen = 0;
-    bp_pool_desc d = {.warn_reserved_bytes = 6000, .frames_in_flight = BP_IMMEDIATE_REUSE, .warning = on_warning};
+    int warnings_seen = 0;
+    bp_pool_desc d = {.warn_reserved_bytes = 6000, .frames_in_flight = BP_IMMEDIATE_REUSE,
+                      .warning = ts_count_warning, .warning_user = &warnings_seen};
     bp_pool *pool;
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     for (int round = 1; round <= 3; round++) {

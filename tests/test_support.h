@@ -94,6 +94,13 @@ static inline void ts_logger(void *user, bp_log_level level, bp_log_item item, c
     strncpy(l->last, message, sizeof l->last - 1);
 }
 
+/* A warning callback that counts its calls in the int its `warning_user` points to. */
+static inline void ts_count_warning(void *user, bp_pool *pool, const bp_stats *stats) {
+    (void)pool;
+    (void)stats;
+    (*(int *)user)++;
+}
+
 /* Run the invariant walker, then destroy the pool. */
 static inline void ts_check_and_destroy(bp_pool *pool) {
     bp_result r = bpi_check(pool);

@@ -13,12 +13,17 @@ static void read_file(const char *path, char *buf, size_t cap) {
     fclose(f);
 }
 
-static void events_are_recorded_in_replay_format(void **state) {
-    (void)state;
-    char path[] = "/tmp/bp_trace_XXXXXX";
+/* An empty file for the trace to overwrite; its name replaces the Xs in `path`. */
+static void make_temp(char *path) {
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
+}
+
+static void events_are_recorded_in_replay_format(void **state) {
+    (void)state;
+    char path[] = "/tmp/bp_trace_XXXXXX";
+    make_temp(path);
     bp_pool *pool;
     bp_pool_desc d = {.trace_path = path};
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
@@ -45,9 +50,7 @@ static void events_are_recorded_in_replay_format(void **state) {
 static void a_line_break_in_the_name_stays_in_the_comment(void **state) {
     (void)state;
     char path[] = "/tmp/bp_trace_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(path);
     bp_pool *pool;
     bp_pool_desc d = {.trace_path = path, .name = "evil\nA 1 100\r\nR 1"};
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
