@@ -83,7 +83,8 @@ bp_result bp_fault_create(const bp_backend *inner, const bp_fault_desc *desc, bp
  * methods of the wrapped backend stay optional: the table has `upload`, `download`, `copy`
  * and `query_budget` only where `inner` has them; `flush`, `invalidate` and `query_caps`
  * are always present (no-ops or ::BP_ERR_UNSUPPORTED where `inner` lacks them, which is how
- * a pool treats a missing method). Use the table with one pool at a time.
+ * a pool treats a missing method). Use the table with one pool at a time. A NULL wrapper
+ * zeroes `out` (a table ::bp_pool_create refuses); a NULL `out` is ignored.
  * Cost: O(1). Thread-safety: the wrapper's counters are guarded by the pool's lock.
  * @ownership The table refers to the wrapper, which must outlive the pool that uses it.
  */
@@ -92,10 +93,15 @@ void bp_fault_backend(bp_fault *fault, bp_backend *out);
 /**
  * Re-arm: replace when to fail (NULL = never) and restart the counted calls and injected
  * failures from zero. Alive counts are kept. Cost: O(1). Not thread-safe against pool calls.
+ * @param fault the wrapper.
+ * @param desc  when to fail; NULL = never.
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL wrapper, `probability` outside 0..1 or
+ *   NaN, as ::bp_fault_create checks it). On failure the wrapper stays armed as before and
+ *   its counters are unchanged.
  * @ownership `desc` is copied.
  * @threadsafety Not thread-safe against calls of the pool that uses the wrapper.
  */
-void bp_fault_arm(bp_fault *fault, const bp_fault_desc *desc);
+bp_result bp_fault_arm(bp_fault *fault, const bp_fault_desc *desc);
 
 /**
  * Copy the counters into `out` (zeroed for a NULL wrapper). Cost: O(1).

@@ -90,7 +90,7 @@ static void scenario(rig *rg) {
 
 /* With failures off again, the pool serves, uses and takes back a buffer. */
 static void still_works(rig *rg) {
-    bp_fault_arm(rg->run.fault, NULL);
+    assert_int_equal(bp_fault_arm(rg->run.fault, NULL), BP_OK);
     bp_acquire_desc d = {.size = 123456, .memory = BP_MEMORY_HOST_CACHED};
     bp_buffer b;
     assert_int_equal(bp_acquire(rg->run.pool, &d, &b), BP_OK);
@@ -106,7 +106,7 @@ static void still_works(rig *rg) {
 static uint64_t count_calls(bool staging) {
     rig rg;
     rig_open(&rg, staging, NULL, NULL);
-    bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL});
+    assert_int_equal(bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL}), BP_OK);
     scenario(&rg);
     bp_fault_stats f;
     bp_fault_get_stats(rg.run.fault, &f);
@@ -122,7 +122,7 @@ static void sweep(bool staging) {
     for (uint64_t k = 1; k <= n; k++) {
         rig rg;
         rig_open(&rg, staging, NULL, NULL);
-        bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .fail_at = k});
+        assert_int_equal(bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .fail_at = k}), BP_OK);
         scenario(&rg);
         bp_fault_stats f;
         bp_fault_get_stats(rg.run.fault, &f);
@@ -157,7 +157,7 @@ static void every_kth_and_random(void **state) {
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
         rig rg;
         rig_open(&rg, true, NULL, NULL);
-        bp_fault_arm(rg.run.fault, &modes[m]);
+        assert_int_equal(bp_fault_arm(rg.run.fault, &modes[m]), BP_OK);
         scenario(&rg);
         bp_fault_stats f;
         bp_fault_get_stats(rg.run.fault, &f);
@@ -176,7 +176,8 @@ static void random_failures_repeat(void **state) {
     for (int run = 0; run < 2; run++) {
         rig rg;
         rig_open(&rg, false, NULL, NULL);
-        bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .probability = 0.25, .seed = 99});
+        assert_int_equal(
+            bp_fault_arm(rg.run.fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .probability = 0.25, .seed = 99}), BP_OK);
         scenario(&rg);
         bp_fault_stats f;
         bp_fault_get_stats(rg.run.fault, &f);

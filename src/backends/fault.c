@@ -22,6 +22,11 @@ static void arm(bp_fault *f, const bp_fault_desc *desc) {
     f->stats.injected = 0;
 }
 
+/* NULL (never fail) or a probability in [0, 1]; NaN fails every comparison, so it is refused too. */
+static bool valid_desc(const bp_fault_desc *desc) {
+    return !desc || (desc->probability >= 0 && desc->probability <= 1);
+}
+
 static double next_unit(bp_fault *f) { /* xorshift64*, top 53 bits as [0, 1) */
     uint64_t x = f->rng;
     x ^= x >> 12;
@@ -134,8 +139,7 @@ bp_result bp_fault_create(const bp_backend *inner, const bp_fault_desc *desc, bp
     if (!inner || inner->version != BP_BACKEND_VERSION || inner->struct_size < sizeof(bp_backend) ||
         !inner->create || !inner->destroy)
         return BP_ERR_INVALID_ARGUMENT;
-    if (desc && (desc->probability < 0 || desc->probability > 1 || !(desc->probability == desc->probability)))
-        return BP_ERR_INVALID_ARGUMENT;
+    if (!valid_desc(desc)) return BP_ERR_INVALID_ARGUMENT;
     bp_fault *f = calloc(1, sizeof *f);
     if (!f) return BP_ERR_OUT_OF_MEMORY;
     f->inner = *inner;
@@ -145,7 +149,11 @@ bp_result bp_fault_create(const bp_backend *inner, const bp_fault_desc *desc, bp
 }
 
 void bp_fault_backend(bp_fault *f, bp_backend *out) {
-    if (!f || !out) return;
+    if (!out) return;
+    if (!f) { /* a zeroed table, which every pool refuses, rather than what `out` held */
+        memset(out, 0, sizeof *out);
+        return;
+    }
     bp_backend_init(out, f->inner.name ? f->inner.name : "fault", f);
     out->create = fault_create;
     out->destroy = fault_destroy;
@@ -162,8 +170,11 @@ void bp_fault_backend(bp_fault *f, bp_backend *out) {
     out->release = fault_release;
 }
 
-void bp_fault_arm(bp_fault *f, const bp_fault_desc *desc) {
-    if (f) arm(f, desc);
+bp_result bp_fault_arm(bp_fault *f, const bp_fault_desc *desc) {
+    /* checked as bp_fault_create does; a refused arming keeps the previous one */
+    if (!f || !valid_desc(desc)) return BP_ERR_INVALID_ARGUMENT;
+    arm(f, desc);
+    return BP_OK;
 }
 
 void bp_fault_get_stats(const bp_fault *f, bp_fault_stats *out) {

@@ -43,6 +43,22 @@ void bp_ring_destroy(bp_ring *ring) {
     if (ring) ring->alloc.free(ring->alloc.user, ring);
 }
 
+/* Positions only grow: with a block near BP_VBLOCK_MAX_SIZE they would pass 2^64 after a few
+ * full frames (head % size and `end > tail` then go wrong and the ring jams). Before they get
+ * near, move every position back by the same multiple of size: offsets and every difference
+ * stay the same. A queued end below the new origin is behind the tail already: it becomes 0. */
+static void rebase(bp_ring *r) {
+    uint64_t low = r->tail < r->frame_start ? r->tail : r->frame_start;
+    uint64_t base = low - low % r->size;
+    r->head -= base;
+    r->tail -= base;
+    r->frame_start -= base;
+    for (uint32_t k = 0; k < r->queued; k++) {
+        uint64_t *end = &r->ends[(r->oldest + k) % r->frames_in_flight];
+        *end = *end > base ? *end - base : 0;
+    }
+}
+
 bp_result bp_ring_alloc(bp_ring *ring, uint64_t size, uint64_t alignment, uint64_t *out_offset) {
     if (out_offset) *out_offset = 0;
     if (!ring || !out_offset) return BP_ERR_INVALID_ARGUMENT;
@@ -50,6 +66,7 @@ bp_result bp_ring_alloc(bp_ring *ring, uint64_t size, uint64_t alignment, uint64
     if ((alignment & (alignment - 1)) || alignment > ring->size) return BP_ERR_INVALID_ARGUMENT;
     if (size == 0) return BP_ERR_INVALID_SIZE;
     if (size > ring->size) return BP_ERR_TOO_LARGE;
+    if (ring->tail >= (1ull << 62)) rebase(ring); /* then tail < 2 x size: no stored position wraps */
     uint64_t off = ring->head % ring->size;
     uint64_t aligned = (off + alignment - 1) & ~(alignment - 1);
     /* does not fit before the end: skip the rest of the block and start again at offset 0 */

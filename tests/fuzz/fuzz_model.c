@@ -720,7 +720,8 @@ static void op_fault(fz *f) {
     f->what = "fault";
     uint8_t c = u8(f);
     f->fault_probability = c < 192 ? 0.0 : (double)(c - 191) / 256.0;
-    bp_fault_arm(f->fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .probability = f->fault_probability, .seed = c});
+    expect(f, bp_fault_arm(f->fault, &(bp_fault_desc){.ops = BP_FAULT_ALL, .probability = f->fault_probability, .seed = c}),
+           BP_OK);
 }
 
 /* ---- setup and teardown ------------------------------------------------------------- */
