@@ -55,7 +55,11 @@ bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
     if (can_evict && bpi_owners_by_priority(pool, &owners, &count) != BP_OK)
         return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_BUDGET,
                         "pool '%s': out of host memory for the eviction list", pool->name);
-    trim_until_fits(pool, bytes);
+    /* Without an eviction callback, a request that would not fit even with every pooled
+     * buffer trimmed is refused before trimming any: a failed acquire changes nothing. */
+    uint64_t unpooled = pool->stats.bytes_reserved - pool->stats.bytes_pooled, budget = pool->stats.budget_bytes;
+    bool trim_can_fit = unpooled <= budget && bytes <= budget - unpooled;
+    if (can_evict || trim_can_fit) trim_until_fits(pool, bytes);
     if (!fits(pool, bytes) && can_evict) evict(pool, bytes, owners, count);
     bpi_free(pool, owners);
     if (fits(pool, bytes)) return BP_OK;
