@@ -9,7 +9,8 @@
  * while it is mapped, so no buffer is kept mapped: `mapped` is NULL, the memory reported is
  * ::BP_MEMORY_DEVICE_LOCAL, host-visible requests get `CL_MEM_ALLOC_HOST_PTR` (pinned host
  * memory where the driver has it), and ::bp_upload / ::bp_download / copies go through the
- * command queue (blocking). Usage flags become `CL_MEM_READ_WRITE`.
+ * command queue (blocking). Usage flags become `CL_MEM_READ_WRITE`. A copy between overlapping
+ * ranges of one buffer behaves like memmove (it goes through a host buffer of `size` bytes).
  */
 #ifndef BUFPOOL_OPENCL_H
 #define BUFPOOL_OPENCL_H
@@ -27,7 +28,8 @@ typedef struct bp_opencl_desc {
 
 /**
  * Fill `out` with an OpenCL backend over the application's context and queue.
- * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL fields), ::BP_ERR_OUT_OF_MEMORY,
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL fields, or a queue of another context or
+ *   device), ::BP_ERR_OUT_OF_MEMORY,
  *   ::BP_ERR_BACKEND.
  * Ownership: the pool that receives the table releases it (and its retains) at destruction.
  * Cost: a few OpenCL queries. Thread-safety: reentrant.

@@ -18,6 +18,9 @@
  * Each buffer owns one `VkDeviceMemory` bound at offset 0, so every alignment requirement
  * holds; live allocations are counted and kept under `maxMemoryAllocationCount`.
  *
+ * A ::bp_copy between overlapping ranges of one buffer behaves like memmove; on unmapped
+ * memory it records one copy per `|dst_offset - src_offset|` bytes (slow for tiny distances).
+ *
  * Uploads to unmapped (device-local) memory are copied into a persistently mapped staging
  * ring (one region per frame in flight) and recorded into that frame's command buffer;
  * ::bp_vulkan_submit_uploads submits them, ending with a barrier that makes the writes
@@ -91,7 +94,8 @@ typedef struct bp_vulkan_stats {
  * @param out_vk receives the backend's state for the `bp_vulkan_*` calls; may be NULL.
  *        Valid while the pool lives.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (a required field missing, frames_in_flight too
- *         large), ::BP_ERR_OUT_OF_MEMORY, ::BP_ERR_BACKEND (staging ring or command pool failed).
+ *         large, queue_family not a family of the physical device, staging_bytes x frames
+ *         beyond maxMemoryAllocationSize), ::BP_ERR_OUT_OF_MEMORY, ::BP_ERR_BACKEND (staging ring or command pool failed).
  * Cost: creates the staging ring (one allocation), a command pool and a fence per frame.
  * @ownership The pool that receives the table owns the backend and releases it at
  *   ::bp_pool_destroy; the Vulkan objects of `desc` stay the application's.

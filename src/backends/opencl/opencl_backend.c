@@ -60,6 +60,16 @@ static bp_result cl_download(void *user, const bp_backend_buffer *src, uint64_t 
 static bp_result cl_copy(void *user, const bp_backend_buffer *src, uint64_t src_off, const bp_backend_buffer *dst,
                          uint64_t dst_off, uint64_t size) {
     cl_state *st = user;
+    if (src->native == dst->native && (src_off < dst_off ? dst_off - src_off : src_off - dst_off) < size) {
+        /* overlapping ranges of one cl_mem fail with CL_MEM_COPY_OVERLAP: bounce through the host */
+        if (src_off == dst_off) return BP_OK;
+        void *tmp = malloc((size_t)size);
+        if (!tmp) return BP_ERR_OUT_OF_MEMORY;
+        bp_result r = cl_download(user, src, src_off, tmp, size);
+        if (r == BP_OK) r = cl_upload(user, dst, dst_off, tmp, size);
+        free(tmp);
+        return r;
+    }
     cl_int err = clEnqueueCopyBuffer(st->queue, (cl_mem)(uintptr_t)src->native, (cl_mem)(uintptr_t)dst->native,
                                      (size_t)src_off, (size_t)dst_off, (size_t)size, 0, NULL, NULL);
     if (err == CL_SUCCESS) err = clFinish(st->queue);
@@ -97,6 +107,15 @@ bp_result bp_opencl_backend_create(const bp_opencl_desc *desc, bp_backend *out) 
             CL_SUCCESS) {
         free(st);
         return BP_ERR_BACKEND;
+    }
+    /* the queue must belong to `context` and `device` (else every transfer fails) */
+    cl_context queue_context = NULL;
+    cl_device_id queue_device = NULL;
+    if (clGetCommandQueueInfo(st->queue, CL_QUEUE_CONTEXT, sizeof queue_context, &queue_context, NULL) != CL_SUCCESS ||
+        clGetCommandQueueInfo(st->queue, CL_QUEUE_DEVICE, sizeof queue_device, &queue_device, NULL) != CL_SUCCESS ||
+        queue_context != st->context || queue_device != st->device) {
+        free(st);
+        return BP_ERR_INVALID_ARGUMENT;
     }
     clRetainContext(st->context);
     clRetainCommandQueue(st->queue);

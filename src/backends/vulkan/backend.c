@@ -47,6 +47,12 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
     if (!desc || !out || !desc->instance || !desc->physical_device || !desc->device || !desc->queue ||
         desc->frames_in_flight > BP_VULKAN_MAX_FRAMES)
         return BP_ERR_INVALID_ARGUMENT;
+    /* A family the device lacks would reach vkCreateCommandPool (a validation error). */
+    uint32_t families = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(desc->physical_device, &families, NULL);
+    if (desc->queue_family >= families) return BP_ERR_INVALID_ARGUMENT;
+    /* staging_bytes is rounded up and multiplied by frames_in_flight: refuse sizes that wrap. */
+    if (desc->staging_bytes > (UINT64_MAX - 255) / BP_VULKAN_MAX_FRAMES) return BP_ERR_INVALID_ARGUMENT;
     bp_vulkan_backend *vk = calloc(1, sizeof *vk);
     if (!vk) return BP_ERR_OUT_OF_MEMORY;
     vk->desc = *desc;
@@ -58,6 +64,10 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
     vkGetPhysicalDeviceProperties2(desc->physical_device, &props2);
     const VkPhysicalDeviceProperties props = props2.properties;
     vk->max_allocation_size = m3.maxMemoryAllocationSize;
+    if (vk->max_allocation_size && vk->desc.staging_bytes > vk->max_allocation_size / vk->desc.frames_in_flight) {
+        free(vk); /* the ring is one allocation: it could never be made */
+        return BP_ERR_INVALID_ARGUMENT;
+    }
     vk->limits = props.limits;
     vk->api_version = props.apiVersion;
     if (!vk->desc.max_allocations || vk->desc.max_allocations > props.limits.maxMemoryAllocationCount)

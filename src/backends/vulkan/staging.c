@@ -161,14 +161,30 @@ bp_result bpi_vk_copy(void *user, const bp_backend_buffer *src, uint64_t src_off
         /* both host memory: the CPU copies, after the GPU's writes to src are visible */
         bp_result r = bpi_vk_invalidate(user, src, src_offset, size);
         if (r != BP_OK) return r;
-        memcpy((char *)dst->mapped + dst_offset, (const char *)src->mapped + src_offset, size);
+        memmove((char *)dst->mapped + dst_offset, (const char *)src->mapped + src_offset, size); /* may overlap */
         return bpi_vk_flush(user, dst, dst_offset, size);
     }
     bpi_vk_frame *f = bpi_vk_current_frame(vk);
-    bp_result r = begin_transfer(vk, f);
-    if (r != BP_OK) return r;
-    VkBufferCopy region = {.srcOffset = src_offset, .dstOffset = dst_offset, .size = size};
-    vkCmdCopyBuffer(f->cmd, bp_vulkan_buffer(src->native), bp_vulkan_buffer(dst->native), 1, &region);
+    /* Overlapping ranges of one buffer are invalid in one vkCmdCopyBuffer: copy like memmove,
+     * in chunks no longer than the distance, walking away from the destination (each chunk
+     * is ordered after the previous one by begin_transfer's barrier). */
+    uint64_t chunk = size;
+    bool backwards = false;
+    if (src->native == dst->native) {
+        if (src_offset == dst_offset) return BP_OK;
+        uint64_t distance = src_offset > dst_offset ? src_offset - dst_offset : dst_offset - src_offset;
+        if (distance < size) chunk = distance;
+        backwards = dst_offset > src_offset;
+    }
+    for (uint64_t done = 0; done < size;) {
+        uint64_t n = size - done < chunk ? size - done : chunk;
+        uint64_t at = backwards ? size - done - n : done;
+        bp_result r = begin_transfer(vk, f);
+        if (r != BP_OK) return r;
+        VkBufferCopy region = {.srcOffset = src_offset + at, .dstOffset = dst_offset + at, .size = n};
+        vkCmdCopyBuffer(f->cmd, bp_vulkan_buffer(src->native), bp_vulkan_buffer(dst->native), 1, &region);
+        done += n;
+    }
     return BP_OK;
 }
 
