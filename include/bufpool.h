@@ -303,9 +303,11 @@ void bp_pool_destroy(bp_pool *pool);
  * @return ::BP_OK; ::BP_ERR_INVALID_ARGUMENT, ::BP_ERR_INVALID_SIZE, ::BP_ERR_TOO_LARGE,
  *   ::BP_ERR_UNSUPPORTED (memory kind), ::BP_ERR_BACKEND, ::BP_ERR_OUT_OF_MEMORY,
  *   ::BP_ERR_BUDGET, ::BP_ERR_CAPACITY, ::BP_ERR_BUSY (called from the eviction callback).
- *   On failure `*out_buf` is the zero handle; a miss refused for the budget or the backend's
- *   allocation cap may have destroyed pooled (never held) buffers first, and the eviction
- *   callback may have released what it chose.
+ *   On failure `*out_buf` is the zero handle. Without an eviction callback, a miss that
+ *   would not fit the budget even with every pooled buffer destroyed is refused with nothing
+ *   destroyed; otherwise a miss refused for the budget or the backend's allocation cap may
+ *   have destroyed pooled (never held) buffers first, and the eviction callback may have
+ *   released what it chose.
  * Cost: O(1) for a hit. A miss adds the backend's create; under a budget or allocation cap,
  *   O(pooled buffers trimmed), and for eviction one allocation, an O(owners log owners) sort
  *   and the callback. Thread-safety: see `thread_safe`.
