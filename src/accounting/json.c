@@ -43,7 +43,8 @@ bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *ou
     U(peak_reserved); U(peak_in_use); U(peak_requested); U(buffers_in_use); U(buffers_pooled); U(buffers_pending);
     U(buffers_total); U(acquires); U(releases); U(hits); U(misses); U(backend_creates);
     U(backend_destroys); U(trims); U(evictions); U(budget_failures); U(capacity_failures);
-    U(errors); U(warnings); U(budget_bytes);
+    /* owner_releases and scope_releases were missing: "the stats" means every bp_stats counter. */
+    U(errors); U(warnings); U(budget_bytes); U(owner_releases); U(scope_releases);
 #undef U
     put(&j, "\"hit_rate\":%.6f,\"classes\":[", bpi_hit_rate(s));
     uint32_t classes = bpi_class_count(pool->pow2), n = 0;

@@ -40,7 +40,10 @@ static bp_result group_held(bp_pool *pool, bool by_owner, bp_tag_usage *out, uin
     bpi_lock(pool);
     uint32_t held = pool->stats.buffers_in_use, n = 0;
     bp_tag_usage *g = held ? bpi_alloc(pool, (size_t)held * sizeof *g) : NULL;
-    bp_result r = held && !g ? BP_ERR_OUT_OF_MEMORY : BP_OK;
+    bp_result r = BP_OK;
+    /* A failed call after the pool is read is counted and logged (bp_stats.errors, last error),
+     * as bp_calculate_owners does; it used to return silently. */
+    if (held && !g) r = bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory");
     if (r == BP_OK) {
         grouping gr = {by_owner, g, 0};
         bpi_for_each_held(pool, group_one, &gr);

@@ -53,7 +53,9 @@ bp_result bp_calculate_verdict(bp_pool *pool, bp_verdict *out) {
     uint32_t count = 0;
     bp_calculate_series(pool, NULL, 0, &count);
     bp_series_point *copy = count ? bpi_alloc(pool, (size_t)count * sizeof *copy) : NULL;
-    bp_result r = count && !copy ? BP_ERR_OUT_OF_MEMORY : BP_OK;
+    bp_result r = BP_OK;
+    /* counted and logged like every failed call after the pool is read (bp_stats.errors) */
+    if (count && !copy) r = bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory");
     if (r == BP_OK) {
         bp_calculate_series(pool, copy, count, &count);
         r = bp_series_verdict(copy, count, largest, out);
