@@ -143,7 +143,12 @@ typedef enum bp_log_item {
     BP_LOG_ITEM_SCOPE              /**< Bad scope mark. */
 } bp_log_item;
 
-/** Logger callback; the library is silent without one. `message` is valid during the call. */
+/** Logger callback; the library is silent without one. `message` is valid during the call.
+ * Every callback of a pool but the eviction callback (the logger, the warning callback, the
+ * clock, the metadata allocator, a backend's functions, the plot hook) may read the pool's
+ * statistics (::bp_get_stats, ::bp_stats_to_json); any other call of that pool from inside one
+ * gets ::BP_ERR_BUSY, and ::bp_pool_destroy is refused (logged; the pool stays usable). The
+ * messages of calls refused inside the logger are not passed to the logger again. */
 typedef struct bp_logger {
     void (*func)(void *user, bp_log_level level, bp_log_item item, const char *message); /**< Callback. */
     void *user; /**< Passed to `func`. */
@@ -157,7 +162,8 @@ typedef double (*bp_clock_fn)(void *user);
 /**
  * Budget eviction callback (seed 001's emergency culling). Called under the pool's lock with
  * the bytes needed and the owners sorted by priority, lowest first. The application may call
- * ::bp_release and ::bp_owner_release from inside it (and nothing else of this pool).
+ * ::bp_release and ::bp_owner_release from inside it (and nothing else of this pool: other
+ * calls get ::BP_ERR_BUSY, ::bp_pool_destroy is refused and logged).
  */
 typedef void (*bp_evict_fn)(void *user, bp_pool *pool, uint64_t bytes_needed,
                             const uint64_t *owners_by_priority, uint32_t owner_count);
@@ -290,6 +296,8 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool);
  * Destroy a pool: report every buffer still held (leak report through the logger, one
  * ::BP_LOG_ITEM_LEAK per buffer with its tag and file:line), then free all memory anyway.
  * NULL is ignored. Cost: O(buffers). Thread-safety: no other call may run on this pool.
+ * Called from inside one of the pool's own callbacks, it is refused (a ::BP_ERR_BUSY error is
+ * logged and the pool is unchanged); the callbacks it runs itself may not call the pool.
  * @ownership Frees the pool, every buffer it still holds (reported as leaks first), its scopes,
  *   series and owner records, and releases its backend; every handle and object pointer of the pool
  *   is invalid afterwards.
@@ -339,7 +347,8 @@ bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *o
  * ::BP_IMMEDIATE_REUSE), or is destroyed if the retention caps are full.
  * @return ::BP_OK, ::BP_ERR_INVALID_HANDLE, ::BP_ERR_STALE_HANDLE, ::BP_ERR_FOREIGN_HANDLE,
  *   ::BP_ERR_DOUBLE_RELEASE, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_CORRUPTION
- *   (guard bytes overwritten; the buffer is released anyway).
+ *   (guard bytes overwritten; the buffer is released anyway), ::BP_ERR_BUSY (called from a
+ *   callback other than the eviction callback).
  * Cost: O(1), no malloc. No backend call unless a cap (per class, pooled bytes) or an
  *   exhausted generation destroys buffers: then the backend's destroy, O(buffers destroyed).
  * @ownership The handle is invalid afterwards (a later use is reported as stale); the memory stays
@@ -396,7 +405,8 @@ bp_result bp_frame_end(bp_pool *pool);
  * Trim now: destroy pooled buffers idle beyond the limits (or all pooled buffers when
  * `everything` is true). Buffers still pending are not touched. For programs without frames.
  * Fixed and high-water pools keep their buffers (never a backend call, never shrinking).
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(trimmed).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT or ::BP_ERR_BUSY (called from a callback of the
+ *   pool). Cost: O(trimmed).
  * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -547,7 +557,8 @@ typedef struct bp_owner_usage {
  * @param pool the pool.
  * @param owner the owner id (not 0).
  * @param out_released receives how many buffers were released; may be NULL.
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, owner 0). Cost: O(its buffers).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool, owner 0) or ::BP_ERR_BUSY (called from a
+ *   callback other than the eviction callback). Cost: O(its buffers).
  * @ownership The owner's buffers return to the pool and their handles are invalid afterwards; the
  *   owner record (and its priority) is freed.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
@@ -836,7 +847,8 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
  * `bytes` pooled bytes (::BP_UNLIMITED = no cap; 0 keeps the current value). Both caps apply
  * to every later release, and pooled buffers beyond a lowered cap are destroyed now, oldest
  * first. Ignored by fixed and high-water pools (they keep everything).
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT. Cost: O(size classes used + buffers destroyed).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT or ::BP_ERR_BUSY (called from a callback of the
+ *   pool). Cost: O(size classes used + buffers destroyed).
  * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -852,7 +864,8 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
  * pools keep theirs. @param out_destroyed receives how many were destroyed; may be NULL.
  * @param pool the pool.
  * @param seconds idle time (by the pool's clock) at or beyond which a pooled buffer is destroyed.
- * @return ::BP_OK or ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool, negative or NaN seconds) or
+ *   ::BP_ERR_BUSY (called from a callback of the pool).
  * Cost: O(destroyed) (the pooled list is ordered by age).
  * @ownership Destroyed buffers were pooled (not held): no handle of the caller changes.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time

@@ -60,7 +60,11 @@ void bpi_check_warning(bp_pool *pool) {
                 "pool '%s': %.2f MB reserved exceeds the warning threshold of %.2f MB", pool->name,
                 (double)pool->stats.bytes_reserved / 1048576.0, (double)limit / 1048576.0);
         pool->stats.hit_rate = bpi_hit_rate(&pool->stats);
-        if (pool->desc.warning) pool->desc.warning(pool->desc.warning_user, pool, &pool->stats);
+        if (pool->desc.warning) {
+            bpi_callback_guard g = bpi_callback_enter(pool); /* inside an acquire or frame end */
+            pool->desc.warning(pool->desc.warning_user, pool, &pool->stats);
+            bpi_callback_leave(pool, g);
+        }
     } else {
         pool->warned = false;
     }

@@ -42,8 +42,8 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
 BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
     bpi_lock(pool);
     bpi_slot *s = bpi_held_fast(pool, buf);
-    bp_result r = BP_OK;
-    if (!s) { /* the handle is wrong: say how (a held buffer never gets here) */
+    bp_result r = bpi_not_in_callback(pool, BP_LOG_ITEM_NONE, "bp_release"); /* the eviction callback may */
+    if (r == BP_OK && !s) { /* the handle is wrong: say how (a held buffer never gets here) */
         r = bpi_lookup(pool, buf, &s);
         if (r == BP_OK)
             r = bpi_fail(pool, BP_ERR_DOUBLE_RELEASE, BP_LOG_ITEM_DOUBLE_RELEASE, "handle 0x%llx released twice",

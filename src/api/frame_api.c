@@ -17,7 +17,11 @@ bp_result bp_frame_begin(bp_pool *pool) {
             pool->frames_used = true;
             bpi_fast_flags(pool);
         }
-        if (pool->backend.frame_begin) pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
+        if (pool->backend.frame_begin) {
+            bpi_callback_guard g = bpi_callback_enter(pool);
+            pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
+            bpi_callback_leave(pool, g);
+        }
         /* A backend that tracks completion may report a frame done only now, after the
          * application waited for its fence: make those buffers reusable in this frame. */
         if (pool->backend.frame_complete && pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
@@ -39,18 +43,22 @@ bp_result bp_frame_end(bp_pool *pool) {
 bp_result bp_trim(bp_pool *pool, bool everything) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    pool->now = bpi_clock(pool);
-    bpi_promote_pending(pool);
-    bpi_trim_idle(pool, everything);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_NONE, "bp_trim");
+    if (r == BP_OK) {
+        pool->now = bpi_clock(pool);
+        bpi_promote_pending(pool);
+        bpi_trim_idle(pool, everything);
+    }
     bpi_unlock(pool);
-    return BP_OK;
+    return r;
 }
 
 bp_result bp_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released) {
     if (out_released) *out_released = 0;
     if (!pool || !owner) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    bp_result r = bpi_owner_release(pool, owner, out_released);
+    bp_result r = bpi_not_in_callback(pool, BP_LOG_ITEM_NONE, "bp_owner_release");
+    if (r == BP_OK) r = bpi_owner_release(pool, owner, out_released);
     bpi_unlock(pool);
     return r;
 }

@@ -153,6 +153,14 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
 
 void bp_pool_destroy(bp_pool *pool) {
     if (!pool) return;
+    /* From inside one of its own callbacks the pool is in the middle of a call: refused (the
+     * pool stays as it was). From here on its callbacks may not call it (the leak report's
+     * logger, the allocator, the backend). */
+    if (pool->in_callback || pool->in_eviction) {
+        bpi_fail(pool, BP_ERR_BUSY, BP_LOG_ITEM_NONE, "bp_pool_destroy called from inside a callback of the pool");
+        return;
+    }
+    bpi_callback_enter(pool);
     bpi_report_leaks(pool);
     for (uint32_t i = 0; i < pool->slot_count; i++)
         if (pool->slots[i].state != BPI_FREE) bpi_destroy_native(pool, &pool->slots[i]);

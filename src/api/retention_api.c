@@ -7,6 +7,11 @@
 bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_NONE, "bp_set_max_pooled");
+    if (r != BP_OK) {
+        bpi_unlock(pool);
+        return r;
+    }
     if (per_class) pool->desc.max_pooled_per_class = per_class;
     if (bytes) pool->desc.max_pooled_bytes = bytes;
     bpi_retention_init(pool); /* the release path reads the caps from there */
@@ -22,6 +27,11 @@ bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destro
     if (out_destroyed) *out_destroyed = 0;
     if (!pool || isnan(seconds) || seconds < 0) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_NONE, "bp_trim_older_than");
+    if (r != BP_OK) {
+        bpi_unlock(pool);
+        return r;
+    }
     uint32_t n = 0;
     pool->now = bpi_clock(pool);
     bpi_promote_pending(pool);

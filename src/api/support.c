@@ -18,12 +18,18 @@
 /* Arrays of a cache line or more (the slot table, buckets, class counters) start on a line
  * and fill whole lines, so no other object, another thread's pool's included, shares them. */
 void *bpi_alloc(bp_pool *pool, size_t size) {
-    if (size < BPI_CACHE_LINE) return pool->alloc.alloc(pool->alloc.user, size, 16);
-    return pool->alloc.alloc(pool->alloc.user, bpi_line_round(size), BPI_CACHE_LINE);
+    bpi_callback_guard g = bpi_callback_enter(pool); /* e.g. inside a handle table growth */
+    void *p = size < BPI_CACHE_LINE ? pool->alloc.alloc(pool->alloc.user, size, 16)
+                                    : pool->alloc.alloc(pool->alloc.user, bpi_line_round(size), BPI_CACHE_LINE);
+    bpi_callback_leave(pool, g);
+    return p;
 }
 
 void bpi_free(bp_pool *pool, void *ptr) {
-    if (ptr) pool->alloc.free(pool->alloc.user, ptr);
+    if (!ptr) return;
+    bpi_callback_guard g = bpi_callback_enter(pool);
+    pool->alloc.free(pool->alloc.user, ptr);
+    bpi_callback_leave(pool, g);
 }
 
 /* Every frame end of a dynamic pool reads the clock, for idle times counted in seconds: the
@@ -37,7 +43,12 @@ void bpi_free(bp_pool *pool, void *ptr) {
 #endif
 
 double bpi_clock(bp_pool *pool) {
-    if (pool->desc.clock) return pool->desc.clock(pool->desc.clock_user);
+    if (pool->desc.clock) {
+        bpi_callback_guard g = bpi_callback_enter(pool);
+        double t = pool->desc.clock(pool->desc.clock_user);
+        bpi_callback_leave(pool, g);
+        return t;
+    }
     struct timespec ts;
     clock_gettime(BPI_DEFAULT_CLOCK, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
@@ -47,7 +58,14 @@ static void vlog(bp_pool *pool, bp_log_level level, bp_log_item item, const char
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (level == BP_LOG_ERROR) memcpy(pool->last_error, msg, sizeof pool->last_error - 1);
-    if (pool->desc.logger.func) pool->desc.logger.func(pool->desc.logger.user, level, item, msg);
+    /* Not from inside the logger itself: a logger that calls the pool on every message would
+     * recurse on the messages of its own refused calls. */
+    if (!pool->desc.logger.func || pool->in_logger) return;
+    bpi_callback_guard g = bpi_callback_enter(pool);
+    pool->in_logger = true;
+    pool->desc.logger.func(pool->desc.logger.user, level, item, msg);
+    pool->in_logger = false;
+    bpi_callback_leave(pool, g);
 }
 
 void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fmt, ...) {

@@ -131,6 +131,8 @@ struct bp_pool {
     bool warned;
     bool frames_used;
     bool in_eviction;
+    bool in_callback;           /* in another application callback (bpi_callback_enter): pool calls refused */
+    bool in_logger;             /* the logger is running: messages of refused calls are not logged again */
     char last_error[256];
 
     FILE *trace;                /* event trace (accounting/trace.c), or NULL */
@@ -150,7 +152,9 @@ struct bp_pool {
 static inline void bpi_fast_flags(bp_pool *pool) {
     pool->hit_blocked = pool->in_eviction || pool->trace;
     if (pool->hit_blocked) pool->hot_key = BPI_NO_KEY;
-    pool->release_plain = !pool->thread_safe && !pool->release_extras && !pool->trace;
+    /* A thread_safe pool's stays false from creation on and is never written again: bp_release
+     * reads it before taking the lock, so a write here would race with that read. */
+    if (!pool->thread_safe) pool->release_plain = !pool->release_extras && !pool->trace;
     /* A pool that never began a frame has no GPU frame to wait for. */
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
 }
@@ -169,8 +173,39 @@ void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fm
 /* BP_OK, or BP_ERR_BUSY for a call (`call` names it) that the eviction callback may not make:
  * it would create buffers or end scopes inside the make-room loop that called it. */
 static inline bp_result bpi_not_in_eviction(bp_pool *pool, bp_log_item item, const char *call) {
-    if (!pool->in_eviction) return BP_OK;
-    return bpi_fail(pool, BP_ERR_BUSY, item, "%s called from inside the eviction callback", call);
+    if (!pool->in_eviction && !pool->in_callback) return BP_OK;
+    return bpi_fail(pool, BP_ERR_BUSY, item, "%s called from inside the %s callback", call,
+                    pool->in_callback ? "an application" : "eviction");
+}
+
+/* BP_OK, or BP_ERR_BUSY for a call from inside any callback but the eviction callback (which
+ * may release): the pool is in the middle of a call of its own. */
+static inline bp_result bpi_not_in_callback(bp_pool *pool, bp_log_item item, const char *call) {
+    if (!pool->in_callback) return BP_OK;
+    return bpi_fail(pool, BP_ERR_BUSY, item, "%s called from inside an application callback", call);
+}
+
+/* Around a call of an application callback other than eviction (logger, warning, clock,
+ * metadata allocator, backend, plot hook): pool calls from it are refused (BP_ERR_BUSY,
+ * bpi_not_in_eviction / bpi_not_in_callback), the inline hit and release included (no hot
+ * key, no plain release); both come back as they were, since the callback changed nothing. */
+typedef struct bpi_callback_guard {
+    uint64_t hot_key;
+    bool in_callback, release_plain;
+} bpi_callback_guard;
+
+static inline bpi_callback_guard bpi_callback_enter(bp_pool *pool) {
+    bpi_callback_guard g = {pool->hot_key, pool->in_callback, pool->release_plain};
+    pool->in_callback = true;
+    pool->hot_key = BPI_NO_KEY;
+    if (!pool->thread_safe) pool->release_plain = false; /* a thread_safe pool's is false, never written */
+    return g;
+}
+
+static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
+    pool->in_callback = g.in_callback;
+    pool->hot_key = g.hot_key;
+    if (!pool->thread_safe) pool->release_plain = g.release_plain;
 }
 
 /* handles/handle_table.c */

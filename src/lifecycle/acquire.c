@@ -82,7 +82,9 @@ bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, cons
         .tag = tag,
     };
     memset(out, 0, sizeof *out);
+    bpi_callback_guard guard = bpi_callback_enter(pool);
     bp_result r = pool->backend.create(pool->backend.user, &cd, out);
+    bpi_callback_leave(pool, guard);
     if (r != BP_OK) {
         memset(out, 0, sizeof *out);
         return bpi_fail(pool, r == BP_ERR_OUT_OF_MEMORY ? r : BP_ERR_BACKEND, BP_LOG_ITEM_BACKEND_FAILURE,

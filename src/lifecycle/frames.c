@@ -38,8 +38,13 @@ bp_result bpi_frame_end(bp_pool *pool) {
     if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
-    if (pool->backend.frame_end) pool->backend.frame_end(pool->backend.user, ended);
-    if (series) bpi_series_frame(pool);
+    /* the backend's frame end and the plot hook (in bpi_series_frame) may not call the pool */
+    if (pool->backend.frame_end || series) {
+        bpi_callback_guard g = bpi_callback_enter(pool);
+        if (pool->backend.frame_end) pool->backend.frame_end(pool->backend.user, ended);
+        if (series) bpi_series_frame(pool);
+        bpi_callback_leave(pool, g);
+    }
     if (pool->desc.diagnostics_every_frames) bpi_diagnostics_frame(pool);
     return BP_OK;
 }

@@ -26,7 +26,9 @@ static bool frame_done(bp_pool *pool, uint64_t frame) {
     uint32_t fif = pool->desc.frames_in_flight;
     if (fif == BP_IMMEDIATE_REUSE) return true;
     if (pool->backend.frame_complete) {
+        bpi_callback_guard g = bpi_callback_enter(pool);
         int c = pool->backend.frame_complete(pool->backend.user, frame);
+        bpi_callback_leave(pool, g);
         if (c >= 0) return c == 1;
     }
     return frame + fif <= pool->stats.frame;
@@ -66,6 +68,8 @@ void bpi_promote_pending(bp_pool *pool) {
 
 void bpi_destroy_native(bp_pool *pool, bpi_slot *slot) {
     if (pool->desc.guard_bytes) bpi_guard_check(pool, slot, "when the buffer was destroyed");
+    bpi_callback_guard g = bpi_callback_enter(pool);
     pool->backend.destroy(pool->backend.user, &slot->native);
+    bpi_callback_leave(pool, g);
     bpi_stats_destroyed(pool, slot);
 }
