@@ -7,11 +7,10 @@ bp_result bp_frame_begin(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_begin");
-    if (r != BP_OK) {
-    } else if (pool->in_frame) {
+    if (r == BP_OK && pool->in_frame)
         r = bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
                      "bp_frame_begin while frame %llu is open", (unsigned long long)pool->stats.frame);
-    } else {
+    if (r == BP_OK) {
         pool->in_frame = true;
         if (!pool->frames_used) {
             pool->frames_used = true;
