@@ -3,6 +3,14 @@
 
 #include "internal/pool.h"
 
+/* The backend's frame begin, a callback that may not call the pool; out of line, so that a
+ * frame begin without one saves no registers for it. */
+BPI_NOINLINE static void backend_frame_begin(bp_pool *pool) {
+    bpi_callback_guard g = bpi_callback_enter(pool);
+    pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
+    bpi_callback_leave(pool, g);
+}
+
 bp_result bp_frame_begin(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
@@ -16,11 +24,7 @@ bp_result bp_frame_begin(bp_pool *pool) {
             pool->frames_used = true;
             bpi_fast_flags(pool);
         }
-        if (pool->backend.frame_begin) {
-            bpi_callback_guard g = bpi_callback_enter(pool);
-            pool->backend.frame_begin(pool->backend.user, pool->stats.frame);
-            bpi_callback_leave(pool, g);
-        }
+        if (pool->backend.frame_begin) backend_frame_begin(pool);
         /* A backend that tracks completion may report a frame done only now, after the
          * application waited for its fence: make those buffers reusable in this frame. */
         if (pool->backend.frame_complete && pool->pending.head != BPI_NIL) bpi_promote_pending(pool);

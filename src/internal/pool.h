@@ -173,7 +173,7 @@ void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fm
 /* BP_OK, or BP_ERR_BUSY for a call (`call` names it) that the eviction callback may not make:
  * it would create buffers or end scopes inside the make-room loop that called it. */
 static inline bp_result bpi_not_in_eviction(bp_pool *pool, bp_log_item item, const char *call) {
-    if (!pool->in_eviction && !pool->in_callback) return BP_OK;
+    if (!(pool->in_eviction | pool->in_callback)) return BP_OK; /* one test on the frame path */
     return bpi_fail(pool, BP_ERR_BUSY, item, "%s called from inside the %s callback", call,
                     pool->in_callback ? "an application" : "eviction");
 }

@@ -20,6 +20,15 @@ BPI_NOINLINE static void return_transients(bp_pool *pool) {
     while ((index = pool->transient.head) != BPI_NIL) bpi_release_held(pool, index);
 }
 
+/* The backend's frame end and the plot hook (in bpi_series_frame), which may not call the
+ * pool; out of line, so that a frame end without them saves no registers for them. */
+BPI_NOINLINE static void frame_end_hooks(bp_pool *pool, uint64_t ended, bool series) {
+    bpi_callback_guard g = bpi_callback_enter(pool);
+    if (pool->backend.frame_end) pool->backend.frame_end(pool->backend.user, ended);
+    if (series) bpi_series_frame(pool);
+    bpi_callback_leave(pool, g);
+}
+
 bp_result bpi_frame_end(bp_pool *pool) {
     if (!pool->in_frame)
         return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
@@ -38,13 +47,7 @@ bp_result bpi_frame_end(bp_pool *pool) {
     if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
-    /* the backend's frame end and the plot hook (in bpi_series_frame) may not call the pool */
-    if (pool->backend.frame_end || series) {
-        bpi_callback_guard g = bpi_callback_enter(pool);
-        if (pool->backend.frame_end) pool->backend.frame_end(pool->backend.user, ended);
-        if (series) bpi_series_frame(pool);
-        bpi_callback_leave(pool, g);
-    }
+    if (pool->backend.frame_end || series) frame_end_hooks(pool, ended, series);
     if (pool->desc.diagnostics_every_frames) bpi_diagnostics_frame(pool);
     return BP_OK;
 }
