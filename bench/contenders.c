@@ -92,7 +92,15 @@ static size_t alloc_usable(void *ctx, uint64_t t) { return ((raw_alloc *)ctx)->u
 
 static bool pool_open(contender *c) {
     bp_pool *pool;
-    if (bp_pool_create(&c->pool_desc, &pool) != BP_OK) return false;
+    if (c->host_block_size) { /* a new table each time: the pool owns (and releases) the last one */
+        bp_host_backend_desc hd = {.block_size = c->host_block_size};
+        if (bp_host_backend(&hd, &c->backend) != BP_OK) return false;
+        c->pool_desc.backend = &c->backend;
+    }
+    if (bp_pool_create(&c->pool_desc, &pool) != BP_OK) {
+        if (c->host_block_size && c->backend.release) c->backend.release(c->backend.user);
+        return false;
+    }
     if (c->frames) bp_frame_begin(pool);
     c->ctx = pool;
     return true;
@@ -115,7 +123,7 @@ void bench_pool_frame(void *ctx) {
 
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 3 + n_allocs) return 0;
+    if (max < 4 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
     out[n++] = (contender){.name = "bufpool", .is_pool = true, .open = pool_open, .close = bench_pool_close,
@@ -130,6 +138,11 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
                            .frame = bench_pool_frame,
                            .pool_desc = {.name = "bench-capped", .frames_in_flight = BP_IMMEDIATE_REUSE,
                                          .max_pooled_bytes = 8u << 20}};
+    /* Misses from ranges of 64 MiB host blocks (TLSF) instead of one malloc each. */
+    out[n++] = (contender){.name = "bufpool (host blocks 64 MiB)", .is_pool = true, .open = pool_open,
+                           .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
+                           .frame = bench_pool_frame, .host_block_size = 64u << 20,
+                           .pool_desc = {.name = "bench-blocks", .frames_in_flight = BP_IMMEDIATE_REUSE}};
     for (int i = 0; i < n_allocs; i++)
         out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
                                .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,

@@ -192,21 +192,59 @@ typedef struct bp_host_backend_desc {
     uint64_t alignment;       /**< Alignment of every buffer; 0 = 64 (a cache line). */
     uint64_t max_buffer_size; /**< Largest buffer; 0 = 1 TiB. */
     bp_allocator allocator;   /**< Where buffer memory comes from; zeroes = posix_memalign/free. */
+    /** 0 = one allocation per buffer (the default). Otherwise block mode: buffers of up to a
+     *  quarter of this size are ranges of host blocks of this many bytes, placed by TLSF (as
+     *  ::bp_vblock_alloc), so creating one costs a range search instead of a malloc and
+     *  destroying one returns its range to the block; larger buffers get their own allocation.
+     *  The first three blocks are smaller (1/8, 1/4, 1/2 of it, and at least twice the buffer
+     *  that opens them), so a small working set holds little. A block whose last range is
+     *  freed is kept as the one spare, or freed when a spare is kept already. A multiple of
+     *  `alignment`, at least 64 KiB. */
+    uint64_t block_size;
 } bp_host_backend_desc;
+
+/** What a host backend in block mode holds (::bp_host_backend_get_stats). */
+typedef struct bp_host_backend_stats {
+    uint32_t blocks;             /**< Blocks allocated now (the spare included). */
+    uint32_t peak_blocks;        /**< Most blocks at once. */
+    uint64_t block_bytes;        /**< Bytes of those blocks. */
+    uint64_t block_allocations;  /**< Blocks ever allocated from `allocator`. */
+    uint32_t ranges;             /**< Buffers placed in blocks now. */
+    uint64_t range_bytes;        /**< Their bytes (sizes rounded to `alignment`). */
+    uint32_t dedicated;          /**< Buffers with an allocation of their own now. */
+    uint64_t dedicated_bytes;    /**< Their bytes. */
+    uint64_t held_bytes;         /**< block_bytes + dedicated_bytes: what the backend holds. */
+    uint64_t peak_held_bytes;    /**< Most held_bytes at once. */
+} bp_host_backend_stats;
 
 /**
  * Fill `out` with the host backend: aligned host memory, always mapped.
  * @param desc options, or NULL for defaults.
  * @param out  the table to fill.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL `out`, alignment not a power of two, only one
- *   of `allocator.alloc` and `allocator.free`), ::BP_ERR_OUT_OF_MEMORY (a copy of `desc`).
- * Cost: O(1); no allocation for NULL `desc`, else one malloc for the copy of `desc`.
+ *   of `allocator.alloc` and `allocator.free`, a `block_size` under 64 KiB or not a multiple of
+ *   the alignment), ::BP_ERR_OUT_OF_MEMORY (a copy of `desc`).
+ * Cost: O(1); no allocation for NULL `desc`, else one malloc for the copy of `desc` (and, in
+ *   block mode, its lock and block list; blocks are allocated by `create` as needed).
  * Thread-safety: reentrant.
  * @ownership For NULL `desc` the table refers to no allocation; otherwise to a copy of `desc`
  *   that the table's `release` frees, which a pool given the table calls at its destruction
  *   (a table never given to a pool must be released by calling its `release`).
  */
 bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out);
+
+/**
+ * What a host backend in block mode (`block_size` set) holds: blocks, ranges, dedicated
+ * buffers and the peak of the bytes held.
+ * @param backend a table filled by ::bp_host_backend with a nonzero `block_size` (or a pool's
+ *   copy of it: the counts live behind its `user`).
+ * @param out the counts.
+ * @return ::BP_OK; ::BP_ERR_INVALID_ARGUMENT (NULL argument), ::BP_ERR_UNSUPPORTED (not a host
+ *   backend in block mode; `*out` is zeroed).
+ * Cost: O(1). Thread-safety: safe with pools using the backend on other threads (the backend's
+ * lock). @ownership Takes nothing.
+ */
+bp_result bp_host_backend_get_stats(const bp_backend *backend, bp_host_backend_stats *out);
 
 /**
  * Start a backend table: zero every method, then set `version`, `struct_size`, `name` and

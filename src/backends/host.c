@@ -1,20 +1,11 @@
-/* The host backend: aligned host memory, always mapped. The default backend. */
+/* The host backend: aligned host memory, always mapped. The default backend; one allocation
+ * per buffer here, ranges of large blocks in block mode (host_blocks.c). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/host_blocks.h"
 #include "bufpool_backend.h"
-
-
-static void *default_alloc(void *user, size_t size, size_t alignment) {
-    (void)user;
-    void *p = NULL;
-    return posix_memalign(&p, alignment < sizeof(void *) ? sizeof(void *) : alignment, size) == 0 ? p : NULL;
-}
-
-static void default_free(void *user, void *ptr) {
-    (void)user;
-    free(ptr);
-}
+#include "internal/libc_alloc.h"
 
 static bp_result host_create(void *user, const bp_backend_create_desc *d, bp_backend_buffer *out) {
     const bp_host_backend_desc *hd = user;
@@ -46,7 +37,7 @@ static bp_result host_caps(void *user, bp_backend_caps *out) {
 
 static void host_release(void *user) { free(user); }
 
-static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {default_alloc, default_free, NULL}};
+static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {bpi_libc_alloc, bpi_libc_free, NULL}, 0};
 
 void bp_backend_init(bp_backend *out, const char *name, void *user) {
     if (!out) return;
@@ -65,6 +56,7 @@ bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out) {
     if (!d.alignment) d.alignment = host_defaults.alignment;
     if (!d.max_buffer_size) d.max_buffer_size = host_defaults.max_buffer_size;
     if (!d.allocator.alloc) d.allocator = host_defaults.allocator;
+    if (d.block_size) return bpi_host_blocks_backend(&d, out);
     bp_backend_init(out, "host", NULL);
     out->create = host_create;
     out->destroy = host_destroy;

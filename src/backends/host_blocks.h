@@ -1,0 +1,12 @@
+/* The host backend's block mode (host_blocks.c), chosen by bp_host_backend for a nonzero
+ * `block_size`. */
+#ifndef BPI_HOST_BLOCKS_H
+#define BPI_HOST_BLOCKS_H
+
+#include "bufpool_backend.h"
+
+/* Fill `out` with the block-mode table over the resolved desc `d` (alignment, limit and
+ * allocator set); BP_ERR_INVALID_ARGUMENT for a bad block_size. */
+bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out);
+
+#endif

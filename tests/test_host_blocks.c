@@ -1,0 +1,193 @@
+/* The host backend's block mode: buffers as TLSF ranges of large host blocks, dedicated
+ * allocations for big ones, one spare block kept, and nothing left after the pool. */
+#include "internal/libc_alloc.h"
+#include "test_support.h"
+
+#define KIB 1024u
+
+/* Counts like ts_allocator, but honours the alignment (blocks start on a page). */
+static void *aligned_count_alloc(void *user, size_t size, size_t alignment) {
+    ((counting_alloc *)user)->allocs++;
+    return bpi_libc_alloc(NULL, size, alignment);
+}
+static bp_allocator aligned_counting(counting_alloc *c) { return (bp_allocator){aligned_count_alloc, ts_free, c}; }
+
+static bp_pool *pool_on_blocks(uint64_t block_size, uint64_t alignment, counting_alloc *counts, bp_backend *out) {
+    bp_host_backend_desc hd = {.block_size = block_size, .alignment = alignment,
+                               .allocator = counts ? aligned_counting(counts) : (bp_allocator){0}};
+    assert_int_equal(bp_host_backend(&hd, out), BP_OK);
+    bp_pool_desc d = {.backend = out, .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = BP_NEVER};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    return pool;
+}
+
+/* The pool keeps a copy of the table; its `user` (the counts) is shared with `backend`. */
+static bp_host_backend_stats stats_of(const bp_backend *backend) {
+    bp_host_backend_stats s;
+    assert_int_equal(bp_host_backend_get_stats(backend, &s), BP_OK);
+    return s;
+}
+
+static void bad_desc_and_unsupported_tables(void **state) {
+    (void)state;
+    bp_backend b;
+    bp_host_backend_desc small = {.block_size = 64 * KIB - 1};
+    assert_int_equal(bp_host_backend(&small, &b), BP_ERR_INVALID_ARGUMENT);
+    bp_host_backend_desc unaligned = {.block_size = 100 * KIB + 512, .alignment = 4096};
+    assert_int_equal(bp_host_backend(&unaligned, &b), BP_ERR_INVALID_ARGUMENT);
+    bp_host_backend_stats s = {.blocks = 7};
+    assert_int_equal(bp_host_backend(NULL, &b), BP_OK);
+    assert_int_equal(bp_host_backend_get_stats(&b, &s), BP_ERR_UNSUPPORTED);
+    assert_int_equal(s.blocks, 0);
+    assert_int_equal(bp_host_backend_get_stats(NULL, &s), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_host_backend_get_stats(&b, NULL), BP_ERR_INVALID_ARGUMENT);
+}
+
+/* Small buffers share blocks, at aligned offsets, without overlapping: each is filled with
+ * its own byte and all are read back. A buffer over a quarter block is dedicated. */
+static void small_buffers_are_ranges_of_growing_blocks(void **state) {
+    (void)state;
+    counting_alloc counts = {0};
+    bp_backend backend;
+    bp_pool *pool = pool_on_blocks(1024 * KIB, 256, &counts, &backend);
+    enum { N = 40 };
+    bp_buffer b[N];
+    bp_buffer_info info[N];
+    for (int i = 0; i < N; i++) {
+        b[i] = ts_acquire(pool, 1000 + 517u * (unsigned)i, 0);
+        assert_int_equal(bp_buffer_get_info(pool, b[i], &info[i]), BP_OK);
+        assert_int_equal((uintptr_t)info[i].mapped % 256, 0);
+        assert_ptr_equal((char *)(uintptr_t)info[i].native_memory + info[i].offset, info[i].mapped);
+        memset(info[i].mapped, i + 1, info[i].capacity);
+    }
+    for (int i = 0; i < N; i++)
+        for (uint64_t k = 0; k < info[i].capacity; k++) assert_int_equal(((unsigned char *)info[i].mapped)[k], i + 1);
+    bp_host_backend_stats s = stats_of(&backend);
+    /* about 440 KB: the first blocks are 1/8, 1/4 and 1/2 of the block size */
+    assert_int_equal(s.blocks, 3);
+    assert_int_equal(s.block_bytes, (128 + 256 + 512) * KIB);
+    assert_int_equal(s.ranges, N);
+    assert_int_equal(s.dedicated, 0);
+    assert_int_equal(counts.allocs, 3); /* the blocks; TLSF nodes use libc */
+    bp_buffer big = ts_acquire(pool, 300 * KIB, 0);
+    s = stats_of(&backend);
+    assert_int_equal(s.dedicated, 1);
+    assert_true(s.dedicated_bytes >= 300 * KIB);
+    assert_int_equal(s.held_bytes, s.block_bytes + s.dedicated_bytes);
+    assert_int_equal(bp_release(pool, big), BP_OK);
+    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    ts_check_and_destroy(pool);
+    assert_int_equal(counts.allocs, counts.frees);
+}
+
+/* A miss that fits no block opens a new one; when the pool destroys its buffers, the empty
+ * blocks are freed but one, kept as the spare; the pool's end frees that too. */
+static void empty_blocks_are_freed_but_one_spare(void **state) {
+    (void)state;
+    counting_alloc counts = {0};
+    bp_backend backend;
+    bp_pool *pool = pool_on_blocks(256 * KIB, 0, &counts, &backend);
+    enum { N = 12 };
+    bp_buffer b[N];
+    for (int i = 0; i < N; i++) b[i] = ts_acquire(pool, 60 * KIB, 0); /* 4 fill a block, less a little */
+    bp_host_backend_stats s = stats_of(&backend);
+    assert_true(s.blocks >= 3);
+    assert_int_equal(s.peak_blocks, s.blocks);
+    uint64_t peak = s.peak_held_bytes;
+    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    s = stats_of(&backend);
+    assert_int_equal(s.ranges, 0);
+    assert_int_equal(s.blocks, 1);
+    assert_int_equal(s.held_bytes, s.block_bytes);
+    assert_true(s.block_bytes >= 128 * KIB && s.block_bytes <= 256 * KIB); /* 64 KiB x 2 at least */
+    assert_int_equal(s.peak_held_bytes, peak);
+    assert_int_equal(counts.allocs - counts.frees, 1);
+    bp_buffer again = ts_acquire(pool, 60 * KIB, 0); /* the spare serves it: no new block */
+    assert_int_equal(counts.allocs - counts.frees, 1);
+    assert_int_equal(bp_release(pool, again), BP_OK);
+    ts_check_and_destroy(pool);
+    assert_int_equal(counts.allocs, counts.frees);
+}
+
+/* Random sizes and lifetimes with a small per-class cap (so buffers are destroyed and their
+ * ranges reused): live buffers of one block never overlap, and the counts add up. */
+static void random_churn_never_overlaps(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_host_backend_desc hd = {.block_size = 512 * KIB};
+    assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
+    bp_pool_desc d = {.backend = &backend, .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    enum { LIVE = 24 };
+    bp_buffer live[LIVE] = {{0}};
+    uint64_t rng = 0x1234567;
+    for (int step = 0; step < 4000; step++) {
+        int i = (int)(ts_xorshift(&rng) % LIVE);
+        if (live[i].id) assert_int_equal(bp_release(pool, live[i]), BP_OK);
+        live[i] = ts_acquire(pool, 64 + ts_xorshift(&rng) % (160 * KIB), 0);
+        bp_buffer_info a, c;
+        assert_int_equal(bp_buffer_get_info(pool, live[i], &a), BP_OK);
+        for (int j = 0; j < LIVE; j++) {
+            if (j == i || !live[j].id) continue;
+            assert_int_equal(bp_buffer_get_info(pool, live[j], &c), BP_OK);
+            uintptr_t a0 = (uintptr_t)a.mapped, c0 = (uintptr_t)c.mapped;
+            assert_true(a0 + a.capacity <= c0 || c0 + c.capacity <= a0);
+        }
+    }
+    bp_stats st;
+    bp_get_stats(pool, &st);
+    bp_host_backend_stats s = stats_of(&backend);
+    assert_int_equal(s.ranges + s.dedicated, st.buffers_total);
+    assert_int_equal(s.held_bytes, s.block_bytes + s.dedicated_bytes);
+    for (int i = 0; i < LIVE; i++)
+        if (live[i].id) assert_int_equal(bp_release(pool, live[i]), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* The allocator failing: the acquire fails cleanly and the pool works once it recovers. */
+typedef struct failing_alloc {
+    int fail;
+} failing_alloc;
+static void *maybe_alloc(void *user, size_t size, size_t alignment) {
+    return ((failing_alloc *)user)->fail ? NULL : bpi_libc_alloc(NULL, size, alignment);
+}
+static void plain_free(void *user, void *ptr) {
+    (void)user;
+    free(ptr);
+}
+
+static void block_allocation_failure_is_clean(void **state) {
+    (void)state;
+    failing_alloc fa = {.fail = 1};
+    bp_backend backend;
+    bp_host_backend_desc hd = {.block_size = 128 * KIB, .allocator = {maybe_alloc, plain_free, &fa}};
+    assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
+    bp_pool_desc d = {.backend = &backend, .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_acquire_desc ad = {.size = 4096};
+    bp_buffer b;
+    assert_int_equal(bp_acquire(pool, &ad, &b), BP_ERR_OUT_OF_MEMORY);
+    bp_host_backend_stats s = stats_of(&backend);
+    assert_int_equal(s.blocks, 0);
+    assert_int_equal(s.held_bytes, 0);
+    fa.fail = 0;
+    assert_int_equal(bp_acquire(pool, &ad, &b), BP_OK);
+    assert_int_equal(stats_of(&backend).blocks, 1);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_desc_and_unsupported_tables),
+        cmocka_unit_test(small_buffers_are_ranges_of_growing_blocks),
+        cmocka_unit_test(empty_blocks_are_freed_but_one_spare),
+        cmocka_unit_test(random_churn_never_overlaps),
+        cmocka_unit_test(block_allocation_failure_is_clean),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
