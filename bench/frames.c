@@ -1,6 +1,7 @@
 /* One workload at a time, for measuring per-frame work:
  *   bufpool_bench workload NAME [--repeats N]   that workload's table alone, to stdout
- *   bufpool_bench callgrind-frames NAME ROUNDS [fif2]   bufpool alone replaying it ROUNDS times
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks]   bufpool alone replaying it ROUNDS times
+ *     (fif2: 2 frames in flight; blocks: the host backend in block mode, 64 MiB blocks)
  * NAME: instances, random, mesh, mixed, or a trace file. Under callgrind, the frame boundary
  * (bench_pool_frame: bp_frame_end + bp_frame_begin) and the whole replay (bench_frames_round)
  * are separate functions, so `callgrind_annotate --inclusive=yes` gives both. */
@@ -31,10 +32,17 @@ __attribute__((noinline)) void bench_frames_round(const event_list *l, bp_pool *
         if (tok[s]) bench_pool_release(pool, tok[s]), tok[s] = 0;
 }
 
-int bench_callgrind_frames(const char *name, int rounds, bool fif2) {
+int bench_callgrind_frames(const char *name, int rounds, const char *mode) {
     event_list l = {0};
     if (!bench_workload_named(&l, name, false)) return 1;
+    bool fif2 = mode && !strcmp(mode, "fif2");
     bp_pool_desc pd = {.name = "bench", .frames_in_flight = fif2 ? 0 : BP_IMMEDIATE_REUSE};
+    bp_backend blocks;
+    if (mode && !strcmp(mode, "blocks")) { /* the host backend in block mode, as that contender */
+        bp_host_backend_desc hd = {.block_size = 64u << 20};
+        if (bp_host_backend(&hd, &blocks) != BP_OK) return 1;
+        pd.backend = &blocks;
+    }
     bp_pool *pool = NULL;
     uint64_t *tok = calloc(l.slots ? l.slots : 1, sizeof *tok);
     if (!tok || bp_pool_create(&pd, &pool) != BP_OK) return 1;

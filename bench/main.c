@@ -6,7 +6,7 @@
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
  *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
- *   bufpool_bench callgrind-frames NAME ROUNDS [fif2]      bufpool alone on it (bench/frames.c)
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks]   bufpool alone on it (bench/frames.c)
  *   bufpool_bench threads [--quick] [--repeats N]   the thread section alone, to stdout */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
                      strcmp(argv[1], "callgrind-frames")))
         ensure_static_tls(argv);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-frames"))
-        return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 && !strcmp(argv[4], "fif2"));
+        return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))
         return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]),
                                        argc == 5 && !strcmp(argv[4], "thread-safe"));

@@ -34,7 +34,7 @@ void report_targets(FILE *o, const verdicts *v); /* the targets table and why ea
 
 /* frames.c: one workload by name (instances, random, mesh, mixed, or a trace file). */
 bool bench_workload_named(event_list *l, const char *name, bool quick);
-int bench_callgrind_frames(const char *name, int rounds, bool fif2);
+int bench_callgrind_frames(const char *name, int rounds, const char *mode); /* NULL, "fif2" or "blocks" */
 int bench_workload_alone(const char *name, const options *op, raw_alloc *allocs, int na);
 
 #endif

@@ -190,7 +190,9 @@ typedef struct bp_pool_desc {
     uint32_t max_pooled_per_class; /**< Retention cap per class (seed 000); 0 = 8; ::BP_NEVER = no cap. */
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
-    uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER. */
+    uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.
+                                        Frame ends destroy idle buffers in batches: one may stay up to 1/16 of
+                                        this longer (exact under 16 frames). */
     double idle_trim_seconds;      /**< Destroy a pooled buffer idle this long (seed 002); 0 = 30; < 0 = never.
                                         Idle since the clock reading before its release (see ::bp_trim_older_than). */
     uint64_t warn_reserved_bytes;  /**< Warning threshold (seed 000); 0 = 100 MiB; ::BP_UNLIMITED = off. */

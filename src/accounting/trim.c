@@ -23,13 +23,17 @@ static bool is_idle_at(const bp_pool *pool, uint64_t frame, double time) {
     return seconds >= 0 && pool->now - time >= seconds;
 }
 
-/* When the oldest buffer seen can be idle: the frame and the clock reading at which the
- * frame end has to look at the bucket tails again (bpi_trim_due). */
+/* When the frame end has to look at the bucket tails again (bpi_trim_due): once the oldest
+ * buffer seen is idle, plus, for the frame threshold, a slack of 1/16 of it. Without it, a
+ * pool whose pooled buffers have every age walks all its buckets at nearly every frame end
+ * to destroy one or two; with it, one walk destroys the batch that became idle over the
+ * slack (a buffer stays at most 1/16 longer; thresholds under 16 frames stay exact). The
+ * seconds threshold stays exact, as bp_trim_older_than. */
 static void set_trim_due(bp_pool *pool, uint64_t oldest_frame, double oldest_time) {
     uint32_t frames = pool->desc.idle_trim_frames;
     double seconds = pool->desc.idle_trim_seconds;
     bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
-    pool->trim_due_frame = keep_all || frames == BP_NEVER ? UINT64_MAX : oldest_frame + frames;
+    pool->trim_due_frame = keep_all || frames == BP_NEVER ? UINT64_MAX : oldest_frame + frames + frames / 16u;
     pool->trim_due_time = keep_all || seconds < 0 ? HUGE_VAL : oldest_time + seconds;
 }
 
