@@ -226,9 +226,42 @@ static void diagnostics_and_series_at_frame_end(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Idle trimming by frames runs in batches: a frame end looks at the bucket tails again only
+ * once the oldest buffer seen is idle plus 1/16 of the threshold (2 frames of 32), then
+ * destroys every buffer idle by then; none is destroyed early. */
+static void idle_frames_trim_in_batches(void **state) {
+    (void)state;
+    bp_pool_desc d = {.idle_trim_frames = 32, .idle_trim_seconds = -1, .frames_in_flight = BP_IMMEDIATE_REUSE,
+                      .max_pooled_per_class = BP_NEVER};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer b[6];
+    for (int i = 0; i < 6; i++) b[i] = ts_acquire(pool, 4096, 0);
+    for (int i = 0; i < 6; i++) { /* pooled at frames 0..5 */
+        assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        end_frame(pool);
+    }
+    while (stats_of(pool).frame < 33) {
+        assert_int_equal(stats_of(pool).trims, 0); /* frame 32: the first is idle, the slack waits */
+        end_frame(pool);
+    }
+    assert_int_equal(stats_of(pool).trims, 0);
+    end_frame(pool); /* frame 34: those pooled at 0, 1 and 2 are idle 32 frames or more */
+    assert_int_equal(stats_of(pool).trims, 3);
+    end_frame(pool);
+    end_frame(pool);
+    assert_int_equal(stats_of(pool).trims, 3);
+    end_frame(pool); /* frame 37: the oldest left was pooled at 3 */
+    assert_int_equal(stats_of(pool).trims, 6);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(idle_seconds_trim_at_frame_end),
+        cmocka_unit_test(idle_frames_trim_in_batches),
         cmocka_unit_test(default_clock_trims_by_seconds),
         cmocka_unit_test(promoted_buffers_age_from_their_promotion),
         cmocka_unit_test(pending_promoted_by_release_frame),
