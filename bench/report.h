@@ -20,6 +20,10 @@ typedef struct verdicts {
     const char *hit_fastest_alloc;
     bool memory_ok, have_worst;
     char worst_workload[64], memory_misses[512], speedups[512];
+    /* the host-blocks contender against the same allocators (have_blocks once one ran) */
+    bool have_blocks;
+    double blocks_worst_speedup;
+    char blocks_worst_workload[64], blocks_speedups[512], blocks_memory[512];
 } verdicts;
 
 void report_machine(FILE *o); /* CPU model, cores, date, load average */
