@@ -1291,7 +1291,7 @@ typedef struct bp_vblock_desc {
 typedef struct bp_range {
     uint64_t offset; /**< Start, a multiple of the alignment asked for. */
     uint64_t size;   /**< Bytes, exactly as asked for (it occupies them rounded up to the granularity). */
-    uint64_t id;     /**< Slot index | block tag << 24 | generation << 32; 0 = no range. */
+    uint64_t id;     /**< Slot index | block tag << 24 | (generation + a per-block salt) << 32; 0 = no range. */
 } bp_range;
 
 /** What a virtual block holds. */

@@ -182,6 +182,52 @@ static void vblock_max_ranges_exhausted(void **state) {
     bp_vblock_destroy(b);
 }
 
+/* A range's block tag (8 bits of its id). */
+static uint32_t range_tag(bp_range r) { return (uint32_t)(r.id >> 24) & 0xFFu; }
+
+/* Block tags repeat every 255 blocks: two live blocks with the same tag hand out the same
+ * node index, generation, offset and size for the same first allocation. Each must still
+ * refuse the other's range (foreign) and stay as it was. */
+static void vblock_same_tag_ranges(void **state) {
+    (void)state;
+    enum { BLOCKS = 257 }; /* more than 255: at least two pairs of blocks share a tag */
+    bp_vblock *blocks[BLOCKS];
+    bp_range ranges[BLOCKS];
+    int twin = -1;
+    for (int i = 0; i < BLOCKS; i++) {
+        blocks[i] = make_block(4096, 8, 16);
+        assert_int_equal(bp_vblock_alloc(blocks[i], 100, 0, &ranges[i]), BP_OK);
+        if (twin < 0 && i > 0 && range_tag(ranges[i]) == range_tag(ranges[0])) twin = i;
+    }
+    assert_true(twin > 0);
+    bp_vblock *a = blocks[0], *b = blocks[twin];
+    bp_range ra = ranges[0], rb = ranges[twin];
+    assert_true(ra.offset == rb.offset && ra.size == rb.size && (uint32_t)ra.id == (uint32_t)rb.id);
+    void *ud = (void *)&ud;
+    assert_int_equal(bp_vblock_set_user_data(a, ra, ud), BP_OK);
+    bp_vblock_stats sa = block_stats(a), sb = block_stats(b);
+    assert_int_equal(bp_vblock_free(b, ra), BP_ERR_FOREIGN_HANDLE);
+    assert_int_equal(bp_vblock_free(a, rb), BP_ERR_FOREIGN_HANDLE);
+    assert_int_equal(bp_vblock_set_user_data(b, ra, ud), BP_ERR_FOREIGN_HANDLE);
+    void *got = (void *)&got;
+    assert_int_equal(bp_vblock_get_user_data(b, ra, &got), BP_ERR_FOREIGN_HANDLE);
+    assert_null(got);
+    assert_block_unchanged(a, &sa);
+    assert_block_unchanged(b, &sb);
+    assert_int_equal(bp_vblock_get_user_data(a, ra, &got), BP_OK);
+    assert_ptr_equal(got, ud);
+    /* every block refuses every other block's range, tag shared or not */
+    for (int i = 0; i < BLOCKS; i++)
+        for (int k = 0; k < BLOCKS; k++)
+            if (k != i) assert_int_equal(bp_vblock_free(blocks[k], ranges[i]), BP_ERR_FOREIGN_HANDLE);
+    for (int i = 0; i < BLOCKS; i++) {
+        assert_int_equal(bp_vblock_check(blocks[i]), BP_OK);
+        assert_int_equal(bp_vblock_free(blocks[i], ranges[i]), BP_OK);
+        assert_int_equal(bp_vblock_check(blocks[i]), BP_OK);
+        bp_vblock_destroy(blocks[i]);
+    }
+}
+
 /* ---- rings ---- */
 
 static bp_ring *make_ring(uint64_t size, uint32_t frames_in_flight) {
@@ -402,6 +448,7 @@ int main(void) {
         cmocka_unit_test(vblock_huge_block),
         cmocka_unit_test(vblock_bad_ranges),
         cmocka_unit_test(vblock_max_ranges_exhausted),
+        cmocka_unit_test(vblock_same_tag_ranges),
         cmocka_unit_test(ring_bad_input),
         cmocka_unit_test(ring_huge_block_keeps_cycling),
         cmocka_unit_test(objpool_bad_input),

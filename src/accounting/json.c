@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "internal/numfmt.h"
 #include "internal/pool.h"
 
 typedef struct jbuf {
@@ -46,7 +47,8 @@ bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *ou
     /* owner_releases and scope_releases were missing: "the stats" means every bp_stats counter. */
     U(errors); U(warnings); U(budget_bytes); U(owner_releases); U(scope_releases);
 #undef U
-    put(&j, "\"hit_rate\":%.6f,\"classes\":[", bpi_hit_rate(s));
+    /* not %f: the host program may have set a decimal-comma LC_NUMERIC (internal/numfmt.h) */
+    put(&j, "\"hit_rate\":%s,\"classes\":[", bpi_num_fixed(6, bpi_hit_rate(s)).s);
     uint32_t classes = bpi_class_count(pool->pow2), n = 0;
     bp_class_stats all[BPI_MAX_CLASSES];
     bpi_class_totals(pool, all);

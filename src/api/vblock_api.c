@@ -1,7 +1,9 @@
 /* Virtual blocks (bp_vblock_*): argument checks, generational range ids, error logging and
  * the leak report over the TLSF range allocator of placement/tlsf.c.
- * A range id is (generation << 32) | (block tag << 24) | node index, as the pool's handles:
- * the tag tells another block's ids apart, the generation a freed range's. */
+ * A range id is ((generation + block salt) << 32) | (block tag << 24) | node index, as the
+ * pool's handles: the tag tells another block's ids apart, the generation a freed range's.
+ * The 8-bit tag repeats every 255 blocks, so the salt (32 bits, added to the generation
+ * modulo 2^32) tells apart blocks that share a tag: see block_identity(). */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,12 +18,29 @@ struct bp_vblock {
     bpi_tlsf tlsf;
     bp_logger logger;
     uint32_t tag;
+    uint32_t salt; /* added to generations in ids; differs between blocks that share a tag */
     uint64_t granularity;
     uint64_t failures;
     char name[48];
 };
 
-static atomic_uint next_tag = 0;
+static atomic_uint next_block = 0; /* 32 bits: lock-free everywhere, no libatomic */
+
+/* A bijection of 32-bit values (a multiply by an odd constant, 2^32 / the golden ratio) that
+ * sends neighbouring inputs far apart. */
+static uint32_t spread32(uint32_t x) { return x * 0x9E3779B9u; }
+
+/* Block number k gets tag k % 255 + 1 and salt spread32(k / 255). Two blocks created fewer
+ * than 2^32 blocks apart that share a tag have different k / 255, so (spread32 being a
+ * bijection) different salts; another block's range then decodes to its generation plus a
+ * salt difference, which equals a live generation of this block's node only by a 2^-32
+ * chance (and must then match its offset and size too). Deterministic, so runs repeat; the
+ * first 255 blocks get salt 0, the ids they had before salts. */
+static void block_identity(bp_vblock *b) {
+    uint32_t k = atomic_fetch_add(&next_block, 1u);
+    b->tag = k % 255u + 1u;
+    b->salt = spread32(k / 255u);
+}
 
 static void say(const bp_vblock *b, bp_log_level level, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -57,7 +76,7 @@ bp_result bp_vblock_create(const bp_vblock_desc *desc, bp_vblock **out) {
     }
     b->logger = desc->logger;
     b->granularity = g;
-    b->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
+    block_identity(b);
     snprintf(b->name, sizeof b->name, "%s", desc->name ? desc->name : "vblock");
     *out = b;
     return BP_OK;
@@ -105,7 +124,7 @@ bp_result bp_vblock_alloc(bp_vblock *block, uint64_t size, uint64_t alignment, b
     node->asked = size;
     out->offset = node->offset;
     out->size = size;
-    out->id = ((uint64_t)node->generation << 32) | ((uint64_t)block->tag << INDEX_BITS) | n;
+    out->id = ((uint64_t)(node->generation + block->salt) << 32) | ((uint64_t)block->tag << INDEX_BITS) | n;
     return BP_OK;
 }
 
@@ -115,7 +134,8 @@ static bp_result lookup(const bp_vblock *b, bp_range range, uint32_t *out_node) 
         say(b, BP_LOG_ERROR, BP_LOG_ITEM_BAD_HANDLE, "vblock '%s': the zero range id", b->name);
         return BP_ERR_INVALID_HANDLE;
     }
-    uint32_t low = (uint32_t)range.id, gen = (uint32_t)(range.id >> 32), n = low & ((1u << INDEX_BITS) - 1u);
+    uint32_t low = (uint32_t)range.id, n = low & ((1u << INDEX_BITS) - 1u);
+    uint32_t gen = (uint32_t)(range.id >> 32) - b->salt; /* modulo 2^32, as the salt was added */
     const bpi_tlsf *t = &b->tlsf;
     if ((low >> INDEX_BITS) != b->tag || n >= t->node_count || gen == 0 || gen > t->nodes[n].generation) {
         say(b, BP_LOG_ERROR, BP_LOG_ITEM_BAD_HANDLE, "vblock '%s': range id 0x%llx was not issued by this block",

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/numfmt.h" /* the page's numbers the same in every locale */
 #include "run_report.h"
 #include "svg_chart.h"
 
@@ -36,13 +37,14 @@ static const char *style =
 static void bytes_text(FILE *f, double bytes) {
     double div;
     const char *unit = chart_byte_unit(bytes, &div);
-    fprintf(f, div == 1.0 ? "%.0f %s" : "%.2f %s", bytes / div, unit);
+    fprintf(f, "%s %s", bpi_num_fixed(div == 1.0 ? 0 : 2, bytes / div).s, unit);
 }
 
-static void card(FILE *f, const char *label, const char *fmt, double v, bool bytes) {
+/* A summary card: v as bytes, or with `decimals` decimals and `suffix`. */
+static void card(FILE *f, const char *label, int decimals, const char *suffix, double v, bool bytes) {
     fprintf(f, "<div class=\"card\"><b>");
     if (bytes) bytes_text(f, v);
-    else fprintf(f, fmt, v);
+    else fprintf(f, "%s%s", bpi_num_fixed(decimals, v).s, suffix);
     fprintf(f, "</b><span>%s</span></div>\n", label);
 }
 
@@ -92,12 +94,12 @@ static void cards_section(FILE *f, const run_report *r) {
     const bp_stats *s = &r->stats;
     double warm = r->warm_acquires ? (double)r->warm_hits / (double)r->warm_acquires : s->hit_rate;
     fprintf(f, "<section class=\"cards\">\n");
-    card(f, "peak reserved", NULL, (double)s->peak_reserved, true);
-    card(f, "reserved at the end", NULL, (double)s->bytes_reserved, true);
-    card(f, "peak requested", NULL, (double)s->peak_requested, true);
-    card(f, "hit rate after warm-up", "%.2f%%", warm * 100.0, false);
-    card(f, "backend creates", "%.0f", (double)s->backend_creates, false);
-    card(f, "buffers held at the end", "%.0f", (double)r->leaked_buffers, false);
+    card(f, "peak reserved", 0, "", (double)s->peak_reserved, true);
+    card(f, "reserved at the end", 0, "", (double)s->bytes_reserved, true);
+    card(f, "peak requested", 0, "", (double)s->peak_requested, true);
+    card(f, "hit rate after warm-up", 2, "%", warm * 100.0, false);
+    card(f, "backend creates", 0, "", (double)s->backend_creates, false);
+    card(f, "buffers held at the end", 0, "", (double)r->leaked_buffers, false);
     fprintf(f, "</section>\n");
 }
 
@@ -147,16 +149,20 @@ static void hit_rate_section(FILE *f, const run_report *r, const double *x, doub
                     .lines = {{"acquires served from the pool", "#0d9488", y, true, false}}};
     fprintf(f, "<section><h2>Hit rate over frames</h2>\n");
     svg_line_chart(f, &c);
-    fprintf(f, "<p class=\"note\">Whole run: %.2f%% of %llu acquires reused a pooled buffer; the rest created one.</p>"
+    fprintf(f, "<p class=\"note\">Whole run: %s%% of %llu acquires reused a pooled buffer; the rest created one.</p>"
                "</section>\n",
-            r->stats.hit_rate * 100.0, (unsigned long long)r->stats.acquires);
+            bpi_num_fixed(2, r->stats.hit_rate * 100.0).s, (unsigned long long)r->stats.acquires);
 }
 
+/* "%.3g" and a unit letter, "1.02e+03K" at most; the %.*s bound only lets gcc see that it fits. */
 static void class_label(char *buf, size_t n, uint64_t size) {
-    if (size < 1024) snprintf(buf, n, "%llu", (unsigned long long)size);
-    else if (size < 1048576) snprintf(buf, n, "%.3gK", (double)size / 1024.0);
-    else if (size < 1073741824ull) snprintf(buf, n, "%.3gM", (double)size / 1048576.0);
-    else snprintf(buf, n, "%.3gG", (double)size / 1073741824.0);
+    int u = size < 1024 ? 0 : size < 1048576 ? 1 : size < 1073741824ull ? 2 : 3;
+    if (u == 0) {
+        snprintf(buf, n, "%llu", (unsigned long long)size);
+        return;
+    }
+    bpi_num v = bpi_num_general(3, (double)size / (double)(1ull << (10 * u)));
+    snprintf(buf, n, "%.*s%c", n > 2 ? (int)(n - 2) : 0, v.s, "KMG"[u - 1]);
 }
 
 static void classes_section(FILE *f, const run_report *r, bar_group *g, char (*labels)[16]) {
@@ -190,8 +196,8 @@ static void classes_section(FILE *f, const run_report *r, bar_group *g, char (*l
         bytes_text(f, requested);
         fprintf(f, " requested in ");
         bytes_text(f, capacity);
-        fprintf(f, " of class capacity: %.1f%% rounding waste (",
-                capacity > 0 ? 100.0 * (capacity - requested) / capacity : 0.0);
+        fprintf(f, " of class capacity: %s%% rounding waste (",
+                bpi_num_fixed(1, capacity > 0 ? 100.0 * (capacity - requested) / capacity : 0.0).s);
         html_escape(f, r->classes);
         fprintf(f, " size classes).</p>");
     } else {
@@ -217,8 +223,8 @@ static void tags_table(FILE *f, const char *title, const bp_tag_usage *t, uint32
         fprintf(f, "</td><td class=\"n\">%u</td><td class=\"n\">", t[i].buffers);
         bytes_text(f, (double)t[i].bytes);
         double w = t[0].bytes ? 100.0 * (double)t[i].bytes / (double)t[0].bytes : 0;
-        fprintf(f, "</td><td><div class=\"bar\" style=\"width:%.1f%%\"></div></td><td class=\"n\">%llu</td></tr>\n", w,
-                (unsigned long long)t[i].age_frames);
+        fprintf(f, "</td><td><div class=\"bar\" style=\"width:%s%%\"></div></td><td class=\"n\">%llu</td></tr>\n",
+                bpi_num_fixed(1, w).s, (unsigned long long)t[i].age_frames);
     }
     fprintf(f, "</table>");
     if (groups > n) fprintf(f, "<p class=\"note\">%u more groups not shown.</p>", groups - n);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "internal/numfmt.h" /* doubles in the JSON the same in every locale */
+
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 /* Fold point `b` (a later frame) into `a`: byte levels keep their peak, counters add up. */
@@ -98,7 +100,7 @@ void run_report_print_json_fields(const run_report *r, FILE *out) {
     double ns = r->ops ? r->seconds * 1e9 / (double)r->ops : 0.0;
     fprintf(out,
             "{\"workload\":\"%s\",\"backend\":\"%s\",\"frames\":%llu,\"acquires\":%llu,\"releases\":%llu,"
-            "\"hits\":%llu,\"misses\":%llu,\"hit_rate\":%.6f,\"warm_hit_rate\":%.6f,"
+            "\"hits\":%llu,\"misses\":%llu,\"hit_rate\":%s,\"warm_hit_rate\":%s,"
             "\"peak_reserved_bytes\":%llu,\"final_reserved_bytes\":%llu,\"peak_requested_bytes\":%llu,"
             "\"peak_in_use_bytes\":%llu,\"backend_creates\":%llu,\"backend_destroys\":%llu,\"trims\":%llu,"
             "\"evictions\":%llu,\"budget_failures\":%llu,\"capacity_failures\":%llu,"
@@ -106,7 +108,8 @@ void run_report_print_json_fields(const run_report *r, FILE *out) {
             "\"growth_bytes\":%llu",
             r->workload, r->backend, (unsigned long long)r->frames, (unsigned long long)s->acquires,
             (unsigned long long)s->releases, (unsigned long long)s->hits, (unsigned long long)s->misses,
-            s->hit_rate, warm, (unsigned long long)s->peak_reserved, (unsigned long long)s->bytes_reserved,
+            bpi_num_fixed(6, s->hit_rate).s, bpi_num_fixed(6, warm).s, (unsigned long long)s->peak_reserved,
+            (unsigned long long)s->bytes_reserved,
             (unsigned long long)s->peak_requested, (unsigned long long)s->peak_in_use,
             (unsigned long long)s->backend_creates, (unsigned long long)s->backend_destroys,
             (unsigned long long)s->trims, (unsigned long long)s->evictions,
@@ -114,7 +117,8 @@ void run_report_print_json_fields(const run_report *r, FILE *out) {
             (unsigned long long)r->largest_class, r->leaked_buffers, plateau ? "true" : "false",
             verdict_name(r->verdict.kind), (unsigned long long)r->verdict.growth_bytes);
     if (r->has_timing)
-        fprintf(out, ",\"seconds\":%.6f,\"ops\":%llu,\"ns_per_op\":%.2f", r->seconds, (unsigned long long)r->ops, ns);
+        fprintf(out, ",\"seconds\":%s,\"ops\":%llu,\"ns_per_op\":%s", bpi_num_fixed(6, r->seconds).s,
+                (unsigned long long)r->ops, bpi_num_fixed(2, ns).s);
 }
 
 void run_report_print(const run_report *r, bool json, FILE *out) {

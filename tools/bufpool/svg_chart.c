@@ -3,6 +3,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "internal/numfmt.h"
+
+/* Coordinates and numbers in the SVG go through bpi_num (internal/numfmt.h), never %f: the page
+ * must not depend on the C locale. N1(v) is "%.1f" of v, N0(v) "%.0f". */
+#define N1(v) (bpi_num_fixed(1, (v)).s)
+#define N0(v) (bpi_num_fixed(0, (v)).s)
+
 /* The plot area inside a 1000 x 300 view box. */
 #define VB_W 1000.0
 #define VB_H 300.0
@@ -46,19 +53,19 @@ void html_escape(FILE *f, const char *s) {
 /* Tick label: integers plainly, fractions with as many decimals as the step needs. */
 static void tick_label(FILE *f, double v, double step) {
     int decimals = step >= 1.0 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
-    fprintf(f, "%.*f", decimals, v);
+    fputs(bpi_num_fixed(decimals, v).s, f);
 }
 
 static void y_axis(FILE *f, double y_max, double step, const char *unit) {
     for (double v = 0; v <= y_max + step * 1e-9; v += step) {
         double y = VB_H - PAD_B - v / y_max * (VB_H - PAD_T - PAD_B);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", PAD_L, y, VB_W - PAD_R, y,
-                v == 0 ? AXIS : GRID);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"tick\">", PAD_L - 8, y + 4);
+        fprintf(f, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>", N1(PAD_L), N1(y), N1(VB_W - PAD_R),
+                N1(y), v == 0 ? AXIS : GRID);
+        fprintf(f, "<text x=\"%s\" y=\"%s\" text-anchor=\"end\" class=\"tick\">", N1(PAD_L - 8), N1(y + 4));
         tick_label(f, v, step);
         fprintf(f, "</text>\n");
     }
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"unit\">", PAD_L - 8, PAD_T - 14);
+    fprintf(f, "<text x=\"%s\" y=\"%s\" class=\"unit\">", N1(PAD_L - 8), N1(PAD_T - 14));
     html_escape(f, unit);
     fprintf(f, "</text>\n");
 }
@@ -68,21 +75,23 @@ static void legend(FILE *f, const char *const *labels, const char *const *colors
     for (uint32_t i = n; i-- > 0;) { /* right-aligned, first series leftmost */
         double w = 26.0 + 7.2 * (double)strlen(labels[i]);
         x -= w;
-        fprintf(f, "<rect x=\"%.1f\" y=\"10\" width=\"12\" height=\"12\" rx=\"3\" fill=\"%s\"/>", x, colors[i]);
-        fprintf(f, "<text x=\"%.1f\" y=\"20\" class=\"legend\">", x + 17);
+        fprintf(f, "<rect x=\"%s\" y=\"10\" width=\"12\" height=\"12\" rx=\"3\" fill=\"%s\"/>", N1(x), colors[i]);
+        fprintf(f, "<text x=\"%s\" y=\"20\" class=\"legend\">", N1(x + 17));
         html_escape(f, labels[i]);
         fprintf(f, "</text>\n");
     }
 }
 
 static void open_svg(FILE *f, const char *title) {
-    fprintf(f, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><title>", VB_W, VB_H);
+    fprintf(f, "<svg viewBox=\"0 0 %s %s\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><title>", N0(VB_W),
+            N0(VB_H));
     html_escape(f, title);
     fprintf(f, "</title>\n");
 }
 
 static void x_label(FILE *f, const char *label) {
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"unit\">", (PAD_L + VB_W - PAD_R) / 2, VB_H - 6);
+    fprintf(f, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" class=\"unit\">", N1((PAD_L + VB_W - PAD_R) / 2),
+            N1(VB_H - 6));
     html_escape(f, label);
     fprintf(f, "</text>\n");
 }
@@ -104,10 +113,10 @@ void svg_line_chart(FILE *f, const chart_spec *c) {
     double first = ceil(x0 / xstep) * xstep, v;
     for (int k = 0; k <= 16 && (v = first + k * xstep) <= x1; k++) {
         double x = PAD_L + (v - x0) / (x1 - x0) * pw;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", x, VB_H - PAD_B, x,
-                VB_H - PAD_B + 5, AXIS);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">%.0f</text>\n", x,
-                VB_H - PAD_B + 19, v);
+        fprintf(f, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\"/>", N1(x), N1(VB_H - PAD_B), N1(x),
+                N1(VB_H - PAD_B + 5), AXIS);
+        fprintf(f, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" class=\"tick\">%s</text>\n", N1(x),
+                N1(VB_H - PAD_B + 19), N0(v));
     }
     x_label(f, c->x_label);
     const char *labels[CHART_MAX_LINES], *colors[CHART_MAX_LINES];
@@ -117,17 +126,17 @@ void svg_line_chart(FILE *f, const chart_spec *c) {
         colors[l] = ln->color;
         if (!c->count) continue;
         if (ln->area) {
-            fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.12\" d=\"M%.1f %.1f", ln->color, PAD_L, VB_H - PAD_B);
+            fprintf(f, "<path fill=\"%s\" fill-opacity=\"0.12\" d=\"M%s %s", ln->color, N1(PAD_L), N1(VB_H - PAD_B));
             for (uint32_t i = 0; i < c->count; i++)
-                fprintf(f, " L%.1f %.1f", PAD_L + (c->x[i] - x0) / (x1 - x0) * pw,
-                        VB_H - PAD_B - fmin(ln->y[i], y_max) / y_max * ph);
-            fprintf(f, " L%.1f %.1f Z\"/>\n", PAD_L + pw, VB_H - PAD_B);
+                fprintf(f, " L%s %s", N1(PAD_L + (c->x[i] - x0) / (x1 - x0) * pw),
+                        N1(VB_H - PAD_B - fmin(ln->y[i], y_max) / y_max * ph));
+            fprintf(f, " L%s %s Z\"/>\n", N1(PAD_L + pw), N1(VB_H - PAD_B));
         }
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"%s points=\"",
                 ln->color, ln->dashed ? " stroke-dasharray=\"7 5\"" : "");
         for (uint32_t i = 0; i < c->count; i++)
-            fprintf(f, "%.1f,%.1f ", PAD_L + (c->x[i] - x0) / (x1 - x0) * pw,
-                    VB_H - PAD_B - fmin(ln->y[i], y_max) / y_max * ph);
+            fprintf(f, "%s,%s ", N1(PAD_L + (c->x[i] - x0) / (x1 - x0) * pw),
+                    N1(VB_H - PAD_B - fmin(ln->y[i], y_max) / y_max * ph));
         fprintf(f, "\"><title>");
         html_escape(f, ln->label);
         fprintf(f, "</title></polyline>\n");
@@ -153,13 +162,15 @@ void svg_bar_chart(FILE *f, const bar_spec *b) {
         double gx = left + gw * i + gw * 0.12;
         for (int k = 0; k < 2; k++) {
             double h = b->groups[i].values[k] / y_max * ph;
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"1.5\" fill=\"%s\"><title>",
-                    gx + bw * k, VB_H - PAD_B - h, bw, h, b->colors[k]);
+            fprintf(f, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"1.5\" fill=\"%s\"><title>",
+                    N1(gx + bw * k), N1(VB_H - PAD_B - h), N1(bw), N1(h), b->colors[k]);
             html_escape(f, b->groups[i].label);
-            fprintf(f, ": %s %.4g %s</title></rect>", b->series[k], b->groups[i].values[k], b->y_unit);
+            fprintf(f, ": %s %s %s</title></rect>", b->series[k], bpi_num_general(4, b->groups[i].values[k]).s,
+                    b->y_unit);
         }
         if (i % label_every == 0) {
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">", gx + bw, VB_H - PAD_B + 19);
+            fprintf(f, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" class=\"tick\">", N1(gx + bw),
+                    N1(VB_H - PAD_B + 19));
             html_escape(f, b->groups[i].label);
             fprintf(f, "</text>");
         }
