@@ -808,8 +808,10 @@ typedef struct bp_skin_arrays {
 } bp_skin_arrays;
 
 /**
- * Skin indices and weights (x4 per vertex), both or neither: on failure nothing is held and
- * `*out` is zeroed. Host-cached memory, zeroed. Errors as ::bp_acquire_array.
+ * Skin indices and weights (x4 per vertex), both or neither: on failure nothing is held,
+ * `*out` is zeroed and the pool is as before (the first array's acquire is undone, not
+ * released; but pooled buffers trimmed to make room under a budget stay destroyed).
+ * Host-cached memory, zeroed. Errors as ::bp_acquire_array.
  * @return as ::bp_acquire_array.
  * @ownership Two buffers held by the caller (release both); the data pointers are valid while they
  *   are held.
@@ -836,7 +838,8 @@ bp_result bp_copy(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_buffer d
  * A new pooled buffer with the same size, memory kind, usage, owner and tag as `src` and the
  * same contents (seed 002's `copyFloat32Array`). `flags` are the new buffer's acquire flags.
  * @return ::BP_OK; `src`'s handle errors; ::bp_acquire's errors; ::bp_copy's errors (the new
- *   buffer is then released again). `*out` is zero on failure. Cost: ::bp_acquire + O(size).
+ *   buffer's acquire is then undone: the pool is as before, but for pooled buffers trimmed to
+ *   make room under a budget). `*out` is zero on failure. Cost: ::bp_acquire + O(size).
  * @ownership The new buffer is held by the caller, as from ::bp_acquire; `src` is untouched.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.
@@ -958,8 +961,9 @@ uint32_t bp_objpool_count(const bp_objpool *pool);
  * Acquire a buffer and upload `size` bytes of `data` at offset 0 in one call (seed 003's
  * createAndUpload): a memcpy for mapped memory, a staged copy for device-local memory.
  * @return ::bp_acquire's errors; ::BP_ERR_INVALID_ARGUMENT (NULL data); ::BP_ERR_OUT_OF_RANGE
- *   (`size` > `desc->size`); ::bp_upload's errors, after which the new buffer is released
- *   again (it waits frames in flight like any release). `*out_buf` is zero on failure.
+ *   (`size` > `desc->size`); ::bp_upload's errors, after which the acquire is undone (the pool
+ *   is as before, but for pooled buffers trimmed to make room under a budget). `*out_buf` is
+ *   zero on failure.
  * Cost: ::bp_acquire + O(size).
  * @ownership As ::bp_acquire; `data` stays the caller's (copied before return).
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
@@ -977,7 +981,9 @@ bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const vo
  * descriptors are rewritten (see ::bp_binding_table_sync). Data updates never change the
  * generation. The new native counts as one acquire in the stats.
  * @return ::BP_OK, handle errors, ::BP_ERR_INVALID_SIZE (0), ::bp_acquire's errors,
- *   ::bp_copy's errors (the handle then keeps its old native). Cost: ::bp_acquire + O(size).
+ *   ::bp_copy's errors (the handle then keeps its old native and the new native's acquire is
+ *   undone: the pool is as before, but for pooled buffers trimmed to make room under a
+ *   budget). Cost: ::bp_acquire + O(size).
  * @ownership The handle stays the caller's; a replaced native buffer goes back to the pool
  *   (pending), so `mapped`, `native` and offsets read before are invalid afterwards.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
@@ -1086,7 +1092,8 @@ typedef struct bp_frame_set {
  * Acquire `count` buffers described by `desc` (0 = the pool's frames in flight, 1 for
  * immediate reuse). Transient buffers are refused: a set lives across frames.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL, transient flag, count > ::BP_FRAME_SET_MAX),
- *   ::bp_acquire's errors (the buffers acquired so far are released). Cost: count acquires.
+ *   ::bp_acquire's errors (the acquires so far are undone: the pool is as before, but for
+ *   pooled buffers trimmed to make room under a budget). Cost: count acquires.
  * @ownership The set's buffers are held by the caller until ::bp_frame_set_release.
  * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
  *   per pool.

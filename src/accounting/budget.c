@@ -17,6 +17,7 @@ static void trim_until_fits(bp_pool *pool, uint64_t bytes) {
 /* Offer the owners, lowest priority first, to the application's eviction callback. */
 static void evict(bp_pool *pool, uint64_t bytes, const uint64_t *owners, uint32_t count) {
     uint64_t over = pool->stats.bytes_reserved + bytes - pool->stats.budget_bytes;
+    bpi_undo_trace(pool); /* a two-step call's buffers may be released by owner: A lines first */
     pool->in_eviction = true;
     bpi_fast_flags(pool);
     pool->stats.evictions++;

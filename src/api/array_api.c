@@ -30,10 +30,8 @@ static bp_result acquire_mapped(bp_pool *pool, const bp_acquire_desc *d, bp_buff
     return r;
 }
 
-bp_result bp_acquire_array(bp_pool *pool, const bp_array_desc *desc, bp_buffer *out, void **out_data) {
-    if (out) out->id = 0;
-    if (out_data) *out_data = NULL;
-    if (!pool || !desc || !out) return BP_ERR_INVALID_ARGUMENT;
+/* The acquire of a typed array, or its size error (logged). */
+static bp_result array_request(bp_pool *pool, const bp_array_desc *desc, bp_acquire_desc *out) {
     uint64_t bytes;
     bp_result r = bp_array_bytes(desc->count, desc->components, desc->type, &bytes);
     if (r != BP_OK) {
@@ -44,15 +42,29 @@ bp_result bp_acquire_array(bp_pool *pool, const bp_array_desc *desc, bp_buffer *
         bpi_unlock(pool);
         return r;
     }
-    bp_acquire_desc d = {.size = bytes, .memory = desc->memory, .usage = desc->usage, .flags = desc->flags,
-                         .owner = desc->owner, .tag = desc->tag};
-    return acquire_mapped(pool, &d, out, out_data);
+    *out = (bp_acquire_desc){.size = bytes, .memory = desc->memory, .usage = desc->usage, .flags = desc->flags,
+                             .owner = desc->owner, .tag = desc->tag};
+    return BP_OK;
+}
+
+bp_result bp_acquire_array(bp_pool *pool, const bp_array_desc *desc, bp_buffer *out, void **out_data) {
+    if (out) out->id = 0;
+    if (out_data) *out_data = NULL;
+    if (!pool || !desc || !out) return BP_ERR_INVALID_ARGUMENT;
+    bp_acquire_desc d;
+    bp_result r = array_request(pool, desc, &d);
+    return r == BP_OK ? acquire_mapped(pool, &d, out, out_data) : r;
+}
+
+static bp_array_desc mesh_desc(uint64_t count, uint32_t components, bp_element_type type, uint32_t flags,
+                               const char *tag) {
+    return (bp_array_desc){.count = count, .components = components, .type = type,
+                           .memory = BP_MEMORY_HOST_CACHED, .flags = flags, .tag = tag};
 }
 
 static bp_result mesh_array(bp_pool *pool, uint64_t count, uint32_t components, bp_element_type type,
                             uint32_t flags, const char *tag, bp_buffer *out, void **out_data) {
-    bp_array_desc d = {.count = count, .components = components, .type = type,
-                       .memory = BP_MEMORY_HOST_CACHED, .flags = flags, .tag = tag};
+    bp_array_desc d = mesh_desc(count, components, type, flags, tag);
     return bp_acquire_array(pool, &d, out, out_data);
 }
 
@@ -75,18 +87,31 @@ bp_result bp_acquire_indices(bp_pool *pool, uint64_t count, bp_buffer *out, uint
 bp_result bp_acquire_skin(bp_pool *pool, uint64_t vertices, bp_skin_arrays *out) {
     if (out) memset(out, 0, sizeof *out);
     if (!pool || !out) return BP_ERR_INVALID_ARGUMENT;
-    bp_skin_arrays s;
-    bp_result r = mesh_array(pool, vertices, 4, BP_ELEMENT_U32, BP_ACQUIRE_ZERO, "skin_indices", &s.indices,
-                             (void **)&s.index_data);
+    bp_array_desc ai = mesh_desc(vertices, 4, BP_ELEMENT_U32, BP_ACQUIRE_ZERO, "skin_indices");
+    bp_array_desc aw = mesh_desc(vertices, 4, BP_ELEMENT_F32, BP_ACQUIRE_ZERO, "skin_weights");
+    bp_acquire_desc di, dw;
+    bp_result r = array_request(pool, &ai, &di);
+    if (r == BP_OK) r = array_request(pool, &aw, &dw);
     if (r != BP_OK) return r;
-    r = mesh_array(pool, vertices, 4, BP_ELEMENT_F32, BP_ACQUIRE_ZERO, "skin_weights", &s.weights,
-                   (void **)&s.weight_data);
-    if (r != BP_OK) {
-        bp_release(pool, s.indices);
-        return r;
+    bpi_lock(pool); /* both acquires under one lock: the undo of the first sees no other call */
+    r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_acquire_skin");
+    if (r == BP_OK) {
+        bp_skin_arrays s;
+        bpi_undo u;
+        bpi_undo_begin(pool, &u);
+        r = bpi_undo_acquire(pool, &u, &di, &s.indices, NULL, 0);
+        if (r == BP_OK) r = bpi_undo_acquire(pool, &u, &dw, &s.weights, NULL, 0);
+        if (r == BP_OK) {
+            bpi_undo_commit(pool, &u);
+            s.index_data = pool->slots[(uint32_t)s.indices.id & (BPI_MAX_SLOTS - 1u)].native.mapped;
+            s.weight_data = pool->slots[(uint32_t)s.weights.id & (BPI_MAX_SLOTS - 1u)].native.mapped;
+            *out = s;
+        } else {
+            bpi_undo_rollback(pool, &u); /* the first array is undone, not released */
+        }
     }
-    *out = s;
-    return BP_OK;
+    bpi_unlock(pool);
+    return r;
 }
 
 /* [offset, offset + size) inside the requested size of a held buffer. */
@@ -148,13 +173,15 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
         bp_acquire_desc d = {.size = s->size, .memory = (bp_memory)g->memory, .usage = g->usage,
                              .flags = flags, .owner = s->owner, .tag = s->tag};
         if (g->align_shift) d.alignment = 1ull << g->align_shift;
-        r = bpi_acquire(pool, &d, out, s->file, s->line); /* may move pool->slots: s is stale after */
+        bpi_undo u; /* a failed copy undoes the acquire: the call changes nothing */
+        bpi_undo_begin(pool, &u);
+        r = bpi_undo_acquire(pool, &u, &d, out, s->file, s->line); /* may move pool->slots: s is stale after */
+        if (r == BP_OK) r = bpi_copy_locked(pool, src, 0, *out, 0, d.size);
         if (r == BP_OK) {
-            r = bpi_copy_locked(pool, src, 0, *out, 0, d.size);
-            if (r != BP_OK) {
-                bpi_release_slot(pool, (uint32_t)out->id & (BPI_MAX_SLOTS - 1u));
-                out->id = 0;
-            }
+            bpi_undo_commit(pool, &u);
+        } else {
+            bpi_undo_rollback(pool, &u);
+            out->id = 0;
         }
     }
     bpi_unlock(pool);

@@ -16,16 +16,23 @@ bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const vo
         bpi_unlock(pool);
         return r;
     }
-    bp_buffer b;
-    bp_result r = bp_acquire_at(pool, desc, &b, NULL, 0);
-    if (r != BP_OK) return r;
-    r = bp_upload(pool, b, 0, data, size);
-    if (r != BP_OK) {
-        bp_release(pool, b);
-        return r;
+    bpi_lock(pool); /* the acquire and the upload under one lock: the undo sees no other call */
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_acquire_upload");
+    if (r == BP_OK) {
+        bp_buffer b;
+        bpi_undo u;
+        bpi_undo_begin(pool, &u);
+        r = bpi_undo_acquire(pool, &u, desc, &b, NULL, 0);
+        if (r == BP_OK) r = bp_upload(pool, b, 0, data, size); /* the lock is recursive */
+        if (r == BP_OK) {
+            bpi_undo_commit(pool, &u);
+            *out_buf = b;
+        } else {
+            bpi_undo_rollback(pool, &u); /* a failed upload undoes the acquire */
+        }
     }
-    *out_buf = b;
-    return BP_OK;
+    bpi_unlock(pool);
+    return r;
 }
 
 bp_result bp_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
@@ -41,23 +48,30 @@ bp_result bp_frame_set_acquire(bp_pool *pool, const bp_acquire_desc *desc, uint3
     if (out) memset(out, 0, sizeof *out);
     if (!pool || !desc || !out || count > BP_FRAME_SET_MAX || (desc->flags & BP_ACQUIRE_TRANSIENT))
         return BP_ERR_INVALID_ARGUMENT;
+    bpi_lock(pool); /* every acquire under one lock: the undo sees no other call */
     if (!count) {
-        bpi_lock(pool);
         uint32_t fif = pool->desc.frames_in_flight;
-        bpi_unlock(pool);
         count = fif == BP_IMMEDIATE_REUSE ? 1u : fif < BP_FRAME_SET_MAX ? fif : BP_FRAME_SET_MAX;
     }
-    bp_frame_set set;
-    memset(&set, 0, sizeof set);
-    for (; set.count < count; set.count++) {
-        bp_result r = bp_acquire_at(pool, desc, &set.buffers[set.count], NULL, 0);
-        if (r != BP_OK) {
-            bp_frame_set_release(pool, &set);
-            return r;
+    bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_frame_set_acquire");
+    if (r == BP_OK) {
+        bp_frame_set set;
+        memset(&set, 0, sizeof set);
+        bpi_undo u;
+        bpi_undo_begin(pool, &u);
+        while (r == BP_OK && set.count < count) {
+            r = bpi_undo_acquire(pool, &u, desc, &set.buffers[set.count], NULL, 0);
+            if (r == BP_OK) set.count++;
+        }
+        if (r == BP_OK) {
+            bpi_undo_commit(pool, &u);
+            *out = set;
+        } else {
+            bpi_undo_rollback(pool, &u); /* the buffers acquired so far are undone, not released */
         }
     }
-    *out = set;
-    return BP_OK;
+    bpi_unlock(pool);
+    return r;
 }
 
 bp_buffer bp_frame_set_current(bp_pool *pool, const bp_frame_set *set) {

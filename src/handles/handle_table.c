@@ -39,6 +39,17 @@ bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index) {
     return BP_OK;
 }
 
+/* Undo a bpi_slot_new (no slot taken since; `old_count`: slot_count before it): a slot from the
+ * end of the table goes back there, cleared as it was; one from the free list back to its head. */
+void bpi_slot_unnew(bp_pool *pool, uint32_t index, uint32_t old_count) {
+    if (index >= old_count && index + 1u == pool->slot_count) {
+        memset(&pool->slots[index], 0, sizeof pool->slots[index]);
+        pool->slot_count--;
+        return;
+    }
+    bpi_slot_retire(pool, index);
+}
+
 /* The slot no longer holds a buffer. It is recycled unless its generation is exhausted,
  * in which case it retires for good (no id is ever issued twice). */
 void bpi_slot_retire(bp_pool *pool, uint32_t index) {

@@ -136,6 +136,7 @@ struct bp_pool {
     char last_error[256];
 
     FILE *trace;                /* event trace (accounting/trace.c), or NULL */
+    struct bpi_undo *undo;      /* the two-step call in progress (lifecycle/undo.c), or NULL */
     void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
 
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
@@ -214,6 +215,7 @@ static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t ge
 }
 bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index);
 void bpi_slot_retire(bp_pool *pool, uint32_t index);
+void bpi_slot_unnew(bp_pool *pool, uint32_t index, uint32_t old_count);
 bp_result bpi_lookup(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot);
 /* A pooled buffer whose slot issued its last id moves to a fresh slot (destroyed when none). */
 void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index);
@@ -240,6 +242,41 @@ bp_result bpi_copy_locked(bp_pool *pool, bp_buffer src, uint64_t src_offset, bp_
 /* lifecycle/acquire.c, release.c, frames.c */
 void bpi_acquire_init(bp_pool *pool); /* after the caps are known */
 bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out, const char *file, int line);
+
+/* lifecycle/undo.c: the acquires of a two-step call (bp_duplicate, bp_resize,
+ * bp_acquire_upload, bp_acquire_skin, bp_frame_set_acquire), undone exactly when a later
+ * step fails. Under the pool lock: bpi_undo_begin, then bpi_undo_acquire for each buffer,
+ * then bpi_undo_commit (success) or bpi_undo_rollback (any failure, the acquire's own too).
+ * Their trace lines wait for the commit. Only these calls pay for it: plain acquires and
+ * releases never look at it. */
+#define BPI_UNDO_MAX 8u /* acquires in one call: BP_FRAME_SET_MAX */
+
+typedef struct bpi_undo_entry {
+    uint32_t index;       /* the slot handed out */
+    uint32_t slot_count;  /* a miss: the table's length before (index beyond it: a fresh slot) */
+    bool hit;
+    bool class_was_used;  /* a miss: its class had held a buffer before */
+    bool traced;          /* its A line is written (bpi_undo_trace) */
+    uint64_t id, size;
+    bpi_slot pooled;      /* a hit: the slot as it lay at the head of its bucket */
+} bpi_undo_entry;
+
+typedef struct bpi_undo {
+    uint32_t count;       /* acquires done; e[count] is the one in progress */
+    uint64_t seq, peak_reserved, peak_in_use, peak_requested, warnings;
+    bool warned;
+    bpi_undo_entry e[BPI_UNDO_MAX];
+} bpi_undo;
+
+void bpi_undo_begin(bp_pool *pool, bpi_undo *u);
+bp_result bpi_undo_acquire(bp_pool *pool, bpi_undo *u, const bp_acquire_desc *desc, bp_buffer *out,
+                           const char *file, int line); /* lifecycle/acquire.c */
+void bpi_undo_save_hit(bp_pool *pool, bpi_undo *u, uint32_t index); /* bpi_undo_acquire's steps */
+void bpi_undo_save_miss(bp_pool *pool, bpi_undo *u, uint32_t class_index);
+void bpi_undo_push(bpi_undo *u, uint64_t id, uint64_t size);
+void bpi_undo_trace(bp_pool *pool); /* write the A lines now (before the eviction callback runs) */
+void bpi_undo_commit(bp_pool *pool, bpi_undo *u);
+void bpi_undo_rollback(bp_pool *pool, bpi_undo *u);
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index); /* bpi_release_held, out of line */
 void bpi_link_held(bp_pool *pool, uint32_t index); /* a held slot into its list and owner's */
 void bpi_scrub(bp_pool *pool, bpi_slot *slot);              /* poison or zero on release */

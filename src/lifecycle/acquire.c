@@ -121,14 +121,14 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
     if (r != BP_OK) return r;
     /* The slot first: a handle table that cannot grow must fail before making room under
      * the budget has destroyed pooled buffers (a failed acquire changes nothing). */
-    uint32_t index;
+    uint32_t index, old_count = pool->slot_count;
     r = bpi_slot_new(pool, &index);
     if (r != BP_OK) return r;
     r = bpi_make_room(pool, bpi_class_size(pool->pow2, cls));
     bp_backend_buffer native;
     if (r == BP_OK) r = bpi_create_native(pool, g, cls, tag, &native);
     if (r != BP_OK) {
-        bpi_slot_retire(pool, index);
+        bpi_slot_unnew(pool, index, old_count); /* the table as it was */
         return r;
     }
     bpi_slot *s = &pool->slots[index];
@@ -141,7 +141,11 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
     return BP_OK;
 }
 
-bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line) {
+/* Every acquire but the inline hit. `u` is a two-step call's undo record (bpi_undo_acquire):
+ * it saves what the undo needs and defers the trace line. Plain acquires pass NULL, a
+ * constant, so the undo steps fold away and cost them nothing. */
+BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line,
+                               bpi_undo *u) {
     bp_result r = bpi_valid_fast(pool, d) ? BP_OK : validate(pool, d);
     if (r == BP_OK && d->owner) r = bpi_owner_reserve(pool, d->owner);
     if (r != BP_OK) return r;
@@ -162,8 +166,10 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     }
     bool hit = index != BPI_NIL;
     if (hit) {
+        if (u) bpi_undo_save_hit(pool, u, index);
         bpi_take_pooled(pool, index);
     } else {
+        if (u) bpi_undo_save_miss(pool, u, cls);
         r = create_for_miss(pool, d->memory, ukey, ashift, cls, d->tag, &index);
         if (r != BP_OK) {
             if (d->owner) bpi_owner_unreserve(pool, d->owner);
@@ -176,6 +182,18 @@ bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, c
     uint64_t id = bpi_hand_out(pool, index, d, file, line);
     if (!hit) bpi_check_warning(pool);
     out->id = id;
-    bpi_trace_acquire(pool, id, d->size);
+    if (u) bpi_undo_push(u, id, d->size);
+    else bpi_trace_acquire(pool, id, d->size);
     return BP_OK;
+}
+
+bp_result bpi_acquire(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line) {
+    return acquire_with(pool, d, out, file, line, NULL);
+}
+
+bp_result bpi_undo_acquire(bp_pool *pool, bpi_undo *u, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                           int line) {
+    if (u->count == BPI_UNDO_MAX)
+        return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_NONE, "more than %u acquires in one call", BPI_UNDO_MAX);
+    return acquire_with(pool, d, out, file, line, u);
 }

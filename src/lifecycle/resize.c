@@ -28,14 +28,16 @@ bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
                          .flags = BP_ACQUIRE_NO_SCOPE | (s->flags & BP_ACQUIRE_ZERO), .tag = s->tag};
     if (g->align_shift) d.alignment = 1ull << g->align_shift;
     bp_buffer nb;
-    r = bpi_acquire(pool, &d, &nb, s->file, s->line); /* may move pool->slots */
-    if (r != BP_OK) return r;
-    uint32_t ni = (uint32_t)nb.id & (BPI_MAX_SLOTS - 1u);
-    r = bpi_copy_locked(pool, buf, 0, nb, 0, pool->slots[hi].size);
+    bpi_undo u; /* a failed copy undoes the new native's acquire: the handle and pool stay as they were */
+    bpi_undo_begin(pool, &u);
+    r = bpi_undo_acquire(pool, &u, &d, &nb, s->file, s->line); /* may move pool->slots */
+    if (r == BP_OK) r = bpi_copy_locked(pool, buf, 0, nb, 0, pool->slots[hi].size);
     if (r != BP_OK) {
-        bpi_release_slot(pool, ni);
+        bpi_undo_rollback(pool, &u);
         return r;
     }
+    bpi_undo_commit(pool, &u); /* its trace line before the release below */
+    uint32_t ni = (uint32_t)nb.id & (BPI_MAX_SLOTS - 1u);
     bpi_slot *h = &pool->slots[hi], *n = &pool->slots[ni];
     /* Swap what is native (and its size class) between the two in-use slots: per-class and
      * pool counters stay consistent because each class still holds one of the two. */

@@ -592,22 +592,24 @@ static void op_copy(fz *f) {
 }
 
 /* A handle the application never saw advanced some slot's generation (the temporary buffer of
- * a failed duplicate or of a resize): learn the generations from the pool. */
+ * a resize; a failed duplicate's is undone, generation included): learn the generations from
+ * the pool. */
 static void learn_generations(fz *f) {
     for (uint32_t i = 0; i < f->pool->slot_count && i < GEN_SLOTS; i++)
         if (f->pool->slots[i].generation > f->maxgen[i]) f->maxgen[i] = f->pool->slots[i].generation;
 }
 
 /* Duplicate and resize acquire a buffer and copy into it; when the copy fails (an injected
- * fault, or the source released by the acquire's own eviction) that buffer is released again.
- * True when the call failed, with the model brought up to date. */
+ * fault, or the source released by the acquire's own eviction) the acquire is undone: nothing
+ * changed but what making room under a budget did (trims, the eviction's releases, which the
+ * eviction callback has modelled). True when the call failed. */
 static bool copy_step_failed(fz *f, const rec *src, bp_result r, bp_buffer out) {
     if ((!src->held && r == BP_ERR_STALE_HANDLE) || (r == BP_ERR_BACKEND && f->fault_probability > 0)) {
         if (out.id) die(f, "a failed call returned a handle");
-        f->acquires++;
-        f->releases++;
-        f->seq++;
-        learn_generations(f);
+        bp_stats now = snapshot(f->pool);
+        if (now.acquires != f->before.acquires || now.hits != f->before.hits)
+            die(f, "a failed call counted its undone acquire");
+        if (!f->budget) expect_unchanged(f);
         return true;
     }
     if (r != BP_OK) check_acquire_failure(f, r, out);
