@@ -111,6 +111,28 @@ static void empty_blocks_are_freed_but_one_spare(void **state) {
     assert_int_equal(counts.allocs, counts.frees);
 }
 
+/* Only one empty block is kept: a new block opened while the spare is empty does not make the
+ * spare forget itself (two empty blocks would then be kept). */
+static void one_spare_only(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_pool *pool = pool_on_blocks(1024 * KIB, 0, NULL, &backend);
+    bp_buffer a = ts_acquire(pool, 40 * KIB, 0);    /* block 0: 128 KiB */
+    bp_buffer big = ts_acquire(pool, 100 * KIB, 0); /* no room next to a: block 1, 256 KiB */
+    assert_int_equal(bp_release(pool, a), BP_OK);
+    assert_int_equal(bp_trim(pool, true), BP_OK);   /* block 0 empties: the spare */
+    assert_int_equal(stats_of(&backend).blocks, 2);
+    bp_buffer c = ts_acquire(pool, 200 * KIB, 0);   /* fits neither: block 2, while 0 is the spare */
+    assert_int_equal(stats_of(&backend).blocks, 3);
+    assert_int_equal(bp_release(pool, c), BP_OK);
+    assert_int_equal(bp_release(pool, big), BP_OK);
+    assert_int_equal(bp_trim(pool, true), BP_OK);   /* blocks 1 and 2 empty: freed, 0 stays */
+    bp_host_backend_stats s = stats_of(&backend);
+    assert_int_equal(s.blocks, 1);
+    assert_int_equal(s.block_bytes, 128 * KIB);
+    ts_check_and_destroy(pool);
+}
+
 /* Random sizes and lifetimes with a small per-class cap (so buffers are destroyed and their
  * ranges reused): live buffers of one block never overlap, and the counts add up. */
 static void random_churn_never_overlaps(void **state) {
@@ -186,6 +208,7 @@ int main(void) {
         cmocka_unit_test(bad_desc_and_unsupported_tables),
         cmocka_unit_test(small_buffers_are_ranges_of_growing_blocks),
         cmocka_unit_test(empty_blocks_are_freed_but_one_spare),
+        cmocka_unit_test(one_spare_only),
         cmocka_unit_test(random_churn_never_overlaps),
         cmocka_unit_test(block_allocation_failure_is_clean),
     };

@@ -14,6 +14,7 @@
 #define MIN_BLOCK_SIZE (64u * 1024u)
 #define BLOCK_ALIGNMENT 4096u /* blocks start on a page: a range's alignment up to this holds */
 #define NODE_BITS 24u         /* backend_data = (block index + 1) << NODE_BITS | TLSF node */
+#define NO_SPARE UINT32_MAX
 
 typedef struct host_block {
     void *base;
@@ -26,7 +27,7 @@ typedef struct host_blocks {
     pthread_mutex_t lock;
     host_block **blocks; /* a freed block leaves NULL: the indices in live buffers stay right */
     uint32_t count, capacity;
-    bool spare;          /* an empty block is kept */
+    uint32_t spare;      /* the index of the empty block kept, or NO_SPARE */
     bp_host_backend_stats stats;
 } host_blocks;
 
@@ -105,6 +106,7 @@ static void free_block(host_blocks *h, uint32_t i) {
     bpi_tlsf_release(&b->tlsf);
     free(b);
     h->blocks[i] = NULL;
+    if (i == h->spare) h->spare = NO_SPARE;
     note_held(h);
 }
 
@@ -114,7 +116,7 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     host_block *b = h->blocks[i];
     uint32_t node;
     if (!b || bpi_tlsf_alloc(&b->tlsf, size, align, &node) != BP_OK) return false;
-    if (b->tlsf.used_count == 1) h->spare = false; /* it was the empty spare */
+    if (i == h->spare) h->spare = NO_SPARE; /* the spare is in use again */
     uint64_t offset = b->tlsf.nodes[node].offset;
     fill_out(d, (char *)b->base + offset, size, out);
     out->native_memory = (uint64_t)(uintptr_t)b->base;
@@ -178,8 +180,8 @@ static void blocks_destroy(void *user, const bp_backend_buffer *buf) {
         h->stats.ranges--;
         h->stats.range_bytes -= buf->capacity;
         if (b->tlsf.used_count == 0) { /* keep one empty block, so a pool that breathes does not churn */
-            if (h->spare) free_block(h, i);
-            else h->spare = true;
+            if (h->spare != NO_SPARE) free_block(h, i);
+            else h->spare = i;
         }
     }
     pthread_mutex_unlock(&h->lock);
@@ -214,6 +216,7 @@ bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out
         return BP_ERR_OUT_OF_MEMORY;
     }
     h->desc = *d;
+    h->spare = NO_SPARE;
     bp_backend_init(out, "host", h);
     out->create = blocks_create;
     out->destroy = blocks_destroy;
