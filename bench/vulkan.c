@@ -121,8 +121,8 @@ static void raw_close(contender *c) { (void)c; }
 /* bufpool over the Vulkan backend; the context rides in pool_desc.backend's place. */
 static bp_vulkan_context *g_ctx;
 
-static bool vk_pool_make(contender *c, bp_vulkan_backend **out_vk) {
-    bp_vulkan_desc vd = {0}; /* from_context fills the device fields only */
+static bool vk_pool_make(contender *c, bp_vulkan_backend **out_vk, VkDeviceSize block_size) {
+    bp_vulkan_desc vd = {.block_size = block_size}; /* from_context fills the device fields only */
     bp_vulkan_desc_from_context(g_ctx, &vd);
     bp_backend be;
     bp_result r = bp_vulkan_backend_create(&vd, &be, out_vk);
@@ -137,7 +137,7 @@ static bool vk_pool_make(contender *c, bp_vulkan_backend **out_vk) {
 }
 
 static bool vk_pool_open(contender *c) {
-    return vk_pool_make(c, NULL) && (!c->frames || bp_frame_begin(c->ctx) == BP_OK);
+    return vk_pool_make(c, NULL, 0) && (!c->frames || bp_frame_begin(c->ctx) == BP_OK);
 }
 
 __attribute__((noinline)) static void raw_pairs(const raw_vk *raw, size_t size, uint64_t pairs) {
@@ -161,7 +161,7 @@ static bool vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs_
     bp_vulkan_backend *vk;
     if (repeats > R) repeats = R;
     /* no frames: a pool that never began one reuses a released buffer at once */
-    if (!vk_pool_make(&pc, &vk)) return false;
+    if (!vk_pool_make(&pc, &vk, 0)) return false;
     bp_pool *host = NULL;
     bp_acquire_desc d = {.size = size};
     bench_pool_hits(pc.ctx, &d, 1000); /* warm: the first acquire creates the buffer */
@@ -186,6 +186,29 @@ static bool vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs_
     if (!ok) return false;
     *out = (vk_hit_times){bench_median(tv, repeats), bench_median(th, repeats), bench_median(tr, repeats)};
     return true;
+}
+
+/* Median ns per pool miss + destroy (a pool that keeps nothing pooled: each acquire creates a
+ * VkBuffer, each release destroys it; no frames, so at once), with `block_size` 0 (one
+ * vkAllocateMemory + vkFreeMemory each) or block mode (a range of a block). 0 when it failed. */
+static double vk_miss(size_t size, VkDeviceSize block_size, uint64_t pairs, int repeats) {
+    enum { R = 64 };
+    double t[R];
+    contender pc = {.pool_desc = {.name = "bench-vulkan-miss", .max_pooled_bytes = 1}};
+    if (repeats > R) repeats = R;
+    if (!vk_pool_make(&pc, NULL, block_size)) return 0;
+    bp_acquire_desc d = {.size = size};
+    bench_pool_hits(pc.ctx, &d, 100); /* warm: block mode makes its block (then kept as the spare) */
+    for (int r = 0; r < repeats; r++) {
+        double t0 = bench_cpu_ns();
+        bench_pool_hits(pc.ctx, &d, pairs);
+        t[r] = (bench_cpu_ns() - t0) / (double)pairs;
+    }
+    bp_stats st;
+    bp_get_stats(pc.ctx, &st);
+    bool ok = st.misses >= (uint64_t)repeats * pairs; /* every pair really was a miss */
+    bp_pool_destroy(pc.ctx);
+    return ok ? bench_median(t, repeats) : 0;
 }
 
 /* Writes the Vulkan section; returns what it measured (speedup 0 when not run). */
@@ -238,6 +261,17 @@ vk_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats
                    "On a GPU driver vkAllocateMemory is a kernel call, far slower; that is not measured in this "
                    "run (no GPU).\n",
                 g_ctx->device_name, raw_min, raw_max, raw_min / 100, raw_max / 100);
+    fprintf(o, "\nA pool miss + destroy (the pool keeps nothing pooled, `max_pooled_bytes` 1: every acquire "
+               "creates a VkBuffer, every release destroys it), one allocation per buffer (`block_size` 0, the "
+               "default) vs block mode (`block_size` 64 MiB: a range of a kept block, bound at its offset):\n\n"
+               "| size | miss + destroy, one allocation each | miss + destroy, block mode | ratio |\n"
+               "|---:|---:|---:|---:|\n");
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        uint64_t pairs = quick ? 1000 : 5000;
+        double off = vk_miss(sizes[s], 0, pairs, repeats), on = vk_miss(sizes[s], 64u << 20, pairs, repeats);
+        if (off > 0 && on > 0) fprintf(o, "| %zu B | %.0f ns | %.0f ns | %.2fx |\n", sizes[s], off, on, off / on);
+        else fprintf(o, "| %zu B | failed | | |\n", sizes[s]);
+    }
     contender cs[2] = {
         {.name = "bufpool (Vulkan backend)", .is_pool = true, .open = vk_pool_open, .close = bench_pool_close,
          .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,

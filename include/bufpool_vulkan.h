@@ -15,8 +15,12 @@
  *   a coherent host-visible type (reported as host-visible).
  * The memory really used is reported in ::bp_buffer_info::memory.
  *
- * Each buffer owns one `VkDeviceMemory` bound at offset 0, so every alignment requirement
- * holds; live allocations are counted and kept under `maxMemoryAllocationCount`.
+ * By default each buffer owns one `VkDeviceMemory` bound at offset 0, so every alignment
+ * requirement holds; live allocations are counted and kept under `maxMemoryAllocationCount`.
+ * With ::bp_vulkan_desc::block_size set (block mode, as AMD's Vulkan Memory Allocator does),
+ * small buffers are bound at offsets of large `VkDeviceMemory` blocks, one list of blocks per
+ * memory type: a pool miss then costs a range search instead of a driver allocation, and the
+ * number of buffers is no longer limited by `maxMemoryAllocationCount`.
  *
  * A ::bp_copy between overlapping ranges of one buffer behaves like memmove; on unmapped
  * memory it records one copy per `|dst_offset - src_offset|` bytes (slow for tiny distances).
@@ -67,15 +71,30 @@ typedef struct bp_vulkan_desc {
                                            when frame F's GPU work is complete; then buffers released
                                            or destroyed in frame F wait for it instead of a frame count. */
     const VkAllocationCallbacks *vk_allocator; /**< Passed to every Vulkan create/destroy; may be NULL. */
+    /** 0 = one allocation per buffer (the default). Otherwise block mode: a buffer whose memory
+     *  requirement is at most a quarter of this is bound at an offset of a `VkDeviceMemory`
+     *  block of its memory type, placed by TLSF (::bp_vblock_alloc) at its
+     *  `VkMemoryRequirements::alignment`, and on non-coherent memory at whole
+     *  `nonCoherentAtomSize` atoms of its own, so a flush never touches a neighbour. Bigger
+     *  buffers get an allocation of their own. The first three blocks of a type are smaller
+     *  (1/8, 1/4, 1/2 of this, at least 64 KiB and twice the buffer that opens them); host-visible
+     *  blocks are mapped once, when a mapped buffer first needs it, and stay mapped. A buffer's
+     *  range is freed when its deferred destroy happens; a block left empty is freed unless it
+     *  is its type's one empty spare. Blocks count as allocations under `max_allocations`; the
+     *  pool no longer trims to stay under that cap (::bp_backend_caps::max_allocations is 0):
+     *  a miss that needs a new block or dedicated allocation beyond it fails. At least 64 KiB,
+     *  at most `maxMemoryAllocationSize`; rounded down to a multiple of `nonCoherentAtomSize`. */
+    VkDeviceSize block_size;
 } bp_vulkan_desc;
 
 /** Counters of the Vulkan backend (O(1) to read). */
 typedef struct bp_vulkan_stats {
-    uint32_t device_allocations;      /**< Live VkDeviceMemory objects (buffers + staging + readback). */
+    uint32_t device_allocations;      /**< Live VkDeviceMemory objects: dedicated buffers + blocks (block
+                                           mode) + staging + readback. Without block mode, one per buffer. */
     uint32_t peak_device_allocations; /**< Highest `device_allocations` seen. */
     uint64_t allocations_total;       /**< vkAllocateMemory calls that succeeded. */
     uint64_t frees_total;             /**< vkFreeMemory calls. */
-    uint64_t device_bytes;            /**< Bytes of live allocations (memory requirements). */
+    uint64_t device_bytes;            /**< Bytes of live allocations (memory requirements; whole blocks). */
     uint32_t buffers;                 /**< Live pooled VkBuffers (not yet destroyed, deferred included). */
     uint32_t deferred_destroys;       /**< Buffers the pool destroyed that wait for the GPU. */
     uint64_t destroyed_total;         /**< Buffers really destroyed. */
@@ -84,6 +103,15 @@ typedef struct bp_vulkan_stats {
     uint64_t submits;                 /**< Queue submissions made by the backend. */
     uint64_t stalls;                  /**< Waits because the staging ring of a frame was full. */
     uint32_t memory_type_used[BP_MEMORY_COUNT]; /**< Memory type index chosen per strategy (UINT32_MAX = none yet). */
+    uint32_t dedicated;               /**< Live pooled buffers with a VkDeviceMemory of their own (all of
+                                           them without block mode); `buffers` = `dedicated` + `ranges`. */
+    uint64_t dedicated_bytes;         /**< Bytes of those allocations. */
+    uint32_t ranges;                  /**< Live pooled buffers bound inside a block (block mode). */
+    uint64_t range_bytes;             /**< Bytes of their memory requirements (before atom rounding). */
+    uint32_t blocks;                  /**< Live blocks, empty spares included (block mode). */
+    uint32_t peak_blocks;             /**< Highest `blocks` seen. */
+    uint64_t block_bytes;             /**< Bytes of the live blocks. */
+    uint64_t block_allocations;       /**< Blocks ever allocated (each one vkAllocateMemory). */
 } bp_vulkan_stats;
 
 /**
@@ -95,7 +123,8 @@ typedef struct bp_vulkan_stats {
  *        Valid while the pool lives.
  * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (a required field missing, frames_in_flight too
  *         large, queue_family not a family of the physical device, staging_bytes x frames
- *         beyond maxMemoryAllocationSize), ::BP_ERR_OUT_OF_MEMORY, ::BP_ERR_BACKEND (staging ring or command pool failed).
+ *         beyond maxMemoryAllocationSize, a nonzero block_size under 64 KiB or beyond
+ *         maxMemoryAllocationSize), ::BP_ERR_OUT_OF_MEMORY, ::BP_ERR_BACKEND (staging ring or command pool failed).
  * Cost: creates the staging ring (one allocation), a command pool and a fence per frame.
  * @ownership The pool that receives the table owns the backend and releases it at
  *   ::bp_pool_destroy; the Vulkan objects of `desc` stay the application's.

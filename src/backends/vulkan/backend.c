@@ -29,6 +29,7 @@ static void vk_release(void *user) {
     vkQueueWaitIdle(vk->desc.queue);
     for (uint32_t i = 0; i < vk->desc.frames_in_flight; i++) bpi_vk_frame_wait(vk, &vk->frames[i]);
     bpi_vk_destroy_ready(vk, true);
+    bpi_vk_blocks_release(vk); /* every buffer is gone: only the spares are left */
     bpi_vk_frames_destroy(vk);
     free(vk);
 }
@@ -69,6 +70,15 @@ bp_result bp_vulkan_backend_create(const bp_vulkan_desc *desc, bp_backend *out, 
         return BP_ERR_INVALID_ARGUMENT;
     }
     vk->limits = props.limits;
+    if (vk->desc.block_size) {
+        VkDeviceSize atom = props.limits.nonCoherentAtomSize > 1 ? props.limits.nonCoherentAtomSize : 1;
+        vk->desc.block_size -= vk->desc.block_size % atom; /* blocks of whole atoms */
+        if (vk->desc.block_size < BPI_VK_MIN_BLOCK_SIZE ||
+            (vk->max_allocation_size && vk->desc.block_size > vk->max_allocation_size)) {
+            free(vk);
+            return BP_ERR_INVALID_ARGUMENT;
+        }
+    }
     vk->api_version = props.apiVersion;
     if (!vk->desc.max_allocations || vk->desc.max_allocations > props.limits.maxMemoryAllocationCount)
         vk->desc.max_allocations = props.limits.maxMemoryAllocationCount;

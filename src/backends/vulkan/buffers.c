@@ -1,15 +1,39 @@
-/* Pooled VkBuffers: create (one allocation each, bound at offset 0), deferred destroy,
+/* Pooled VkBuffers: create (one allocation each, bound at offset 0, or a range of a block:
+ * blocks.c), deferred destroy (which returns the range),
  * flush/invalidate of mapped non-coherent memory, and the backend's caps. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "backends/vulkan/vk_internal.h"
 
+/* Its own allocation, bound at offset 0 (which satisfies req.alignment and any larger
+ * alignment asked), mapped whole when `mapped` is wanted. Nothing changes on failure. */
+static bp_result bind_dedicated(bp_vulkan_backend *vk, bpi_vk_buffer *b, const VkMemoryRequirements *req,
+                                void **mapped) {
+    VkDevice dev = vk->desc.device;
+    bp_result r = bpi_vk_allocate(vk, req, b->type_index, &b->memory);
+    if (r != BP_OK) return r;
+    if (vkBindBufferMemory(dev, b->buffer, b->memory, 0) != VK_SUCCESS) r = BP_ERR_BACKEND;
+    if (r == BP_OK && mapped && vkMapMemory(dev, b->memory, 0, VK_WHOLE_SIZE, 0, mapped) != VK_SUCCESS)
+        r = BP_ERR_BACKEND;
+    if (r != BP_OK) {
+        bpi_vk_free(vk, b->memory, req->size);
+        b->memory = VK_NULL_HANDLE;
+        return r;
+    }
+    b->memory_size = req->size;
+    b->offset = 0;
+    vk->stats.dedicated++;
+    vk->stats.dedicated_bytes += req->size;
+    return BP_OK;
+}
+
 bp_result bpi_vk_create(void *user, const bp_backend_create_desc *d, bp_backend_buffer *out) {
     bp_vulkan_backend *vk = user;
     VkDevice dev = vk->desc.device;
     const VkAllocationCallbacks *ac = vk->desc.vk_allocator;
-    if (vk->stats.device_allocations >= vk->desc.max_allocations) return BP_ERR_CAPACITY;
+    /* One allocation per buffer: refuse before making the VkBuffer (a block may have room). */
+    if (!vk->desc.block_size && vk->stats.device_allocations >= vk->desc.max_allocations) return BP_ERR_CAPACITY;
     bpi_vk_buffer *b = calloc(1, sizeof *b);
     if (!b) return BP_ERR_OUT_OF_MEMORY;
     VkBufferCreateInfo bi = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
@@ -24,27 +48,24 @@ bp_result bpi_vk_create(void *user, const bp_backend_create_desc *d, bp_backend_
     vkGetBufferMemoryRequirements(dev, b->buffer, &req);
     uint32_t used = BP_MEMORY_DEVICE_LOCAL;
     b->type_index = bpi_vk_pick_memory_type(&vk->mem_props, req.memoryTypeBits, d->memory, &used);
-    bp_result r = b->type_index == BPI_VK_NO_TYPE ? BP_ERR_UNSUPPORTED
-                                                  : bpi_vk_allocate(vk, &req, b->type_index, &b->memory);
-    /* Offset 0 of its own allocation satisfies req.alignment and any larger alignment asked. */
-    if (r == BP_OK && vkBindBufferMemory(dev, b->buffer, b->memory, 0) != VK_SUCCESS) r = BP_ERR_BACKEND;
-    void *mapped = NULL;
-    if (r == BP_OK && used != BP_MEMORY_DEVICE_LOCAL &&
-        vkMapMemory(dev, b->memory, 0, VK_WHOLE_SIZE, 0, &mapped) != VK_SUCCESS)
-        r = BP_ERR_BACKEND;
+    void *mapped = NULL, **want = used != BP_MEMORY_DEVICE_LOCAL ? &mapped : NULL;
+    bp_result r = BP_ERR_UNSUPPORTED;
+    if (b->type_index != BPI_VK_NO_TYPE) {
+        if (vk->desc.block_size) r = bpi_vk_block_place(vk, b, &req, d->alignment, want);
+        /* Too big for a block (or no new block could be had): an allocation of its own. */
+        if (r == BP_ERR_UNSUPPORTED || r == BP_ERR_OUT_OF_MEMORY) r = bind_dedicated(vk, b, &req, want);
+    }
     if (r != BP_OK) {
-        bpi_vk_free(vk, b->memory, req.size);
         vkDestroyBuffer(dev, b->buffer, ac);
         free(b);
         return r;
     }
-    b->alloc_size = req.size;
     b->coherent = (vk->mem_props.memoryTypes[b->type_index].propertyFlags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
     vk->stats.memory_type_used[d->memory] = b->type_index;
     vk->stats.buffers++;
     out->native = (uint64_t)(uintptr_t)b->buffer;
     out->native_memory = (uint64_t)(uintptr_t)b->memory;
-    out->offset = 0;
+    out->offset = b->offset;
     out->capacity = d->size;
     out->mapped = mapped;
     out->memory = used;
@@ -55,7 +76,13 @@ bp_result bpi_vk_create(void *user, const bp_backend_create_desc *d, bp_backend_
 
 static void destroy_now(bp_vulkan_backend *vk, bpi_vk_buffer *b) {
     vkDestroyBuffer(vk->desc.device, b->buffer, vk->desc.vk_allocator);
-    bpi_vk_free(vk, b->memory, b->alloc_size);
+    if (b->block) {
+        bpi_vk_block_free_range(vk, b);
+    } else {
+        bpi_vk_free(vk, b->memory, b->memory_size);
+        vk->stats.dedicated--;
+        vk->stats.dedicated_bytes -= b->memory_size;
+    }
     vk->stats.buffers--;
     vk->stats.destroyed_total++;
     free(b);
@@ -122,14 +149,14 @@ bp_result bpi_vk_flush(void *user, const bp_backend_buffer *buf, uint64_t offset
     bp_vulkan_backend *vk = user;
     const bpi_vk_buffer *b = buf->backend_data;
     if (!buf->mapped || b->coherent) return BP_OK;
-    return bpi_vk_sync_range(vk, b->memory, b->alloc_size, offset, size, true);
+    return bpi_vk_sync_range(vk, b->memory, b->memory_size, b->offset + offset, size, true);
 }
 
 bp_result bpi_vk_invalidate(void *user, const bp_backend_buffer *buf, uint64_t offset, uint64_t size) {
     bp_vulkan_backend *vk = user;
     const bpi_vk_buffer *b = buf->backend_data;
     if (!buf->mapped || b->coherent) return BP_OK;
-    return bpi_vk_sync_range(vk, b->memory, b->alloc_size, offset, size, false);
+    return bpi_vk_sync_range(vk, b->memory, b->memory_size, b->offset + offset, size, false);
 }
 
 bp_result bpi_vk_query_caps(void *user, bp_backend_caps *out) {
@@ -148,7 +175,11 @@ bp_result bpi_vk_query_caps(void *user, bp_backend_caps *out) {
     out->min_alignment = align;
     out->usage_sensitive = 1;
     out->memory_kinds = (1u << BP_MEMORY_COUNT) - 1u; /* every kind, through fallbacks */
-    /* The staging ring and the read-back buffer need one allocation each. */
-    out->max_allocations = vk->desc.max_allocations > 2 ? vk->desc.max_allocations - 2 : 1;
+    /* The staging ring and the read-back buffer need one allocation each. The pool keeps its
+     * buffer count under this cap; in block mode buffers share allocations, so the count of
+     * buffers says nothing about allocations: no cap for the pool (a block or dedicated
+     * allocation beyond max_allocations fails the create instead). */
+    if (vk->desc.block_size) out->max_allocations = 0;
+    else out->max_allocations = vk->desc.max_allocations > 2 ? vk->desc.max_allocations - 2 : 1;
     return BP_OK;
 }

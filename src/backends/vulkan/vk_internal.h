@@ -2,15 +2,31 @@
 #ifndef BPI_VK_INTERNAL_H
 #define BPI_VK_INTERNAL_H
 
+#include "bufpool.h"
 #include "bufpool_vulkan.h"
 
 #define BPI_VK_NO_TYPE UINT32_MAX
 
-/* One pooled VkBuffer and its own allocation (bound at offset 0). */
+#define BPI_VK_MIN_BLOCK_SIZE ((VkDeviceSize)64 << 10)
+
+/* A VkDeviceMemory block of one memory type whose ranges are pooled buffers (block mode). */
+typedef struct bpi_vk_block {
+    VkDeviceMemory memory;
+    VkDeviceSize size;
+    uint32_t type_index;
+    void *mapped;     /* whole block, mapped at the first mapped buffer and until freed */
+    bp_vblock *ranges; /* TLSF over [0, size) */
+    uint32_t used;     /* live ranges */
+} bpi_vk_block;
+
+/* One pooled VkBuffer: its own allocation bound at offset 0, or a range of a block. */
 typedef struct bpi_vk_buffer {
     VkBuffer buffer;
-    VkDeviceMemory memory;
-    VkDeviceSize alloc_size;
+    VkDeviceMemory memory;    /* its own, or its block's */
+    VkDeviceSize memory_size; /* bytes of `memory` (a block's: the whole block) */
+    VkDeviceSize offset;      /* where it is bound in `memory` */
+    bpi_vk_block *block;      /* NULL: dedicated */
+    bp_range range;           /* its range of `block` */
     uint32_t type_index;
     bool coherent;
     uint64_t retire_frame; /* frame in which the pool destroyed it (deferred queue) */
@@ -52,6 +68,10 @@ struct bp_vulkan_backend {
     uint64_t frame;               /* current frame index (from frame_begin) */
     bool frames_seen;
     bpi_vk_buffer *deferred_head, *deferred_tail;
+    bpi_vk_block **blocks;        /* block mode: every type's blocks, in creation order */
+    uint32_t block_count, block_capacity;
+    uint32_t type_blocks[VK_MAX_MEMORY_TYPES]; /* blocks per memory type */
+    uint32_t type_empty[VK_MAX_MEMORY_TYPES];  /* empty blocks per type: 0 or 1 (the spare) */
     bp_vulkan_stats stats;
 };
 
@@ -73,7 +93,8 @@ void bpi_vk_free(bp_vulkan_backend *vk, VkDeviceMemory memory, VkDeviceSize size
 bp_result bpi_vk_host_buffer_create(bp_vulkan_backend *vk, VkDeviceSize size, VkBufferUsageFlags usage,
                                     uint32_t memory, bpi_vk_host_buffer *out);
 void bpi_vk_host_buffer_destroy(bp_vulkan_backend *vk, bpi_vk_host_buffer *b);
-/* Flush or invalidate [offset, offset+size) of a mapped allocation, widened to nonCoherentAtomSize. */
+/* Flush or invalidate [offset, offset+size) of a mapped allocation of `alloc_size` bytes
+ * (offsets in the allocation: a range of a block adds its own), widened to nonCoherentAtomSize. */
 bp_result bpi_vk_sync_range(bp_vulkan_backend *vk, VkDeviceMemory memory, VkDeviceSize alloc_size,
                             uint64_t offset, uint64_t size, bool flush);
 
@@ -85,6 +106,28 @@ bp_result bpi_vk_invalidate(void *user, const bp_backend_buffer *buf, uint64_t o
 bp_result bpi_vk_query_caps(void *user, bp_backend_caps *out);
 void bpi_vk_destroy_ready(bp_vulkan_backend *vk, bool everything);
 int bpi_vk_frame_complete(void *user, uint64_t frame); /* -1 without a frame timeline */
+
+/* blocks.c: block mode (desc.block_size != 0). bpi_vk_block_place binds `b->buffer` (whose
+ * requirements are `req`) at a range of a block of `b->type_index` (a new block when none has
+ * room) and fills memory, memory_size, offset, block and range; `mapped` (may be NULL) then
+ * receives the block's mapping + offset, mapping the block first. Nothing changes on failure. */
+bp_result bpi_vk_block_place(bp_vulkan_backend *vk, bpi_vk_buffer *b, const VkMemoryRequirements *req,
+                             VkDeviceSize alignment, void **mapped);
+/* Return a range (after its VkBuffer is destroyed); an empty block is freed unless it is the
+ * spare of its type. */
+void bpi_vk_block_free_range(bp_vulkan_backend *vk, bpi_vk_buffer *b);
+/* Free every block (backend release: every buffer is gone, only spares are left). */
+void bpi_vk_blocks_release(bp_vulkan_backend *vk);
+/* The granularity of the blocks of memory type `type_index`: every range starts at a
+ * multiple of it and occupies a multiple of it. `atom` (nonCoherentAtomSize) for host-visible
+ * non-coherent memory, so a flush widened to atoms stays inside its own range; else 16.
+ * Pure: tested with made-up properties. */
+VkDeviceSize bpi_vk_range_granularity(const VkPhysicalDeviceMemoryProperties *props, uint32_t type_index,
+                                      VkDeviceSize atom);
+/* The size of the next block of a type that already has `blocks` blocks, for a request of
+ * `request` bytes (pure). */
+VkDeviceSize bpi_vk_next_block_size(VkDeviceSize block_size, uint32_t blocks, VkDeviceSize request,
+                                    VkDeviceSize atom);
 
 /* staging.c: frame command buffers, the staging ring, uploads, downloads, copies. */
 bp_result bpi_vk_frames_init(bp_vulkan_backend *vk);
