@@ -198,7 +198,14 @@ typedef struct bp_pool_desc {
     uint64_t warn_reserved_bytes;  /**< Warning threshold (seed 000); 0 = 100 MiB; ::BP_UNLIMITED = off. */
     uint64_t budget_bytes;         /**< Memory budget (seed 001); 0 = none (or the backend's, see `use_device_budget`). */
     bool use_device_budget;        /**< Take the budget from the backend's `query_budget` when `budget_bytes` is 0. */
-    bool thread_safe;              /**< Guard every call with a mutex. */
+    bool thread_safe;              /**< Guard every call with a mutex. Each thread that acquires also gets a
+                                        cache (not in fixed pools): its plain acquires of one memory kind and
+                                        usage, and its releases of what it acquired, take the cache's lock
+                                        instead of the pool's, so threads on one pool do not take turns. Any
+                                        other call puts cached buffers back first and sees exact counts; the
+                                        peaks (in use, requested) are then an upper bound while several
+                                        threads use caches (exact with one). */
+    bool no_thread_cache;          /**< A thread_safe pool without thread caches: every call takes the lock. */
     bool zero_on_release;          /**< Zero mapped contents when a buffer is released (seed 002). */
     bool poison_on_release;        /**< Fill released mapped buffers with 0xDD (debug). */
     /** Debug: every buffer is created this many bytes larger; for mapped memory those bytes

@@ -53,7 +53,17 @@ static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t use
     return BP_OK;
 }
 
+static bp_result check_pool(bp_pool *pool);
+
+/* Under the lock, which also puts thread caches' buffers back in their buckets. */
 bp_result bpi_check(bp_pool *pool) {
+    bpi_lock(pool);
+    bp_result r = check_pool(pool);
+    bpi_unlock(pool);
+    return r;
+}
+
+static bp_result check_pool(bp_pool *pool) {
     const bp_stats *st = &pool->stats;
     uint32_t in_use = 0, pending = 0, pooled = 0, live = 0, listed = 0, transient = 0, scoped = 0;
     uint64_t b_in_use = 0, b_pending = 0, b_pooled = 0, b_listed = 0, reserved = 0, requested = 0;

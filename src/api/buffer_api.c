@@ -3,29 +3,44 @@
 
 #include "internal/pool.h"
 
-/* Under the lock: the pool hit (unless already tried), else bpi_acquire. */
+/* Under the lock: the pool hit (unless already tried), else bpi_acquire. In a thread_safe
+ * pool the calling thread's cache (made at its first acquire) adopts a plain buffer. */
 BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                                              const char *file, int line, bool try_hit) {
     out_buf->id = 0;
-    bpi_lock(pool);
+    bpi_lock_keep_caches(pool);
     bp_result r = BP_OK;
     if (!try_hit || !bpi_acquire_hit(pool, desc, out_buf, file, line)) {
         r = bpi_not_in_eviction(pool, BP_LOG_ITEM_BUDGET, "bp_acquire");
         if (r == BP_OK) r = bpi_acquire(pool, desc, out_buf, file, line);
     }
+    if (r == BP_OK && pool->tcache_on && !pool->in_eviction && !pool->in_callback) {
+        bpi_tcache *c = bpi_tcache_attach(pool);
+        if (c) bpi_tcache_adopt(pool, c, desc, (uint32_t)out_buf->id & (BPI_MAX_SLOTS - 1u));
+    }
     bpi_unlock(pool);
     return r;
 }
 
+/* A thread_safe pool: the thread's cache, else the lock (out of line, so that the unlocked
+ * hit saves no registers for it). */
+BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
+                                                  const char *file, int line) {
+    bpi_tcache *c = bpi_tcache_mine(pool);
+    if (c && bpi_tcache_acquire(pool, c, desc, out_buf, file, line)) return BP_OK;
+    return acquire_locked(pool, desc, out_buf, file, line, true);
+}
+
 /* Both acquire calls. A pool without a lock serves the hit with no call on the way (the
- * rest is a tail call, so the hit saves no registers). */
+ * rest is a tail call, so the hit saves no registers); a thread_safe one from the thread's
+ * cache, under that cache's lock alone. */
 BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
                                 int line) {
     if (!pool || !desc || !out_buf) {
         if (out_buf) out_buf->id = 0;
         return BP_ERR_INVALID_ARGUMENT;
     }
-    if (pool->thread_safe) return acquire_locked(pool, desc, out_buf, file, line, true);
+    if (pool->thread_safe) return acquire_thread_safe(pool, desc, out_buf, file, line);
     if (bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
     return acquire_locked(pool, desc, out_buf, file, line, false); /* zeroes *out_buf first */
 }
@@ -40,7 +55,7 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
 
 /* Under the lock: a held buffer is released; a wrong handle says how it is wrong. */
 BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
-    bpi_lock(pool);
+    bpi_lock_keep_caches(pool);
     bpi_slot *s = bpi_held_fast(pool, buf);
     bp_result r = bpi_not_in_callback(pool, BP_LOG_ITEM_NONE, "bp_release"); /* the eviction callback may */
     if (r == BP_OK && !s) { /* the handle is wrong: say how (a held buffer never gets here) */
@@ -54,12 +69,20 @@ BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
     return r;
 }
 
+/* A buffer this thread's cache handed out goes back into it; the rest takes the lock. Out of
+ * line, so that the plain release saves no registers for it. */
+BPI_NOINLINE static bp_result release_slow(bp_pool *pool, bp_buffer buf) {
+    bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
+    if (c && bpi_tcache_release(pool, c, buf)) return BP_OK;
+    return release_locked(pool, buf);
+}
+
 /* A pool without a lock pools a plain held buffer with no call on the way; the rest is a
  * tail call. */
 bp_result bp_release(bp_pool *pool, bp_buffer buf) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     if (bpi_release_plain(pool, buf)) return BP_OK; /* never for a thread_safe pool */
-    return release_locked(pool, buf);
+    return release_slow(pool, buf);
 }
 
 static void fill_info(const bp_pool *pool, const bpi_slot *s, bp_buffer_info *o) {
@@ -81,7 +104,7 @@ static void fill_info(const bp_pool *pool, const bpi_slot *s, bp_buffer_info *o)
 bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_info) {
     if (out_info) memset(out_info, 0, sizeof *out_info);
     if (!pool || !out_info) return BP_ERR_INVALID_ARGUMENT;
-    bpi_lock(pool);
+    bpi_lock_keep_caches(pool); /* a held buffer's: the thread caches' buffers may stay */
     bpi_slot *s;
     bp_result r = bpi_lookup_held(pool, buf, &s);
     if (r == BP_OK) fill_info(pool, s, out_info);
@@ -91,7 +114,7 @@ bp_result bp_buffer_get_info(bp_pool *pool, bp_buffer buf, bp_buffer_info *out_i
 
 bool bp_buffer_is_valid(bp_pool *pool, bp_buffer buf) {
     if (!pool || !buf.id) return false;
-    bpi_lock(pool);
+    bpi_lock_keep_caches(pool);
     bool ok = bpi_held_fast(pool, buf) != NULL;
     bpi_unlock(pool);
     return ok;
@@ -147,7 +170,7 @@ static bp_result transfer(bp_pool *pool, bpi_slot *s, xfer_kind kind, uint64_t o
 
 static bp_result xfer(bp_pool *pool, bp_buffer buf, xfer_kind kind, uint64_t off, void *data, uint64_t size) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    bpi_lock(pool);
+    bpi_lock_keep_caches(pool); /* a held buffer's bytes: the thread caches' buffers may stay */
     bpi_slot *s;
     bp_result r = range(pool, buf, off, size, data, &s);
     if (r == BP_OK) r = transfer(pool, s, kind, off, data, size);

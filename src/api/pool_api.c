@@ -45,6 +45,8 @@ static void resolve(bp_pool *pool, const bp_pool_desc *in) {
     d->name = pool->name;
     pool->pow2 = d->class_scheme == BP_CLASSES_POW2;
     pool->thread_safe = d->thread_safe;
+    /* a fixed pool allocates nothing after creation; a cache is allocated per thread */
+    pool->tcache_on = d->thread_safe && !d->no_thread_cache && d->capacity_mode != BP_CAPACITY_FIXED;
 }
 
 static void query_caps(bp_pool *pool) {
@@ -88,6 +90,7 @@ static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
 }
 
 static atomic_uint next_tag = 0;
+static atomic_uint next_serial = 0; /* pool->serial: thread cache entries of a destroyed pool never match */
 
 bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     if (!out_pool) return BP_ERR_INVALID_ARGUMENT;
@@ -112,6 +115,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     pool->backend = backend;
     resolve(pool, &in);
     pool->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
+    pool->serial = atomic_fetch_add(&next_serial, 1u) + 1u;
     pool->free_slots = BPI_NIL;
     pool->live = pool->transient = pool->pending = (bpi_list){BPI_NIL, BPI_NIL};
     query_caps(pool);
@@ -161,6 +165,7 @@ void bp_pool_destroy(bp_pool *pool) {
         return;
     }
     bpi_callback_enter(pool);
+    bpi_tcache_destroy(pool); /* cached buffers back in their buckets first */
     bpi_report_leaks(pool);
     for (uint32_t i = 0; i < pool->slot_count; i++)
         if (pool->slots[i].state != BPI_FREE) bpi_destroy_native(pool, &pool->slots[i]);

@@ -212,16 +212,21 @@ BPI_NOINLINE static void lock_contended(bp_pool *pool) {
     pool->lock_depth = 1;
 }
 
-void bpi_mutex_lock(bp_pool *pool) {
+/* The pool lock, then (not when re-entered) every thread cache's: see lifecycle/thread_cache.c.
+ * keep_cached: an acquire or release that missed its cache leaves the caches' buffers there. */
+void bpi_mutex_lock_ex(bp_pool *pool, bool keep_cached) {
     int expected = 0;
     if (!atomic_compare_exchange_strong_explicit(&pool->lock_word, &expected, 1, memory_order_acquire,
                                                  memory_order_relaxed)) {
         lock_contended(pool);
-        return;
+    } else {
+        atomic_store_explicit(&pool->lock_owner, thread_id(), memory_order_relaxed);
+        pool->lock_depth = 1;
     }
-    atomic_store_explicit(&pool->lock_owner, thread_id(), memory_order_relaxed);
-    pool->lock_depth = 1;
+    if (pool->lock_depth == 1 && pool->tcache_count) bpi_tcache_stop(pool, keep_cached);
 }
+
+void bpi_mutex_lock(bp_pool *pool) { bpi_mutex_lock_ex(pool, false); }
 
 /* Someone waits: wake one sleeper, unless one was woken and has not looked yet. */
 BPI_NOINLINE static void wake_one(bp_pool *pool) {
@@ -236,6 +241,7 @@ BPI_NOINLINE static void unlock_exchange(bp_pool *pool) {
 }
 
 void bpi_mutex_unlock(bp_pool *pool) {
+    if (pool->lock_depth == 1 && pool->tcache_count) bpi_tcache_resume(pool);
     if (--pool->lock_depth) return;
     atomic_store_explicit(&pool->lock_owner, 0, memory_order_relaxed);
     if (atomic_load_explicit(&heavy_fence_state, memory_order_relaxed) > 0) {

@@ -25,6 +25,12 @@ static inline void bpi_unlock(bp_pool *pool) {
     if (pool->thread_safe) bpi_mutex_unlock(pool);
 }
 
+/* The lock for an acquire or release that its thread cache did not serve: the caches keep
+ * their buffers (any other call puts them back in the buckets first). */
+static inline void bpi_lock_keep_caches(bp_pool *pool) {
+    if (pool->thread_safe) bpi_mutex_lock_ex(pool, true);
+}
+
 /* ---- handles: the slot of a buffer the application holds, or NULL; on NULL the caller
  * asks bpi_lookup what is wrong (zero, foreign, stale or released handle) ---- */
 
@@ -288,6 +294,7 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     bool extras = pool->release_extras;
     bp_result r = extras && pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
+    s->cache = 0; /* no longer a thread cache's (thread_safe pools) */
     if (s->linked) {
         if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
         if (s->owner) bpi_owner_unlink(pool, index);

@@ -31,11 +31,11 @@ typedef enum bpi_state {
  * no list. The `aux` links chain it in its owner's list (in use) or its bucket (pooled).
  * The fields a pool hit and a plain release touch come first. */
 typedef struct bpi_slot {
-    uint32_t generation;
+    _Alignas(64) uint32_t generation; /* slots on whole cache lines: threads' slots share none */
     uint8_t state;
     uint8_t linked;             /* in use and in a list or an owner's: not a plain release */
     uint8_t group;
-    uint8_t pad_;
+    uint8_t cache;              /* thread cache owning it (its id, 1..): see lifecycle/thread_cache.c */
     uint32_t aux_prev, aux_next;
     uint32_t flags;             /* acquire flags */
     uint32_t scope_depth;       /* scope open when acquired (0 = none) */
@@ -81,6 +81,30 @@ typedef struct bpi_class_counters {
 typedef struct bpi_list {
     uint32_t head, tail;
 } bpi_list;
+
+/* Thread caches of thread_safe pools (lifecycle/thread_cache.c). A cache serves one thread:
+ * up to BPI_TCACHE_WAYS classes of one group, BPI_TCACHE_DEPTH pooled buffers each, and the
+ * counters of its hits and releases not yet added to pool->stats. */
+#define BPI_MAX_TCACHES 64u
+#define BPI_TCACHE_WAYS 8u
+#define BPI_TCACHE_DEPTH 8u
+
+typedef struct bpi_magazine {
+    uint32_t cls, count; /* the class its buffers are of (while count > 0) */
+    uint32_t items[BPI_TCACHE_DEPTH];
+} bpi_magazine;
+
+typedef struct bpi_tcache {
+    _Alignas(64) atomic_int lock; /* its thread's hot path, or a pool lock holder */
+    uint8_t id;                   /* slot.cache of the slots it owns */
+    uint8_t group;
+    uint64_t key;                 /* bpi_request_key of its group; BPI_NO_KEY until set */
+    bpi_magazine mag[BPI_TCACHE_WAYS];
+    /* not yet in pool->stats (bpi_tcache_fold) */
+    uint64_t acquires, releases;
+    int64_t requested, in_use, in_use_buffers;
+    int64_t peak_requested, peak_in_use; /* highest `requested` and `in_use` since the fold */
+} bpi_tcache;
 
 struct bp_pool {
     /* The hot block: everything a pool hit and a plain release read, together. */
@@ -146,6 +170,14 @@ struct bp_pool {
      * word they sleep on (1: an unlock woke one that has not looked at the lock yet). */
     atomic_uint lock_waiters;
     atomic_int lock_wake;
+
+    /* Thread caches: written under the pool lock with every cache's lock held; a thread
+     * holding only its own cache's lock reads pool fields and writes its cache and the slots
+     * it owns (lifecycle/thread_cache.c). */
+    uint64_t serial;            /* unique per pool created: tells a thread's cache entry apart */
+    bool tcache_on;             /* thread_safe and not no_thread_cache */
+    uint32_t tcache_count;
+    bpi_tcache *tcaches[BPI_MAX_TCACHES];
 };
 
 /* The pool-wide conditions of the inline hit and release, recomputed whenever one changes
@@ -165,7 +197,16 @@ void *bpi_alloc(bp_pool *pool, size_t size);
 void bpi_free(bp_pool *pool, void *ptr);
 double bpi_clock(bp_pool *pool);
 void bpi_mutex_lock(bp_pool *pool);   /* thread_safe pools: through bpi_lock/bpi_unlock */
+void bpi_mutex_lock_ex(bp_pool *pool, bool keep_cached); /* bpi_lock_keep_caches */
 void bpi_mutex_unlock(bp_pool *pool);
+
+/* lifecycle/thread_cache.c (the hit and release: internal/thread_cache.h) */
+void bpi_tcache_stop(bp_pool *pool, bool keep_cached); /* lock every cache, fold, flush unless kept */
+void bpi_tcache_resume(bp_pool *pool);                  /* unlock every cache */
+struct bpi_tcache *bpi_tcache_attach(bp_pool *pool);    /* this thread's, made if need be; or NULL */
+void bpi_tcache_adopt(bp_pool *pool, struct bpi_tcache *c, const bp_acquire_desc *d, uint32_t index);
+bool bpi_tcache_flush(bp_pool *pool);                   /* cached buffers back to buckets; any? */
+void bpi_tcache_destroy(bp_pool *pool);
 bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void bpi_log(bp_pool *pool, bp_log_level level, bp_log_item item, const char *fmt, ...)
@@ -371,5 +412,6 @@ void bpi_series_destroy(bp_pool *pool);
 void bpi_features_destroy(bp_pool *pool); /* free ext[1..3] */
 
 #include "internal/hot.h"
+#include "internal/thread_cache.h"
 
 #endif

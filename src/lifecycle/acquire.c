@@ -141,6 +141,19 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
     return BP_OK;
 }
 
+/* A pooled buffer of group g (or -1: none yet) for class cls; a fixed pool takes a larger
+ * class when that one is empty. BPI_NIL when there is none. */
+static uint32_t pop_pooled(bp_pool *pool, int g, uint32_t cls) {
+    if (g < 0) return BPI_NIL;
+    bpi_bucket *buckets = pool->groups[g].buckets;
+    uint32_t index = bpi_bucket_pop(pool, &buckets[cls]);
+    if (index == BPI_NIL && pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
+        int c = bpi_bucket_next_nonempty(pool, g, cls);
+        if (c >= 0) index = bpi_bucket_pop(pool, &buckets[c]);
+    }
+    return index;
+}
+
 /* Every acquire but the inline hit. `u` is a two-step call's undo record (bpi_undo_acquire):
  * it saves what the undo needs and defers the trace line. Plain acquires pass NULL, a
  * constant, so the undo steps fold away and cost them nothing. */
@@ -154,16 +167,11 @@ BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
     uint32_t ashift = d->alignment > pool->caps.min_alignment ? (uint32_t)bpi_log2_floor(d->alignment) : 0;
     uint32_t cls = bpi_class_of(pool->pow2, d->size);
 
-    uint32_t index = BPI_NIL;
     int g = find_group(pool, d, ukey, ashift);
-    if (g >= 0) {
-        bpi_bucket *buckets = pool->groups[g].buckets;
-        index = bpi_bucket_pop(pool, &buckets[cls]);
-        if (index == BPI_NIL && pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
-            int c = bpi_bucket_next_nonempty(pool, g, cls);
-            if (c >= 0) index = bpi_bucket_pop(pool, &buckets[c]);
-        }
-    }
+    uint32_t index = pop_pooled(pool, g, cls);
+    /* before a miss, the buffers thread caches keep go back to the buckets (a miss means no
+     * pooled buffer of the class anywhere) */
+    if (index == BPI_NIL && g >= 0 && bpi_tcache_flush(pool)) index = pop_pooled(pool, g, cls);
     bool hit = index != BPI_NIL;
     if (hit) {
         if (u) bpi_undo_save_hit(pool, u, index);

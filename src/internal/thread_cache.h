@@ -1,0 +1,109 @@
+/* The thread cache's hit and release (lifecycle/thread_cache.c has the rest): a thread_safe
+ * pool serves a plain acquire from the calling thread's cache, and takes back a buffer that
+ * cache handed out, under that cache's lock alone, so threads on one pool do not take turns
+ * at its lock or pass its cache lines around. The rule that makes it safe: every pool field
+ * and every slot a cache does not own is written only under the pool lock with every cache's
+ * lock held (bpi_mutex_lock); a thread holding its own cache's lock may read pool fields and
+ * write its cache and the slots it owns (slot.cache == its id). Included by pool.h. */
+#ifndef BPI_THREAD_CACHE_H
+#define BPI_THREAD_CACHE_H
+
+/* A thread's caches, one entry per pool it used lately: valid while `serial` matches the
+ * pool's (a destroyed pool's address may come back as another pool). */
+#define BPI_TLS_WAYS 4u
+typedef struct bpi_tls_entry {
+    const bp_pool *pool;
+    uint64_t serial;
+    bpi_tcache *cache;
+} bpi_tls_entry;
+extern _Thread_local bpi_tls_entry bpi_tls_caches[BPI_TLS_WAYS];
+
+static inline bpi_tcache *bpi_tcache_mine(const bp_pool *pool) {
+    const bpi_tls_entry *e = &bpi_tls_caches[pool->serial & (BPI_TLS_WAYS - 1u)];
+    return e->pool == pool && e->serial == pool->serial ? e->cache : NULL;
+}
+
+/* Held by a pool lock holder (or this thread, re-entering from a callback): false at once. */
+static inline bool bpi_tcache_trylock(bpi_tcache *c) {
+    return !atomic_exchange_explicit(&c->lock, 1, memory_order_acquire);
+}
+
+static inline void bpi_tcache_unlock(bpi_tcache *c) { atomic_store_explicit(&c->lock, 0, memory_order_release); }
+
+static inline bpi_magazine *bpi_tcache_way(bpi_tcache *c, uint32_t cls) { return &c->mag[cls % BPI_TCACHE_WAYS]; }
+
+/* The counters a hand-out or a take-back moves, kept in the cache until the next fold. */
+static inline void bpi_tcache_count(bpi_tcache *c, int64_t bytes, int64_t requested) {
+    c->in_use += bytes;
+    c->in_use_buffers += bytes > 0 ? 1 : -1;
+    c->requested += requested;
+    if (c->in_use > c->peak_in_use) c->peak_in_use = c->in_use;
+    if (c->requested > c->peak_requested) c->peak_requested = c->requested;
+}
+
+/* A plain acquire (no owner, alignment, zeroing, transient flag or open scope) of the cache's
+ * group, served from its magazine for the class. False, having changed nothing, otherwise. */
+BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, bp_buffer *out,
+                                const char *file, int line) {
+    uint64_t size = d->size;
+    uint32_t flags = d->flags;
+    if ((bpi_request_key(d) != c->key) | (size - 1u >= pool->fast_max_size) ||
+        ((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) | d->alignment | d->owner) || !bpi_tcache_trylock(c))
+        return false;
+    uint32_t cls = bpi_class_of(pool->pow2, size);
+    bpi_magazine *m = bpi_tcache_way(c, cls);
+    if ((m->count == 0) | (m->cls != cls) | pool->hit_blocked | (pool->scope_depth && !(flags & BP_ACQUIRE_NO_SCOPE))) {
+        bpi_tcache_unlock(c);
+        return false;
+    }
+    uint32_t index = m->items[--m->count];
+    bpi_slot *s = &pool->slots[index];
+    uint32_t gen = ++s->generation;
+    s->state = BPI_IN_USE;
+    s->flags = flags;
+    s->size = size;
+    s->tag = d->tag;
+    s->file = file;
+    s->line = line;
+    s->frame = pool->stats.frame;
+    s->seq = pool->seq; /* the pool's counter is not ours to move: ties with the last one */
+    s->scope_depth = 0;
+    s->native_generation = 1;
+    s->hits++;
+    c->acquires++;
+    bpi_tcache_count(c, (int64_t)s->native.capacity, (int64_t)size);
+    out->id = bpi_make_id(pool, index, gen);
+    bpi_tcache_unlock(c);
+    return true;
+}
+
+/* A plain held buffer this cache handed out goes back into its magazine when the pool has
+ * no frame to wait for, no release extras, no trace and no bytes cap. False, having changed
+ * nothing, otherwise (a wrong handle included: the locked path says what is wrong). */
+BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
+    if (!bpi_tcache_trylock(c)) return false;
+    uint32_t low = (uint32_t)buf.id, index = low & (BPI_MAX_SLOTS - 1u);
+    bool ok = !pool->release_defers & !pool->release_extras & !pool->trace & (pool->pooled_cap == UINT64_MAX) &
+              ((low >> BPI_INDEX_BITS) == pool->tag) & (index < pool->slot_count);
+    bpi_slot *s = ok ? &pool->slots[index] : NULL;
+    /* only the slots this cache owns are read further: no other thread writes them now */
+    ok = ok && s->cache == c->id && s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE &&
+         !s->linked && s->generation != UINT32_MAX;
+    bpi_magazine *m = ok ? bpi_tcache_way(c, s->class_index) : NULL;
+    ok = ok && (m->count == 0 || m->cls == s->class_index) && m->count < BPI_TCACHE_DEPTH &&
+         m->count < pool->retain_cap;
+    if (ok) {
+        m->cls = s->class_index;
+        m->items[m->count++] = index;
+        s->state = BPI_POOLED;
+        s->frame = pool->stats.frame;
+        s->pooled_time = pool->now;
+        s->tag = NULL;
+        c->releases++;
+        bpi_tcache_count(c, -(int64_t)s->native.capacity, -(int64_t)s->size);
+    }
+    bpi_tcache_unlock(c);
+    return ok;
+}
+
+#endif

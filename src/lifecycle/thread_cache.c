@@ -1,0 +1,140 @@
+/* Thread caches of thread_safe pools: the locked side. A thread gets a cache at its first
+ * acquire through the pool lock; from then on a plain acquire of the cache's group it hands
+ * out is tagged with the cache (slot.cache), so the thread's release of it goes back into the
+ * cache's magazine under the cache's lock alone (internal/thread_cache.h), and an acquire of
+ * the class takes it from there. Whoever takes the pool lock also takes every cache's lock
+ * (bpi_tcache_stop), adds their counters to pool->stats (so every count is exact when read;
+ * peaks are an upper bound while several threads use caches) and, unless the call is an
+ * acquire or release that missed its cache, puts the cached buffers back into their buckets,
+ * so that trims, reports, the invariant check and the pool's end see one pool as without
+ * caches. */
+#include <sched.h>
+
+#include "internal/pool.h"
+
+_Thread_local bpi_tls_entry bpi_tls_caches[BPI_TLS_WAYS];
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* A cache's holder is in a hot path of a few dozen instructions; it may be preempted there. */
+static void lock_cache(bpi_tcache *c) {
+    for (unsigned spins = 0; atomic_exchange_explicit(&c->lock, 1, memory_order_acquire); spins++) {
+        while (atomic_load_explicit(&c->lock, memory_order_relaxed)) {
+            cpu_relax();
+            if (++spins % 1024u == 0) sched_yield();
+        }
+    }
+}
+
+/* The counters a cache kept: into pool->stats. The peaks: the pool's in-use bytes at the last
+ * fold plus each cache's highest rise since, an upper bound that is exact with one cache. */
+static void fold(bp_pool *pool) {
+    bp_stats *st = &pool->stats;
+    uint64_t peak_in_use = st->bytes_in_use, peak_requested = st->bytes_requested;
+    for (uint32_t i = 0; i < pool->tcache_count; i++) {
+        bpi_tcache *c = pool->tcaches[i];
+        st->acquires += c->acquires;
+        st->hits += c->acquires;
+        st->releases += c->releases;
+        st->bytes_requested += (uint64_t)c->requested;
+        st->bytes_in_use += (uint64_t)c->in_use;
+        st->bytes_pooled -= (uint64_t)c->in_use;
+        st->buffers_in_use += (uint32_t)c->in_use_buffers;
+        st->buffers_pooled -= (uint32_t)c->in_use_buffers;
+        peak_in_use += (uint64_t)c->peak_in_use;
+        peak_requested += (uint64_t)c->peak_requested;
+        c->acquires = c->releases = 0;
+        c->requested = c->in_use = c->in_use_buffers = c->peak_in_use = c->peak_requested = 0;
+    }
+    /* in use never exceeds reserved, nor requested in use: still upper bounds when clamped */
+    if (peak_in_use > st->peak_reserved) peak_in_use = st->peak_reserved;
+    if (peak_in_use > st->peak_in_use) st->peak_in_use = peak_in_use;
+    if (peak_requested > st->peak_in_use) peak_requested = st->peak_in_use;
+    if (peak_requested > st->peak_requested) st->peak_requested = peak_requested;
+}
+
+/* Every cached buffer back into its bucket, as if released now (the caps apply). True when
+ * there was one. */
+static bool flush(bp_pool *pool) {
+    bool any = false;
+    for (uint32_t i = 0; i < pool->tcache_count; i++) {
+        bpi_tcache *c = pool->tcaches[i];
+        for (uint32_t w = 0; w < BPI_TCACHE_WAYS; w++) {
+            bpi_magazine *m = &c->mag[w];
+            for (uint32_t k = 0; k < m->count; k++) {
+                pool->slots[m->items[k]].cache = 0;
+                bpi_pool_slot(pool, m->items[k]);
+            }
+            any |= m->count != 0;
+            m->count = 0;
+        }
+    }
+    return any;
+}
+
+bool bpi_tcache_flush(bp_pool *pool) { return pool->tcache_count && flush(pool); }
+
+void bpi_tcache_stop(bp_pool *pool, bool keep_cached) {
+    for (uint32_t i = 0; i < pool->tcache_count; i++) lock_cache(pool->tcaches[i]);
+    fold(pool);
+    if (!keep_cached) flush(pool);
+}
+
+void bpi_tcache_resume(bp_pool *pool) {
+    for (uint32_t i = 0; i < pool->tcache_count; i++) bpi_tcache_unlock(pool->tcaches[i]);
+}
+
+/* This thread's cache, made and registered now if it has none (under the pool lock and
+ * locked, as the others are: bpi_tcache_resume unlocks it). NULL when the pool has no
+ * caches, all BPI_MAX_TCACHES are taken or the allocation failed: the locked path serves. */
+bpi_tcache *bpi_tcache_attach(bp_pool *pool) {
+    bpi_tcache *c = bpi_tcache_mine(pool);
+    if (c || !pool->tcache_on || pool->tcache_count == BPI_MAX_TCACHES) return c;
+    c = bpi_alloc(pool, sizeof *c);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    atomic_init(&c->lock, 1);
+    c->id = (uint8_t)(pool->tcache_count + 1u);
+    c->key = BPI_NO_KEY;
+    pool->tcaches[pool->tcache_count++] = c;
+    bpi_tls_caches[pool->serial & (BPI_TLS_WAYS - 1u)] = (bpi_tls_entry){pool, pool->serial, c};
+    return c;
+}
+
+/* After a plain acquire through the pool lock (`index` handed out for request `d`): the
+ * buffer is tagged with the cache, so its release goes back into the cache, and up to half
+ * a magazine of pooled buffers of its class move from the bucket into the cache. */
+void bpi_tcache_adopt(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    if ((d->flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) || d->alignment || d->owner || s->linked || pool->trace ||
+        pool->release_extras)
+        return;
+    if (c->key == BPI_NO_KEY) {
+        c->key = bpi_request_key(d);
+        c->group = s->group;
+    }
+    if (c->key != bpi_request_key(d) || c->group != s->group) return;
+    s->cache = c->id;
+    bpi_magazine *m = bpi_tcache_way(c, s->class_index);
+    if (m->count && m->cls != s->class_index) return;
+    m->cls = s->class_index;
+    uint32_t fill = BPI_TCACHE_DEPTH / 2u < pool->retain_cap ? BPI_TCACHE_DEPTH / 2u : pool->retain_cap;
+    bpi_bucket *b = s->bucket;
+    uint32_t next;
+    while (m->count < fill && (next = bpi_bucket_pop(pool, b)) != BPI_NIL) {
+        pool->slots[next].cache = c->id;
+        m->items[m->count++] = next;
+    }
+}
+
+/* The pool's end (no other thread may use it now): cached buffers back, caches freed. */
+void bpi_tcache_destroy(bp_pool *pool) {
+    fold(pool);
+    flush(pool);
+    for (uint32_t i = 0; i < pool->tcache_count; i++) bpi_free(pool, pool->tcaches[i]);
+    pool->tcache_count = 0;
+}

@@ -1,0 +1,235 @@
+/* Thread caches of thread_safe pools (lifecycle/thread_cache.c): a thread's plain acquires
+ * and its releases of them skip the pool lock, yet every other call sees one pool: exact
+ * counts, cached buffers back in their buckets (trims, caps, misses find them), wrong handles
+ * refused from any thread. Run under TSan by `make check-sanitizers`. */
+#include <pthread.h>
+
+#include "test_support.h"
+
+static bp_stats stats_of(bp_pool *pool) {
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    return s;
+}
+
+static bp_pool *ts_pool(bool no_cache) {
+    bp_pool_desc d = {.thread_safe = true, .no_thread_cache = no_cache, .max_pooled_per_class = BP_NEVER};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    return pool;
+}
+
+/* One thread: the cache serves after the first acquire, and the counts, peaks included, are
+ * those of a pool without caches. */
+static void one_thread_counts_exactly(void **state) {
+    (void)state;
+    bp_pool *cached = ts_pool(false), *plain = ts_pool(true);
+    bp_pool *pools[2] = {cached, plain};
+    for (int p = 0; p < 2; p++) {
+        bp_buffer b[3];
+        for (int round = 0; round < 50; round++) {
+            for (int i = 0; i < 3; i++) b[i] = ts_acquire(pools[p], 1000u + 3000u * (unsigned)i, 0);
+            for (int i = 0; i < 3; i++) assert_int_equal(bp_release(pools[p], b[i]), BP_OK);
+        }
+    }
+    assert_true(cached->tcache_count == 1);
+    assert_true(plain->tcache_count == 0);
+    bp_stats a = stats_of(cached), b = stats_of(plain);
+    assert_int_equal(a.acquires, 150);
+    assert_int_equal(a.acquires, b.acquires);
+    assert_int_equal(a.hits, b.hits);
+    assert_int_equal(a.misses, b.misses);
+    assert_int_equal(a.releases, b.releases);
+    assert_int_equal(a.peak_in_use, b.peak_in_use);
+    assert_int_equal(a.peak_requested, b.peak_requested);
+    assert_int_equal(a.buffers_pooled, b.buffers_pooled);
+    assert_int_equal(a.bytes_pooled, b.bytes_pooled);
+    assert_int_equal(a.buffers_in_use, 0);
+    assert_int_equal(a.bytes_requested, 0);
+    ts_check_and_destroy(cached);
+    ts_check_and_destroy(plain);
+}
+
+/* Buffers a cache keeps are the pool's: a trim destroys them, the stats count them pooled. */
+static void cached_buffers_are_trimmed_and_counted(void **state) {
+    (void)state;
+    bp_pool *pool = ts_pool(false);
+    bp_buffer b[4];
+    for (int i = 0; i < 4; i++) b[i] = ts_acquire(pool, 4096, 0); /* the first makes the cache */
+    for (int i = 0; i < 4; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    bp_stats s = stats_of(pool);
+    assert_int_equal(s.buffers_pooled, 4);
+    assert_int_equal(s.buffers_in_use, 0);
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    s = stats_of(pool);
+    assert_int_equal(s.buffers_pooled, 0);
+    assert_int_equal(s.trims, 4);
+    assert_int_equal(s.buffers_total, 0);
+    ts_check_and_destroy(pool);
+}
+
+typedef struct handoff {
+    bp_pool *pool;
+    bp_buffer buf;
+    bp_result first, second, stale;
+} handoff;
+
+static void *release_elsewhere(void *arg) {
+    handoff *h = arg;
+    h->first = bp_release(h->pool, h->buf);
+    h->second = bp_release(h->pool, h->buf);
+    return NULL;
+}
+
+/* A buffer acquired through one thread's cache and released by another thread goes back
+ * through the lock; a second release is a double release there and in the first thread. */
+static void other_threads_release_through_the_lock(void **state) {
+    (void)state;
+    bp_pool *pool = ts_pool(false);
+    bp_buffer warm = ts_acquire(pool, 4096, 0);
+    assert_int_equal(bp_release(pool, warm), BP_OK); /* now in this thread's cache */
+    handoff h = {.pool = pool, .buf = ts_acquire(pool, 4096, 0)};
+    assert_int_equal(h.buf.id, (warm.id & 0xffffffffu) | ((warm.id >> 32) + 1) << 32); /* the same slot */
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, release_elsewhere, &h), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(h.first, BP_OK);
+    assert_int_equal(h.second, BP_ERR_DOUBLE_RELEASE);
+    assert_int_equal(bp_release(pool, h.buf), BP_ERR_DOUBLE_RELEASE);
+    assert_int_equal(bp_release(pool, warm), BP_ERR_STALE_HANDLE);
+    bp_stats s = stats_of(pool);
+    assert_int_equal(s.releases, 2);
+    assert_int_equal(s.buffers_pooled, 1);
+    ts_check_and_destroy(pool);
+}
+
+static void *acquire_one(void *arg) {
+    handoff *h = arg;
+    h->buf = ts_acquire(h->pool, 4096, 0);
+    h->first = bp_release(h->pool, h->buf);
+    return NULL;
+}
+
+/* A buffer sitting in one thread's cache serves another thread's miss: no new buffer. */
+static void a_miss_takes_other_caches_buffers(void **state) {
+    (void)state;
+    bp_pool *pool = ts_pool(false);
+    bp_buffer mine = ts_acquire(pool, 4096, 0);
+    assert_int_equal(bp_release(pool, mine), BP_OK); /* in this thread's cache */
+    handoff h = {.pool = pool};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, acquire_one, &h), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(h.first, BP_OK);
+    bp_stats s = stats_of(pool);
+    assert_int_equal(s.backend_creates, 1);
+    assert_int_equal(s.hits, 1);
+    ts_check_and_destroy(pool);
+}
+
+/* Fixed pools allocate nothing after creation: no caches. */
+static void fixed_pools_have_no_cache(void **state) {
+    (void)state;
+    bp_capacity_entry table[] = {{.size = 4096, .count = 2}};
+    bp_pool_desc d = {.thread_safe = true, .capacity_mode = BP_CAPACITY_FIXED, .capacity_table = table,
+                      .capacity_table_count = 1};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_buffer b = ts_acquire(pool, 4096, 0);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_true(pool->tcache_count == 0);
+    ts_check_and_destroy(pool);
+}
+
+#define WORKERS 4
+#define STEPS 20000
+
+typedef struct churn {
+    bp_pool *pool;
+    uint64_t seed, acquires;
+    bp_buffer *shared; /* a mailbox: a handle one worker leaves and another releases */
+    int id;
+    const char *error;
+} churn;
+
+/* Random sizes, own and other threads' buffers, wrong handles; writes each buffer's bytes and
+ * checks them back, so two threads holding one buffer would show. */
+static void *churn_work(void *arg) {
+    churn *w = arg;
+    bp_buffer held[6] = {{0}};
+    for (int step = 0; step < STEPS && !w->error; step++) {
+        int i = (int)(ts_xorshift(&w->seed) % 6);
+        if (held[i].id) {
+            bp_buffer_info info;
+            if (bp_buffer_get_info(w->pool, held[i], &info) != BP_OK) w->error = "info of a held buffer";
+            else if (((unsigned char *)info.mapped)[0] != (unsigned char)w->id) w->error = "bytes changed";
+            bp_buffer old = held[i];
+            if (step % 7 == 0) { /* into the mailbox; release whatever was there (another's, or ours) */
+                bp_buffer got;
+                __atomic_exchange(w->shared, &old, &got, __ATOMIC_ACQ_REL);
+                if (got.id && bp_release(w->pool, got) != BP_OK) w->error = "release of a handed buffer";
+            } else {
+                if (bp_release(w->pool, old) != BP_OK) w->error = "release";
+                if (bp_release(w->pool, old) == BP_OK) w->error = "a second release succeeded";
+            }
+            held[i].id = 0;
+        }
+        bp_acquire_desc d = {.size = 64 + ts_xorshift(&w->seed) % 20000};
+        if (bp_acquire(w->pool, &d, &held[i]) != BP_OK) {
+            w->error = "acquire";
+            break;
+        }
+        w->acquires++;
+        bp_buffer_info info;
+        if (bp_buffer_get_info(w->pool, held[i], &info) != BP_OK) w->error = "info";
+        else memset(info.mapped, w->id, info.size);
+        if (step % 500 == 0) {
+            bp_stats s;
+            bp_get_stats(w->pool, &s);
+            if (s.hits + s.misses != s.acquires) w->error = "hits + misses != acquires";
+            if (w->id == 0) bp_trim(w->pool, false);
+        }
+    }
+    for (int i = 0; i < 6; i++)
+        if (held[i].id) bp_release(w->pool, held[i]);
+    return NULL;
+}
+
+static void threads_churn_one_pool(void **state) {
+    (void)state;
+    bp_pool *pool = ts_pool(false);
+    bp_buffer shared[1] = {{0}};
+    churn w[WORKERS];
+    pthread_t t[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        w[i] = (churn){.pool = pool, .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1), .shared = shared, .id = i + 1};
+        assert_int_equal(pthread_create(&t[i], NULL, churn_work, &w[i]), 0);
+    }
+    uint64_t acquires = 0;
+    for (int i = 0; i < WORKERS; i++) {
+        pthread_join(t[i], NULL);
+        if (w[i].error) fail_msg("worker %d: %s", i, w[i].error);
+        acquires += w[i].acquires;
+    }
+    if (shared[0].id) assert_int_equal(bp_release(pool, shared[0]), BP_OK);
+    bp_stats s = stats_of(pool);
+    assert_int_equal(s.acquires, acquires);
+    assert_int_equal(s.releases, acquires);
+    assert_int_equal(s.buffers_in_use, 0);
+    assert_int_equal(s.bytes_requested, 0);
+    assert_int_equal(s.hits + s.misses, acquires);
+    assert_true(s.peak_in_use <= s.peak_reserved);
+    ts_check_and_destroy(pool);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_thread_counts_exactly),
+        cmocka_unit_test(cached_buffers_are_trimmed_and_counted),
+        cmocka_unit_test(other_threads_release_through_the_lock),
+        cmocka_unit_test(a_miss_takes_other_caches_buffers),
+        cmocka_unit_test(fixed_pools_have_no_cache),
+        cmocka_unit_test(threads_churn_one_pool),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
