@@ -116,8 +116,9 @@ void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs
 int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
 
 /* threads.c: median pairs per second with counts[k] threads (at most 16, 8 counts); alloc NULL =
- * bufpool (shared: one thread-safe pool, else one pool per thread). */
-void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, const int *counts,
+ * bufpool (sharing: one pool per thread, or one thread-safe pool with or without thread caches). */
+typedef enum bench_sharing { POOL_PER_THREAD, POOL_SHARED, POOL_SHARED_NO_CACHE } bench_sharing;
+void bench_threads(const raw_alloc *alloc, bench_sharing sharing, uint64_t pairs, size_t size, int repeats, const int *counts,
                    int n, double *out);
 
 #include <stdio.h>

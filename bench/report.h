@@ -15,7 +15,7 @@ typedef struct options {
 } options;
 
 typedef struct verdicts {
-    double hit_ns, hit_ir, hit_fastest_alloc_ns, worst_speedup, scaling, scaling_per_thread_pools;
+    double hit_ns, hit_ir, hit_fastest_alloc_ns, worst_speedup, scaling, scaling_locked, scaling_per_thread_pools;
     vk_summary vulkan;
     const char *hit_fastest_alloc;
     bool memory_ok, have_worst;

@@ -41,15 +41,16 @@ static void *worker(void *arg) {
 }
 
 /* Pairs per second of `threads` threads, each doing `pairs` pairs, from the first start to
- * the last end. shared: one pool for all (thread-safe); otherwise one pool each. */
-static double run_threads(const raw_alloc *alloc, bool shared, int threads, uint64_t pairs, size_t size) {
+ * the last end. sharing: one pool for all (thread-safe), or one pool each. */
+static double run_threads(const raw_alloc *alloc, bench_sharing sharing, int threads, uint64_t pairs, size_t size) {
+    bool shared = sharing != POOL_PER_THREAD;
     enum { T = 16 };
     pthread_t th[T];
     thread_job jobs[T];
     bp_pool *pools[T] = {0};
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
-    bp_pool_desc pd = {.name = "threads", .thread_safe = shared};
+    bp_pool_desc pd = {.name = "threads", .thread_safe = shared, .no_thread_cache = sharing == POOL_SHARED_NO_CACHE};
     for (int t = 0; t < threads; t++) {
         if (!alloc && (t == 0 || !shared)) bp_pool_create(&pd, &pools[t]);
         jobs[t] = (thread_job){.alloc = alloc, .pool = alloc ? NULL : pools[shared ? 0 : t], .size = size,
@@ -70,13 +71,13 @@ static double run_threads(const raw_alloc *alloc, bool shared, int threads, uint
 }
 
 /* Median throughput (pairs/s) of one contender with counts[k] threads, k < n. */
-void bench_threads(const raw_alloc *alloc, bool shared, uint64_t pairs, size_t size, int repeats, const int *counts,
+void bench_threads(const raw_alloc *alloc, bench_sharing sharing, uint64_t pairs, size_t size, int repeats, const int *counts,
                    int n, double *out) {
     enum { R = 64, N = 8 };
     double t[N][R];
     if (repeats > R) repeats = R;
     if (n > N) n = N;
     for (int r = 0; r < repeats; r++)
-        for (int k = 0; k < n; k++) t[k][r] = run_threads(alloc, shared, counts[k], pairs, size);
+        for (int k = 0; k < n; k++) t[k][r] = run_threads(alloc, sharing, counts[k], pairs, size);
     for (int k = 0; k < n; k++) out[k] = bench_median(t[k], repeats);
 }
