@@ -141,6 +141,127 @@ static void fixed_pools_have_no_cache(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A buffer a cache took from its bucket but never handed out keeps its pooled frame when it
+ * goes back: idle buffers are trimmed as in a pool without caches, though every frame's first
+ * acquire refills the cache from the bucket and the frame end puts them back. */
+static void refilled_buffers_still_age(void **state) {
+    (void)state;
+    for (int fif = 0; fif < 2; fif++) {
+    uint64_t pooled[2];
+    for (int p = 0; p < 2; p++) {
+        bp_pool_desc d = {.thread_safe = true, .no_thread_cache = p == 1, .max_pooled_per_class = BP_NEVER,
+                          .frames_in_flight = fif ? 2 : BP_IMMEDIATE_REUSE, .idle_trim_frames = 4,
+                          .idle_trim_seconds = -1};
+        bp_pool *pool;
+        assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+        bp_buffer b[5];
+        for (int i = 0; i < 5; i++) b[i] = ts_acquire(pool, 4096, 0);
+        for (int i = 0; i < 5; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        for (int f = 0; f < 20; f++) {
+            assert_int_equal(bp_frame_begin(pool), BP_OK);
+            bp_buffer x = ts_acquire(pool, 4096, 0);
+            assert_int_equal(bp_release(pool, x), BP_OK);
+            assert_int_equal(bp_frame_end(pool), BP_OK);
+        }
+        pooled[p] = stats_of(pool).buffers_pooled;
+        ts_check_and_destroy(pool);
+    }
+    assert_true(pooled[1] <= 2); /* the other buffers were idle */
+    assert_int_equal(pooled[0], pooled[1]);
+    }
+}
+
+/* A miss of a new group under a budget makes room with the buffers a cache keeps, as a pool
+ * without caches does: they are pooled, not held. */
+static void a_new_groups_miss_trims_cached_buffers(void **state) {
+    (void)state;
+    for (int p = 0; p < 2; p++) {
+        bp_pool_desc d = {.thread_safe = true, .no_thread_cache = p == 1, .budget_bytes = 8192};
+        bp_pool *pool;
+        assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+        bp_buffer a = ts_acquire(pool, 4096, 0);
+        assert_int_equal(bp_release(pool, a), BP_OK); /* into this thread's cache */
+        bp_acquire_desc hv = {.size = 8192, .memory = BP_MEMORY_HOST_VISIBLE};
+        bp_buffer b;
+        assert_int_equal(bp_acquire(pool, &hv, &b), BP_OK);
+        bp_stats s = stats_of(pool);
+        assert_int_equal(s.trims, 1);
+        assert_int_equal(s.budget_failures, 0);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+        ts_check_and_destroy(pool);
+    }
+}
+
+/* A thread using two pools whose serials share a TLS way keeps one cache per pool: after its
+ * entry was taken by the other pool, the lock finds its cache again instead of making another
+ * (64 of them would leave every other thread without one). */
+static void two_pools_sharing_a_tls_way_keep_one_cache(void **state) {
+    (void)state;
+    bp_pool *pools[BPI_TLS_WAYS + 1];
+    for (uint32_t i = 0; i <= BPI_TLS_WAYS; i++) pools[i] = ts_pool(false);
+    bp_pool *a = pools[0], *b = pools[BPI_TLS_WAYS];
+    assert_true((a->serial & (BPI_TLS_WAYS - 1u)) == (b->serial & (BPI_TLS_WAYS - 1u)));
+    for (int round = 0; round < 100; round++) {
+        bp_buffer x = ts_acquire(a, 4096, 0), y = ts_acquire(b, 4096, 0);
+        assert_int_equal(bp_release(a, x), BP_OK);
+        assert_int_equal(bp_release(b, y), BP_OK);
+    }
+    assert_int_equal(a->tcache_count, 1);
+    assert_int_equal(b->tcache_count, 1);
+    for (uint32_t i = 0; i <= BPI_TLS_WAYS; i++) ts_check_and_destroy(pools[i]);
+}
+
+#define MANY_THREADS (BPI_MAX_TCACHES + 6u)
+
+typedef struct many {
+    bp_pool *pool;
+    pthread_barrier_t *start;
+    uint64_t seed;
+    int failures;
+} many;
+
+static void *many_work(void *arg) {
+    many *m = arg;
+    pthread_barrier_wait(m->start); /* all alive at once: the last ones find no cache left */
+    for (int i = 0; i < 200; i++) {
+        bp_acquire_desc d = {.size = 64 + ts_xorshift(&m->seed) % 8192};
+        bp_buffer a, b;
+        if (bp_acquire(m->pool, &d, &a) != BP_OK) m->failures++;
+        if (bp_acquire(m->pool, &d, &b) != BP_OK) m->failures++;
+        if (bp_release(m->pool, a) != BP_OK) m->failures++;
+        if (bp_release(m->pool, b) != BP_OK) m->failures++;
+    }
+    return NULL;
+}
+
+/* More threads than caches: the rest take the lock, and the counts stay exact. */
+static void more_threads_than_caches(void **state) {
+    (void)state;
+    bp_pool *pool = ts_pool(false);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, MANY_THREADS);
+    static many m[MANY_THREADS];
+    pthread_t t[MANY_THREADS];
+    for (uint32_t i = 0; i < MANY_THREADS; i++) {
+        m[i] = (many){.pool = pool, .start = &start, .seed = 0x2545F4914F6CDD1Dull * (i + 1u)};
+        assert_int_equal(pthread_create(&t[i], NULL, many_work, &m[i]), 0);
+    }
+    for (uint32_t i = 0; i < MANY_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(m[i].failures, 0);
+    }
+    pthread_barrier_destroy(&start);
+    assert_int_equal(pool->tcache_count, BPI_MAX_TCACHES);
+    bp_stats s = stats_of(pool);
+    assert_int_equal(s.acquires, 400u * MANY_THREADS);
+    assert_int_equal(s.releases, 400u * MANY_THREADS);
+    assert_int_equal(s.buffers_in_use, 0);
+    assert_int_equal(s.bytes_in_use, 0);
+    assert_int_equal(s.bytes_requested, 0);
+    assert_true(s.peak_in_use <= s.peak_reserved);
+    ts_check_and_destroy(pool);
+}
+
 #define WORKERS 4
 #define STEPS 20000
 
@@ -230,6 +351,10 @@ int main(void) {
         cmocka_unit_test(a_miss_takes_other_caches_buffers),
         cmocka_unit_test(fixed_pools_have_no_cache),
         cmocka_unit_test(threads_churn_one_pool),
+        cmocka_unit_test(refilled_buffers_still_age),
+        cmocka_unit_test(a_new_groups_miss_trims_cached_buffers),
+        cmocka_unit_test(two_pools_sharing_a_tls_way_keep_one_cache),
+        cmocka_unit_test(more_threads_than_caches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,14 @@ static void set_trim_due(bp_pool *pool, uint64_t oldest_frame, double oldest_tim
     pool->trim_due_time = keep_all || seconds < 0 ? HUGE_VAL : oldest_time + seconds;
 }
 
+void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time) {
+    uint64_t due_frame = pool->trim_due_frame;
+    double due_time = pool->trim_due_time;
+    set_trim_due(pool, frame, time);
+    if (due_frame < pool->trim_due_frame) pool->trim_due_frame = due_frame;
+    if (due_time < pool->trim_due_time) pool->trim_due_time = due_time;
+}
+
 void bpi_trim_init(bp_pool *pool) {
     set_trim_due(pool, 0, 0.0); /* nothing pooled yet: the first frame end looks once */
 }

@@ -97,6 +97,7 @@ typedef struct bpi_magazine {
 typedef struct bpi_tcache {
     _Alignas(64) atomic_int lock; /* its thread's hot path, or a pool lock holder */
     uint8_t id;                   /* slot.cache of the slots it owns */
+    const void *owner;            /* its thread (the address of that thread's bpi_tls_caches) */
     uint8_t group;
     uint64_t key;                 /* bpi_request_key of its group; BPI_NO_KEY until set */
     bpi_magazine mag[BPI_TCACHE_WAYS];
@@ -331,6 +332,9 @@ bp_result bpi_frame_end(bp_pool *pool);
 /* accounting/trim.c */
 void bpi_destroy_pooled(bp_pool *pool, uint32_t index);
 void bpi_trim_idle(bp_pool *pool, bool everything);
+/* A pooled buffer stamped (frame, time) older than the pool's clock: the idle trim looks again
+ * once it can be idle (trim.c keeps the thresholds). */
+void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time);
 void bpi_trim_init(bp_pool *pool); /* at creation, once the desc is resolved */
 void bpi_enforce_pooled_cap(bp_pool *pool);
 /* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled); then the caps'

@@ -57,17 +57,31 @@ static void fold(bp_pool *pool) {
     if (peak_requested > st->peak_requested) st->peak_requested = peak_requested;
 }
 
-/* Every cached buffer back into its bucket, as if released now (the caps apply). True when
- * there was one. */
+/* A cached buffer back in its bucket keeps the frame and time it was pooled at (its release
+ * into the cache, or its bucket's stamp when a refill took it): a buffer a cache took and
+ * never handed out must still become idle, though every frame end puts it back. The idle
+ * trim looks again once it can be (accounting/trim.c's set_trim_due, for this buffer). */
+static void keep_pooled_stamp(bp_pool *pool, bpi_slot *s, uint64_t frame, double time) {
+    s->frame = frame;
+    s->pooled_time = time;
+    bpi_trim_note_stamp(pool, frame, time);
+}
+
+/* Every cached buffer back into its bucket, as if released when it entered the cache (the
+ * caps apply). True when there was one. */
 static bool flush(bp_pool *pool) {
     bool any = false;
     for (uint32_t i = 0; i < pool->tcache_count; i++) {
         bpi_tcache *c = pool->tcaches[i];
         for (uint32_t w = 0; w < BPI_TCACHE_WAYS; w++) {
             bpi_magazine *m = &c->mag[w];
-            for (uint32_t k = 0; k < m->count; k++) {
-                pool->slots[m->items[k]].cache = 0;
+            for (uint32_t k = 0; k < m->count; k++) { /* oldest first: the newest ends at the head */
+                bpi_slot *s = &pool->slots[m->items[k]];
+                uint64_t frame = s->frame;
+                double time = s->pooled_time;
+                s->cache = 0;
                 bpi_pool_slot(pool, m->items[k]);
+                if (s->state == BPI_POOLED) keep_pooled_stamp(pool, s, frame, time); /* not destroyed or moved */
             }
             any |= m->count != 0;
             m->count = 0;
@@ -93,14 +107,22 @@ void bpi_tcache_resume(bp_pool *pool) {
  * caches, all BPI_MAX_TCACHES are taken or the allocation failed: the locked path serves. */
 bpi_tcache *bpi_tcache_attach(bp_pool *pool) {
     bpi_tcache *c = bpi_tcache_mine(pool);
-    if (c || !pool->tcache_on || pool->tcache_count == BPI_MAX_TCACHES) return c;
-    c = bpi_alloc(pool, sizeof *c);
-    if (!c) return NULL;
-    memset(c, 0, sizeof *c);
-    atomic_init(&c->lock, 1);
-    c->id = (uint8_t)(pool->tcache_count + 1u);
-    c->key = BPI_NO_KEY;
-    pool->tcaches[pool->tcache_count++] = c;
+    if (c || !pool->tcache_on) return c;
+    /* This thread's entry may have gone to another pool of the same way: its cache is found
+     * again (or that of an exited thread whose thread-local block this one took over). */
+    for (uint32_t i = 0; i < pool->tcache_count && !c; i++)
+        if (pool->tcaches[i]->owner == (const void *)bpi_tls_caches) c = pool->tcaches[i];
+    if (!c) {
+        if (pool->tcache_count == BPI_MAX_TCACHES) return NULL;
+        c = bpi_alloc(pool, sizeof *c);
+        if (!c) return NULL;
+        memset(c, 0, sizeof *c);
+        atomic_init(&c->lock, 1);
+        c->id = (uint8_t)(pool->tcache_count + 1u);
+        c->owner = bpi_tls_caches;
+        c->key = BPI_NO_KEY;
+        pool->tcaches[pool->tcache_count++] = c;
+    }
     bpi_tls_caches[pool->serial & (BPI_TLS_WAYS - 1u)] = (bpi_tls_entry){pool, pool->serial, c};
     return c;
 }
@@ -124,10 +146,16 @@ void bpi_tcache_adopt(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, ui
     m->cls = s->class_index;
     uint32_t fill = BPI_TCACHE_DEPTH / 2u < pool->retain_cap ? BPI_TCACHE_DEPTH / 2u : pool->retain_cap;
     bpi_bucket *b = s->bucket;
-    uint32_t next;
+    uint32_t next, first = m->count;
     while (m->count < fill && (next = bpi_bucket_pop(pool, b)) != BPI_NIL) {
         pool->slots[next].cache = c->id;
         m->items[m->count++] = next;
+    }
+    /* the bucket's order kept: its newest on top (the next hit's), its oldest back first */
+    for (uint32_t lo = first, hi = m->count; lo + 1u < hi; lo++, hi--) {
+        uint32_t t = m->items[lo];
+        m->items[lo] = m->items[hi - 1u];
+        m->items[hi - 1u] = t;
     }
 }
 
