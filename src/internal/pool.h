@@ -31,7 +31,7 @@ typedef enum bpi_state {
  * no list. The `aux` links chain it in its owner's list (in use) or its bucket (pooled).
  * The fields a pool hit and a plain release touch come first. */
 typedef struct bpi_slot {
-    _Alignas(64) uint32_t generation; /* slots on whole cache lines: threads' slots share none */
+    _Alignas(64) uint32_t generation; /* slots on whole cache lines: two threads' slots share none */
     uint8_t state;
     uint8_t linked;             /* in use and in a list or an owner's: not a plain release */
     uint8_t group;
@@ -95,7 +95,7 @@ typedef struct bpi_magazine {
 } bpi_magazine;
 
 typedef struct bpi_tcache {
-    _Alignas(64) atomic_int lock; /* its thread's hot path, or a pool lock holder */
+    _Alignas(128) atomic_int lock; /* its thread's hot path, or a pool lock holder */
     uint8_t id;                   /* slot.cache of the slots it owns */
     const void *owner;            /* its thread (the address of that thread's bpi_tls_caches) */
     uint8_t group;
@@ -105,6 +105,9 @@ typedef struct bpi_tcache {
     uint64_t acquires, releases;
     int64_t requested, in_use, in_use_buffers;
     int64_t peak_requested, peak_in_use; /* highest `requested` and `in_use` since the fold */
+    /* whole 128-byte line pairs (thread_cache.c allocates on them): the adjacent-line prefetch
+     * of one cache never pulls in another's */
+    char pad_[128];
 } bpi_tcache;
 
 struct bp_pool {
