@@ -24,6 +24,16 @@ check "human summary mentions hit rate" 'grep -q "hit rate" <<<"$human"'
 # pow2 classes and immediate reuse are accepted
 "$tool" scenario instances --frames 20 --classes pow2 --frames-in-flight 0 --json >/dev/null && ok "pow2 + fif 0" || bad "pow2 + fif 0"
 
+# the host backend's block mode: the same pool decisions (acquires, hits, creates), buffers from blocks
+plain=$("$tool" scenario instances --frames 60 --json)
+blocks=$("$tool" scenario instances --frames 60 --block-size 8 --json)
+check "block mode: same acquires" '[ "$(field "$plain" acquires)" = "$(field "$blocks" acquires)" ]'
+check "block mode: same hits" '[ "$(field "$plain" hits)" = "$(field "$blocks" hits)" ]'
+check "block mode: same creates" '[ "$(field "$plain" backend_creates)" = "$(field "$blocks" backend_creates)" ]'
+check "block mode: no leaks" '[ "$(field "$blocks" leaked_buffers)" = 0 ]'
+"$tool" scenario instances --block-size 0 >/dev/null 2>"$tmp/err"
+check "--block-size 0 is a usage error" '[ $? -eq 2 ] && grep -q "block-size" "$tmp/err"'
+
 # replay: a small trace with frames, and a leak at the end that is reported, not an error
 json=$("$tool" replay "$traces/small.trace" --json 2>"$tmp/err")
 check "replay exits 0" '[ $? -eq 0 ]'

@@ -21,4 +21,6 @@ json=$("$tool" scenario instances --backend vulkan --vk-validation --json) && ok
 awk -v h="$(field "$json" warm_hit_rate)" 'BEGIN{exit !(h >= 0.99)}' && ok "warm hit rate >= 0.99" || bad "warm hit rate $(field "$json" warm_hit_rate)"
 json=$("$tool" replay "$traces/small.trace" --backend vulkan --vk-validation --json 2>/dev/null) && ok "replay on vulkan" || bad "replay on vulkan"
 [ "$(field "$json" peak_requested_bytes)" = 3000 ] && ok "replay peak requested" || bad "replay peak requested"
+json=$("$tool" scenario instances --backend vulkan --vk-validation --block-size 4 --frames 100 --json) && ok "vulkan block mode exits 0 with no validation message" || bad "vulkan block mode"
+[ "$(field "$json" leaked_buffers)" = 0 ] && ok "vulkan block mode: no leaks" || bad "vulkan block mode leaks"
 [ $fails -eq 0 ]

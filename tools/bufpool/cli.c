@@ -72,6 +72,13 @@ static int set_frames_in_flight(tool_opts *o, const char *f, const char *v) {
     o->frames_in_flight = n ? (uint32_t)n : BP_IMMEDIATE_REUSE;
     return 0;
 }
+static int set_block_size(tool_opts *o, const char *f, const char *v) {
+    uint64_t mib;
+    if (set_u64(f, v, 1u << 20, &mib)) return 2;
+    if (!mib) return usage_error("option", f, " takes 1 or more (MiB)");
+    o->block_bytes = mib << 20;
+    return 0;
+}
 static int set_csv(tool_opts *o, const char *f, const char *v) {
     (void)f;
     o->csv_path = v;
@@ -125,6 +132,8 @@ static const cli_option options[] = {
     {"--classes", "fine|pow2", CMD_RUNS, set_classes, "size classes: fine (default, <= 12.5% waste) or pow2"},
     {"--frames-in-flight", "N", CMD_RUNS, set_frames_in_flight,
      "frames before a released buffer is reused (default 2; 0 = at once)"},
+    {"--block-size", "MIB", CMD_RUNS, set_block_size,
+     "the backend's block mode: buffers as ranges of MIB-MiB blocks (default off)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

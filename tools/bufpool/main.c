@@ -41,6 +41,15 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     if (strcmp(o->backend, "host") != 0) {
         fprintf(stderr, "bufpool: unknown backend '%s' (this build has: " TOOL_BACKENDS ")\n", o->backend);
         return NULL;
+    } else if (o->block_bytes) {
+        static bp_backend blocks; /* the pool owns what it refers to; the table itself stays here */
+        bp_host_backend_desc hd = {.block_size = o->block_bytes};
+        if (bp_host_backend(&hd, &blocks) != BP_OK) {
+            fprintf(stderr, "bufpool: cannot create the host backend with %llu-byte blocks\n",
+                    (unsigned long long)o->block_bytes);
+            return NULL;
+        }
+        desc->backend = &blocks;
     }
     bp_pool *pool = NULL;
     bp_result r = bp_pool_create(desc, &pool);
