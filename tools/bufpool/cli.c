@@ -132,8 +132,8 @@ static const cli_option options[] = {
     {"--classes", "fine|pow2", CMD_RUNS, set_classes, "size classes: fine (default, <= 12.5% waste) or pow2"},
     {"--frames-in-flight", "N", CMD_RUNS, set_frames_in_flight,
      "frames before a released buffer is reused (default 2; 0 = at once)"},
-    {"--block-size", "MIB", CMD_RUNS, set_block_size,
-     "the backend's block mode: buffers as ranges of MIB-MiB blocks (default off)"},
+    {"--block-size", "N", CMD_RUNS, set_block_size,
+     "the backend's block mode: buffers as ranges of N-MiB blocks (default off)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -20,7 +20,7 @@ typedef struct tool_opts {
     bp_class_scheme classes;
     uint32_t frames_in_flight; /* 0 = pool default */
     bool vk_validation;        /* --vk-validation: Khronos validation layer on, messages fail */
-    uint64_t block_bytes;      /* --block-size MIB: the backend's block mode; 0 = off */
+    uint64_t block_bytes;      /* --block-size N (MiB): the backend's block mode; 0 = off */
 } tool_opts;
 
 #ifdef BP_HAVE_VULKAN
