@@ -1,6 +1,7 @@
 /* The host backend's block mode: buffers as TLSF ranges of large host blocks, dedicated
  * allocations for big ones, one spare block kept, and nothing left after the pool. */
 #include "internal/libc_alloc.h"
+#include "bufpool_fault.h"
 #include "test_support.h"
 
 #define KIB 1024u
@@ -203,6 +204,31 @@ static void block_allocation_failure_is_clean(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A backend that refuses for a cap of its own (as the Vulkan block mode at its allocation
+ * count) gives BP_ERR_CAPACITY, counted as a capacity failure, not BP_ERR_BACKEND. */
+static void a_backends_capacity_refusal_keeps_its_code(void **state) {
+    (void)state;
+    bp_backend host, wrapped;
+    assert_int_equal(bp_host_backend(NULL, &host), BP_OK);
+    bp_fault *fault;
+    assert_int_equal(bp_fault_create(&host, &(bp_fault_desc){.fail_at = 1, .error = BP_ERR_CAPACITY}, &fault), BP_OK);
+    bp_fault_backend(fault, &wrapped);
+    bp_pool_desc d = {.backend = &wrapped};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_acquire_desc ad = {.size = 4096};
+    bp_buffer b;
+    assert_int_equal(bp_acquire(pool, &ad, &b), BP_ERR_CAPACITY);
+    bp_stats st;
+    bp_get_stats(pool, &st);
+    assert_int_equal(st.capacity_failures, 1);
+    assert_int_equal(st.buffers_total, 0);
+    assert_int_equal(bp_acquire(pool, &ad, &b), BP_OK); /* the next create is not refused */
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    ts_check_and_destroy(pool);
+    bp_fault_destroy(fault);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_desc_and_unsupported_tables),
@@ -211,6 +237,7 @@ int main(void) {
         cmocka_unit_test(one_spare_only),
         cmocka_unit_test(random_churn_never_overlaps),
         cmocka_unit_test(block_allocation_failure_is_clean),
+        cmocka_unit_test(a_backends_capacity_refusal_keeps_its_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

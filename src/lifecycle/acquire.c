@@ -87,9 +87,11 @@ bp_result bpi_create_native(bp_pool *pool, int group, uint32_t class_index, cons
     bpi_callback_leave(pool, guard);
     if (r != BP_OK) {
         memset(out, 0, sizeof *out);
-        return bpi_fail(pool, r == BP_ERR_OUT_OF_MEMORY ? r : BP_ERR_BACKEND, BP_LOG_ITEM_BACKEND_FAILURE,
-                        "backend '%s' failed to create %llu bytes (%s)", pool->backend.name,
-                        (unsigned long long)cd.size, bp_result_string(r));
+        /* out of memory and a backend's own cap (a block mode's allocation count) keep their code */
+        if (r == BP_ERR_CAPACITY) pool->stats.capacity_failures++;
+        return bpi_fail(pool, r == BP_ERR_OUT_OF_MEMORY || r == BP_ERR_CAPACITY ? r : BP_ERR_BACKEND,
+                        BP_LOG_ITEM_BACKEND_FAILURE, "backend '%s' failed to create %llu bytes (%s)",
+                        pool->backend.name, (unsigned long long)cd.size, bp_result_string(r));
     }
     if (out->capacity == 0) out->capacity = cd.size;
     if (pool->desc.guard_bytes) bpi_guard_fill(pool, out);
