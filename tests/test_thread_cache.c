@@ -343,6 +343,47 @@ static void threads_churn_one_pool(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* With frames in flight a thread's releases go into its cache's pending list and reach the
+ * pool's FIFO at the next pool-lock call: the counts and the reuse are a lock-only pool's. */
+static void frames_in_flight_release_through_the_cache(void **state) {
+    (void)state;
+    bp_pool *pools[2];
+    for (int p = 0; p < 2; p++) {
+        bp_pool_desc d = {.thread_safe = true, .no_thread_cache = p == 1, .frames_in_flight = 2};
+        assert_int_equal(bp_pool_create(&d, &pools[p]), BP_OK);
+        bp_pool *pool = pools[p];
+        for (int frame = 0; frame < 20; frame++) {
+            assert_int_equal(bp_frame_begin(pool), BP_OK);
+            bp_buffer b[3];
+            for (int i = 0; i < 3; i++) b[i] = ts_acquire(pool, 1000u + 3000u * (unsigned)i, 0);
+            for (int i = 0; i < 3; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+            if (frame == 5) { /* released this frame: pending, not reusable yet */
+                if (p == 0) assert_int_equal(pool->tcaches[0]->pending_count, 3); /* no lock taken */
+                bp_stats s = stats_of(pool);
+                assert_int_equal(s.buffers_pending, 6); /* this frame's and the last one's */
+                bp_buffer again = ts_acquire(pool, 1000, 0);
+                for (int i = 0; i < 3; i++) assert_true((again.id & 0xffffffu) != (b[i].id & 0xffffffu));
+                assert_int_equal(bp_release(pool, again), BP_OK);
+            }
+            assert_int_equal(bp_frame_end(pool), BP_OK);
+        }
+    }
+    assert_true(pools[0]->tcache_count == 1);
+    bp_stats a = stats_of(pools[0]), b = stats_of(pools[1]);
+    assert_int_equal(a.acquires, b.acquires);
+    assert_int_equal(a.hits, b.hits);
+    assert_int_equal(a.misses, b.misses);
+    assert_int_equal(a.releases, b.releases);
+    assert_int_equal(a.backend_creates, b.backend_creates);
+    assert_int_equal(a.buffers_pending, b.buffers_pending);
+    assert_int_equal(a.bytes_pending, b.bytes_pending);
+    assert_int_equal(a.buffers_pooled, b.buffers_pooled);
+    assert_int_equal(a.peak_in_use, b.peak_in_use);
+    assert_int_equal(a.peak_reserved, b.peak_reserved);
+    ts_check_and_destroy(pools[0]);
+    ts_check_and_destroy(pools[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_thread_counts_exactly),
@@ -350,6 +391,7 @@ int main(void) {
         cmocka_unit_test(other_threads_release_through_the_lock),
         cmocka_unit_test(a_miss_takes_other_caches_buffers),
         cmocka_unit_test(fixed_pools_have_no_cache),
+        cmocka_unit_test(frames_in_flight_release_through_the_cache),
         cmocka_unit_test(threads_churn_one_pool),
         cmocka_unit_test(refilled_buffers_still_age),
         cmocka_unit_test(a_new_groups_miss_trims_cached_buffers),

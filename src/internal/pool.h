@@ -88,6 +88,7 @@ typedef struct bpi_list {
 #define BPI_MAX_TCACHES 64u
 #define BPI_TCACHE_WAYS 8u
 #define BPI_TCACHE_DEPTH 8u
+#define BPI_TCACHE_PENDING 64u /* releases a cache keeps between two pool-lock calls, with frames in flight */
 
 typedef struct bpi_magazine {
     uint32_t cls, count; /* the class its buffers are of (while count > 0) */
@@ -101,9 +102,11 @@ typedef struct bpi_tcache {
     uint8_t group;
     uint64_t key;                 /* bpi_request_key of its group; BPI_NO_KEY until set */
     bpi_magazine mag[BPI_TCACHE_WAYS];
+    uint32_t pending_count;       /* released with frames in flight: the pool's pending FIFO's next */
+    uint32_t pending_items[BPI_TCACHE_PENDING];
     /* not yet in pool->stats (bpi_tcache_fold) */
     uint64_t acquires, releases;
-    int64_t requested, in_use, in_use_buffers;
+    int64_t requested, in_use, in_use_buffers, pending, pending_buffers;
     int64_t peak_requested, peak_in_use; /* highest `requested` and `in_use` since the fold */
     /* whole 128-byte line pairs (thread_cache.c allocates on them): the adjacent-line prefetch
      * of one cache never pulls in another's */

@@ -77,28 +77,43 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
     return true;
 }
 
-/* A plain held buffer this cache handed out goes back into its magazine when the pool has
- * no frame to wait for, no release extras, no trace and no bytes cap. False, having changed
- * nothing, otherwise (a wrong handle included: the locked path says what is wrong). */
+/* A plain held buffer this cache handed out goes back into its magazine, or, with frames in
+ * flight, into its list of pending releases (the pool's pending FIFO takes them at the next
+ * pool-lock call, before any frame end). Not with release extras, a trace, or, for the
+ * magazine, a bytes cap. False, having changed nothing, otherwise (a wrong handle included:
+ * the locked path says what is wrong). */
 BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
     if (!bpi_tcache_trylock(c)) return false;
     uint32_t low = (uint32_t)buf.id, index = low & (BPI_MAX_SLOTS - 1u);
-    bool ok = !pool->release_defers & !pool->release_extras & !pool->trace & (pool->pooled_cap == UINT64_MAX) &
-              ((low >> BPI_INDEX_BITS) == pool->tag) & (index < pool->slot_count);
+    bool ok = !pool->release_extras & !pool->trace & ((low >> BPI_INDEX_BITS) == pool->tag) &
+              (index < pool->slot_count);
     bpi_slot *s = ok ? &pool->slots[index] : NULL;
     /* only the slots this cache owns are read further: no other thread writes them now */
     ok = ok && s->cache == c->id && s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE &&
          !s->linked && s->generation != UINT32_MAX;
-    bpi_magazine *m = ok ? bpi_tcache_way(c, s->class_index) : NULL;
-    ok = ok && (m->count == 0 || m->cls == s->class_index) && m->count < BPI_TCACHE_DEPTH &&
-         m->count < pool->retain_cap;
+    if (ok && pool->release_defers) {
+        ok = c->pending_count < BPI_TCACHE_PENDING;
+        if (ok) {
+            c->pending_items[c->pending_count++] = index;
+            s->state = BPI_PENDING;
+            s->frame = pool->stats.frame;
+            c->pending += (int64_t)s->native.capacity;
+            c->pending_buffers++;
+        }
+    } else if (ok) {
+        bpi_magazine *m = bpi_tcache_way(c, s->class_index);
+        ok = (pool->pooled_cap == UINT64_MAX) & (m->count == 0 || m->cls == s->class_index) &
+             (m->count < BPI_TCACHE_DEPTH) & (m->count < pool->retain_cap);
+        if (ok) {
+            m->cls = s->class_index;
+            m->items[m->count++] = index;
+            s->state = BPI_POOLED;
+            s->frame = pool->stats.frame;
+            s->pooled_time = pool->now;
+            s->tag = NULL;
+        }
+    }
     if (ok) {
-        m->cls = s->class_index;
-        m->items[m->count++] = index;
-        s->state = BPI_POOLED;
-        s->frame = pool->stats.frame;
-        s->pooled_time = pool->now;
-        s->tag = NULL;
         c->releases++;
         bpi_tcache_count(c, -(int64_t)s->native.capacity, -(int64_t)s->size);
     }

@@ -42,13 +42,16 @@ static void fold(bp_pool *pool) {
         st->releases += c->releases;
         st->bytes_requested += (uint64_t)c->requested;
         st->bytes_in_use += (uint64_t)c->in_use;
-        st->bytes_pooled -= (uint64_t)c->in_use;
+        st->bytes_pending += (uint64_t)c->pending;
+        st->bytes_pooled -= (uint64_t)(c->in_use + c->pending); /* what is not in use or pending is pooled */
         st->buffers_in_use += (uint32_t)c->in_use_buffers;
-        st->buffers_pooled -= (uint32_t)c->in_use_buffers;
+        st->buffers_pending += (uint32_t)c->pending_buffers;
+        st->buffers_pooled -= (uint32_t)(c->in_use_buffers + c->pending_buffers);
         peak_in_use += (uint64_t)c->peak_in_use;
         peak_requested += (uint64_t)c->peak_requested;
         c->acquires = c->releases = 0;
         c->requested = c->in_use = c->in_use_buffers = c->peak_in_use = c->peak_requested = 0;
+        c->pending = c->pending_buffers = 0;
     }
     /* in use never exceeds reserved, nor requested in use: still upper bounds when clamped */
     if (peak_in_use > st->peak_reserved) peak_in_use = st->peak_reserved;
@@ -73,6 +76,13 @@ static bool flush(bp_pool *pool) {
     bool any = false;
     for (uint32_t i = 0; i < pool->tcache_count; i++) {
         bpi_tcache *c = pool->tcaches[i];
+        /* pending releases, in release order, at the FIFO's tail: every frame end is a
+         * pool-lock call that brings them here first, so they are of the FIFO's newest frame */
+        for (uint32_t k = 0; k < c->pending_count; k++) {
+            pool->slots[c->pending_items[k]].cache = 0;
+            bpi_list_push_back(pool, &pool->pending, c->pending_items[k]);
+        }
+        c->pending_count = 0;
         for (uint32_t w = 0; w < BPI_TCACHE_WAYS; w++) {
             bpi_magazine *m = &c->mag[w];
             for (uint32_t k = 0; k < m->count; k++) { /* oldest first: the newest ends at the head */
