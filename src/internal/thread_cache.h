@@ -32,13 +32,23 @@ static inline void bpi_tcache_unlock(bpi_tcache *c) { atomic_store_explicit(&c->
 
 static inline bpi_magazine *bpi_tcache_way(bpi_tcache *c, uint32_t cls) { return &c->mag[cls % BPI_TCACHE_WAYS]; }
 
-/* The counters a hand-out or a take-back moves, kept in the cache until the next fold. */
-static inline void bpi_tcache_count(bpi_tcache *c, int64_t bytes, int64_t requested) {
-    c->in_use += bytes;
-    c->in_use_buffers += bytes > 0 ? 1 : -1;
-    c->requested += requested;
+/* The counters a hand-out moves, kept in the cache until the next fold; only a hand-out can
+ * raise the peaks. */
+static inline void bpi_tcache_count_out(bpi_tcache *c, uint64_t capacity, uint64_t size) {
+    c->acquires++;
+    c->in_use += (int64_t)capacity;
+    c->in_use_buffers++;
+    c->requested += (int64_t)size;
     if (c->in_use > c->peak_in_use) c->peak_in_use = c->in_use;
     if (c->requested > c->peak_requested) c->peak_requested = c->requested;
+}
+
+/* ... and a take-back. */
+static inline void bpi_tcache_count_back(bpi_tcache *c, uint64_t capacity, uint64_t size) {
+    c->releases++;
+    c->in_use -= (int64_t)capacity;
+    c->in_use_buffers--;
+    c->requested -= (int64_t)size;
 }
 
 /* A plain acquire (no owner, alignment, zeroing, transient flag or open scope) of the cache's
@@ -70,8 +80,7 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
     s->scope_depth = 0;
     s->native_generation = 1;
     s->hits++;
-    c->acquires++;
-    bpi_tcache_count(c, (int64_t)s->native.capacity, (int64_t)size);
+    bpi_tcache_count_out(c, s->native.capacity, size);
     out->id = bpi_make_id(pool, index, gen);
     bpi_tcache_unlock(c);
     return true;
@@ -113,10 +122,7 @@ BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
             s->tag = NULL;
         }
     }
-    if (ok) {
-        c->releases++;
-        bpi_tcache_count(c, -(int64_t)s->native.capacity, -(int64_t)s->size);
-    }
+    if (ok) bpi_tcache_count_back(c, s->native.capacity, s->size);
     bpi_tcache_unlock(c);
     return ok;
 }
