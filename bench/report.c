@@ -176,7 +176,8 @@ void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdi
     for (int c = 4; c <= cores && c <= 16; c *= 2) counts[n++] = c; /* more on a bigger machine */
     fprintf(stderr, "bufpool_bench: threads\n");
     fprintf(o, "\n## Threads: independent work, 1 to %d threads\n\n", counts[n - 1]);
-    fprintf(o, "Each thread acquires and releases its own 4096 B buffers, %llu pairs a thread; median of %d "
+    fprintf(o, "Each thread warms up with 1000 pairs, waits for the others, then acquires and releases its own "
+               "4096 B buffers, %llu pairs a thread; median of %d "
                "rounds. Throughput in million pairs per second (all threads together, wall clock).\n\n| contender |",
             (unsigned long long)pairs, op->repeats);
     for (int k = 0; k < n; k++) fprintf(o, " %d thread%s |", counts[k], counts[k] > 1 ? "s" : "");

@@ -19,23 +19,31 @@ typedef struct thread_job {
     double t0, t1; /* wall clock around the loop */
 } thread_job;
 
-static void *worker(void *arg) {
-    thread_job *j = arg;
-    pthread_barrier_wait(j->start);
-    j->t0 = bench_wall_ns();
+/* `pairs` acquire + release pairs of the job's contender. */
+static void pairs_of(const thread_job *j, uint64_t pairs) {
     if (j->alloc) {
-        for (uint64_t i = 0; i < j->pairs; i++) {
+        for (uint64_t i = 0; i < pairs; i++) {
             void *volatile p = j->alloc->malloc(j->size);
             j->alloc->free(p);
         }
     } else {
         bp_acquire_desc d = {.size = j->size};
-        for (uint64_t i = 0; i < j->pairs; i++) {
+        for (uint64_t i = 0; i < pairs; i++) {
             bp_buffer b;
             bp_acquire(j->pool, &d, &b);
             bp_release(j->pool, b);
         }
     }
+}
+
+/* Each thread warms up first (its allocator's thread cache, its pool's first buffer and
+ * thread cache), as the single-thread sections do, then waits for the others. */
+static void *worker(void *arg) {
+    thread_job *j = arg;
+    pairs_of(j, 1000);
+    pthread_barrier_wait(j->start);
+    j->t0 = bench_wall_ns();
+    pairs_of(j, j->pairs);
     j->t1 = bench_wall_ns();
     return NULL;
 }
