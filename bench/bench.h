@@ -118,8 +118,13 @@ int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
 /* threads.c: median pairs per second with counts[k] threads (at most 16, 8 counts); alloc NULL =
  * bufpool (sharing: one pool per thread, or one thread-safe pool with or without thread caches). */
 typedef enum bench_sharing { POOL_PER_THREAD, POOL_SHARED, POOL_SHARED_NO_CACHE } bench_sharing;
-void bench_threads(const raw_alloc *alloc, bench_sharing sharing, uint64_t pairs, size_t size, int repeats, const int *counts,
-                   int n, double *out);
+typedef struct thread_row_desc {
+    const char *name;
+    const raw_alloc *alloc; /* NULL: bufpool, as `sharing` says */
+    bench_sharing sharing;
+} thread_row_desc;
+void bench_threads(const thread_row_desc *rows, int nrows, uint64_t pairs, size_t size, int repeats,
+                   const int *counts, int n, double *out);
 
 #include <stdio.h>
 /* What the Vulkan section measured, for the targets table (speedup 0: not run). */

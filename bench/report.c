@@ -146,10 +146,7 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
 }
 
 /* One row: throughput per thread count and the scaling of 2 threads over 1. */
-static double thread_row(FILE *o, const char *name, const raw_alloc *alloc, bench_sharing sharing, uint64_t pairs,
-                         const options *op, const int *counts, int n) {
-    double t[8];
-    bench_threads(alloc, sharing, pairs, 4096, op->repeats, counts, n, t);
+static double thread_row(FILE *o, const char *name, const double *t, int n) {
     fprintf(o, "| %s |", name);
     for (int k = 0; k < n; k++) fprintf(o, " %.1f |", t[k] / 1e6);
     fprintf(o, " %.2fx |\n", t[1] / t[0]);
@@ -178,17 +175,25 @@ void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdi
     fprintf(o, "\n## Threads: independent work, 1 to %d threads\n\n", counts[n - 1]);
     fprintf(o, "Each thread warms up with 1000 pairs, waits for the others, then acquires and releases its own "
                "4096 B buffers, %llu pairs a thread; median of %d "
-               "rounds. Throughput in million pairs per second (all threads together, wall clock).\n\n| contender |",
+               "rounds, every contender once a round in rotated order. Throughput in million pairs per second (all threads together, wall clock).\n\n| contender |",
             (unsigned long long)pairs, op->repeats);
     for (int k = 0; k < n; k++) fprintf(o, " %d thread%s |", counts[k], counts[k] > 1 ? "s" : "");
     fprintf(o, " 2 threads / 1 |\n|---|");
     for (int k = 0; k <= n; k++) fprintf(o, "---:|");
     fprintf(o, "\n");
-    v->scaling = thread_row(o, "bufpool, one thread-safe pool (thread caches)", NULL, POOL_SHARED, pairs, op, counts, n);
-    v->scaling_locked = thread_row(o, "bufpool, one thread-safe pool, no_thread_cache (the lock only)", NULL,
-                                   POOL_SHARED_NO_CACHE, pairs, op, counts, n);
-    v->scaling_per_thread_pools = thread_row(o, "bufpool, a pool per thread", NULL, POOL_PER_THREAD, pairs, op, counts, n);
-    for (int i = 0; i < na; i++) thread_row(o, allocs[i].name, &allocs[i], POOL_PER_THREAD, pairs, op, counts, n);
+    thread_row_desc rows[3 + 8] = {
+        {"bufpool, one thread-safe pool (thread caches)", NULL, POOL_SHARED},
+        {"bufpool, one thread-safe pool, no_thread_cache (the lock only)", NULL, POOL_SHARED_NO_CACHE},
+        {"bufpool, a pool per thread", NULL, POOL_PER_THREAD},
+    };
+    int nrows = 3;
+    for (int i = 0; i < na && i < 8; i++) rows[nrows++] = (thread_row_desc){allocs[i].name, &allocs[i], POOL_PER_THREAD};
+    static double t[(3 + 8) * 8];
+    bench_threads(rows, nrows, pairs, 4096, op->repeats, counts, n, t);
+    v->scaling = thread_row(o, rows[0].name, &t[0], n);
+    v->scaling_locked = thread_row(o, rows[1].name, &t[n], n);
+    v->scaling_per_thread_pools = thread_row(o, rows[2].name, &t[2 * n], n);
+    for (int r = 3; r < nrows; r++) thread_row(o, rows[r].name, &t[r * n], n);
 }
 
 /* By how much each missed target was missed, and why (the reasons are what the profile and

@@ -78,14 +78,22 @@ static double run_threads(const raw_alloc *alloc, bench_sharing sharing, int thr
     return (double)pairs * threads / (ns * 1e-9);
 }
 
-/* Median throughput (pairs/s) of one contender with counts[k] threads, k < n. */
-void bench_threads(const raw_alloc *alloc, bench_sharing sharing, uint64_t pairs, size_t size, int repeats, const int *counts,
-                   int n, double *out) {
-    enum { R = 64, N = 8 };
-    double t[N][R];
+/* Median throughput (pairs/s) of each row with counts[k] threads, k < n: out[row * n + k]. Each
+ * round runs every row once, the rows' order rotated each round (as the workloads do), so that
+ * something else taking a core for a while costs every row a round, not one row all of its. */
+void bench_threads(const thread_row_desc *rows, int nrows, uint64_t pairs, size_t size, int repeats,
+                   const int *counts, int n, double *out) {
+    enum { R = 64, N = 8, ROWS = 16 };
+    static double t[ROWS][N][R];
     if (repeats > R) repeats = R;
     if (n > N) n = N;
+    if (nrows > ROWS) nrows = ROWS;
     for (int r = 0; r < repeats; r++)
-        for (int k = 0; k < n; k++) t[k][r] = run_threads(alloc, sharing, counts[k], pairs, size);
-    for (int k = 0; k < n; k++) out[k] = bench_median(t[k], repeats);
+        for (int q = 0; q < nrows; q++) {
+            int row = (q + r) % nrows;
+            for (int k = 0; k < n; k++)
+                t[row][k][r] = run_threads(rows[row].alloc, rows[row].sharing, counts[k], pairs, size);
+        }
+    for (int row = 0; row < nrows; row++)
+        for (int k = 0; k < n; k++) out[row * n + k] = bench_median(t[row][k], repeats);
 }
