@@ -25,6 +25,13 @@ void *bpi_alloc(bp_pool *pool, size_t size) {
     return p;
 }
 
+void *bpi_alloc_aligned(bp_pool *pool, size_t size, size_t alignment) {
+    bpi_callback_guard g = bpi_callback_enter(pool);
+    void *p = pool->alloc.alloc(pool->alloc.user, size, alignment);
+    bpi_callback_leave(pool, g);
+    return p;
+}
+
 void bpi_free(bp_pool *pool, void *ptr) {
     if (!ptr) return;
     bpi_callback_guard g = bpi_callback_enter(pool);

@@ -201,6 +201,7 @@ static inline void bpi_fast_flags(bp_pool *pool) {
 
 /* support.c */
 void *bpi_alloc(bp_pool *pool, size_t size);
+void *bpi_alloc_aligned(bp_pool *pool, size_t size, size_t alignment); /* a power of two */
 void bpi_free(bp_pool *pool, void *ptr);
 double bpi_clock(bp_pool *pool);
 void bpi_mutex_lock(bp_pool *pool);   /* thread_safe pools: through bpi_lock/bpi_unlock */

@@ -112,14 +112,6 @@ void bpi_tcache_resume(bp_pool *pool) {
     for (uint32_t i = 0; i < pool->tcache_count; i++) bpi_tcache_unlock(pool->tcaches[i]);
 }
 
-/* On 128-byte line pairs, as the struct's alignment says (bpi_alloc gives 64). */
-static bpi_tcache *alloc_cache(bp_pool *pool) {
-    bpi_callback_guard g = bpi_callback_enter(pool);
-    bpi_tcache *c = pool->alloc.alloc(pool->alloc.user, sizeof *c, _Alignof(bpi_tcache));
-    bpi_callback_leave(pool, g);
-    return c;
-}
-
 /* This thread's cache, made and registered now if it has none (under the pool lock and
  * locked, as the others are: bpi_tcache_resume unlocks it). NULL when the pool has no
  * caches, all BPI_MAX_TCACHES are taken or the allocation failed: the locked path serves. */
@@ -132,7 +124,7 @@ bpi_tcache *bpi_tcache_attach(bp_pool *pool) {
         if (pool->tcaches[i]->owner == (const void *)bpi_tls_caches) c = pool->tcaches[i];
     if (!c) {
         if (pool->tcache_count == BPI_MAX_TCACHES) return NULL;
-        c = alloc_cache(pool);
+        c = bpi_alloc_aligned(pool, sizeof *c, _Alignof(bpi_tcache)); /* its 128-byte line pairs */
         if (!c) return NULL;
         memset(c, 0, sizeof *c);
         atomic_init(&c->lock, 1);
