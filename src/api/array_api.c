@@ -101,13 +101,11 @@ bp_result bp_acquire_skin(bp_pool *pool, uint64_t vertices, bp_skin_arrays *out)
         bpi_undo_begin(pool, &u);
         r = bpi_undo_acquire(pool, &u, &di, &s.indices, NULL, 0);
         if (r == BP_OK) r = bpi_undo_acquire(pool, &u, &dw, &s.weights, NULL, 0);
+        bpi_undo_end(pool, &u, r); /* on failure the first array is undone, not released */
         if (r == BP_OK) {
-            bpi_undo_commit(pool, &u);
             s.index_data = pool->slots[(uint32_t)s.indices.id & (BPI_MAX_SLOTS - 1u)].native.mapped;
             s.weight_data = pool->slots[(uint32_t)s.weights.id & (BPI_MAX_SLOTS - 1u)].native.mapped;
             *out = s;
-        } else {
-            bpi_undo_rollback(pool, &u); /* the first array is undone, not released */
         }
     }
     bpi_unlock(pool);
@@ -177,12 +175,8 @@ bp_result bp_duplicate(bp_pool *pool, bp_buffer src, uint32_t flags, bp_buffer *
         bpi_undo_begin(pool, &u);
         r = bpi_undo_acquire(pool, &u, &d, out, s->file, s->line); /* may move pool->slots: s is stale after */
         if (r == BP_OK) r = bpi_copy_locked(pool, src, 0, *out, 0, d.size);
-        if (r == BP_OK) {
-            bpi_undo_commit(pool, &u);
-        } else {
-            bpi_undo_rollback(pool, &u);
-            out->id = 0;
-        }
+        bpi_undo_end(pool, &u, r);
+        if (r != BP_OK) out->id = 0;
     }
     bpi_unlock(pool);
     return r;

@@ -24,12 +24,8 @@ bp_result bp_acquire_upload(bp_pool *pool, const bp_acquire_desc *desc, const vo
         bpi_undo_begin(pool, &u);
         r = bpi_undo_acquire(pool, &u, desc, &b, NULL, 0);
         if (r == BP_OK) r = bp_upload(pool, b, 0, data, size); /* the lock is recursive */
-        if (r == BP_OK) {
-            bpi_undo_commit(pool, &u);
-            *out_buf = b;
-        } else {
-            bpi_undo_rollback(pool, &u); /* a failed upload undoes the acquire */
-        }
+        bpi_undo_end(pool, &u, r); /* a failed upload undoes the acquire */
+        if (r == BP_OK) *out_buf = b;
     }
     bpi_unlock(pool);
     return r;
@@ -63,12 +59,8 @@ bp_result bp_frame_set_acquire(bp_pool *pool, const bp_acquire_desc *desc, uint3
             r = bpi_undo_acquire(pool, &u, desc, &set.buffers[set.count], NULL, 0);
             if (r == BP_OK) set.count++;
         }
-        if (r == BP_OK) {
-            bpi_undo_commit(pool, &u);
-            *out = set;
-        } else {
-            bpi_undo_rollback(pool, &u); /* the buffers acquired so far are undone, not released */
-        }
+        bpi_undo_end(pool, &u, r); /* on failure the buffers acquired so far are undone, not released */
+        if (r == BP_OK) *out = set;
     }
     bpi_unlock(pool);
     return r;

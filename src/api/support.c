@@ -17,19 +17,16 @@
 
 /* Arrays of a cache line or more (the slot table, buckets, class counters) start on a line
  * and fill whole lines, so no other object, another thread's pool's included, shares them. */
-void *bpi_alloc(bp_pool *pool, size_t size) {
+void *bpi_alloc_aligned(bp_pool *pool, size_t size, size_t alignment) {
     bpi_callback_guard g = bpi_callback_enter(pool); /* e.g. inside a handle table growth */
-    void *p = size < BPI_CACHE_LINE ? pool->alloc.alloc(pool->alloc.user, size, 16)
-                                    : pool->alloc.alloc(pool->alloc.user, bpi_line_round(size), BPI_CACHE_LINE);
+    void *p = pool->alloc.alloc(pool->alloc.user, size, alignment);
     bpi_callback_leave(pool, g);
     return p;
 }
 
-void *bpi_alloc_aligned(bp_pool *pool, size_t size, size_t alignment) {
-    bpi_callback_guard g = bpi_callback_enter(pool);
-    void *p = pool->alloc.alloc(pool->alloc.user, size, alignment);
-    bpi_callback_leave(pool, g);
-    return p;
+void *bpi_alloc(bp_pool *pool, size_t size) {
+    if (size < BPI_CACHE_LINE) return bpi_alloc_aligned(pool, size, 16);
+    return bpi_alloc_aligned(pool, bpi_line_round(size), BPI_CACHE_LINE);
 }
 
 void bpi_free(bp_pool *pool, void *ptr) {

@@ -7,17 +7,21 @@
 #include "bufpool_backend.h"
 #include "internal/libc_alloc.h"
 
+void bpi_host_buffer_out(const bp_backend_create_desc *d, void *p, uint64_t size, bp_backend_buffer *out) {
+    out->native = (uint64_t)(uintptr_t)p;
+    out->mapped = p;
+    out->capacity = size;
+    out->memory = d->memory;
+    out->usage = d->usage;
+}
+
 static bp_result host_create(void *user, const bp_backend_create_desc *d, bp_backend_buffer *out) {
     const bp_host_backend_desc *hd = user;
     uint64_t align = d->alignment > hd->alignment ? d->alignment : hd->alignment;
     if (d->size > hd->max_buffer_size || d->size > SIZE_MAX) return BP_ERR_TOO_LARGE;
     void *p = hd->allocator.alloc(hd->allocator.user, (size_t)d->size, (size_t)align);
     if (!p) return BP_ERR_OUT_OF_MEMORY;
-    out->native = (uint64_t)(uintptr_t)p;
-    out->mapped = p;
-    out->capacity = d->size;
-    out->memory = d->memory;
-    out->usage = d->usage;
+    bpi_host_buffer_out(d, p, d->size, out);
     return BP_OK;
 }
 
@@ -26,7 +30,7 @@ static void host_destroy(void *user, const bp_backend_buffer *buf) {
     hd->allocator.free(hd->allocator.user, buf->mapped);
 }
 
-static bp_result host_caps(void *user, bp_backend_caps *out) {
+bp_result bpi_host_caps(void *user, bp_backend_caps *out) {
     const bp_host_backend_desc *hd = user;
     memset(out, 0, sizeof *out);
     out->max_buffer_size = hd->max_buffer_size;
@@ -60,7 +64,7 @@ bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out) {
     bp_backend_init(out, "host", NULL);
     out->create = host_create;
     out->destroy = host_destroy;
-    out->query_caps = host_caps;
+    out->query_caps = bpi_host_caps;
     if (!desc) {
         out->user = (void *)&host_defaults; /* no allocation for the default backend */
         return BP_OK;

@@ -9,6 +9,7 @@
 
 #include "backends/host_blocks.h"
 #include "internal/libc_alloc.h"
+#include "placement/block_growth.h"
 #include "placement/tlsf.h"
 
 #define MIN_BLOCK_SIZE (64u * 1024u)
@@ -44,24 +45,6 @@ static void note_held(host_blocks *h) {
     if (s->blocks > s->peak_blocks) s->peak_blocks = s->blocks;
 }
 
-static void fill_out(const bp_backend_create_desc *d, void *p, uint64_t size, bp_backend_buffer *out) {
-    out->native = (uint64_t)(uintptr_t)p;
-    out->mapped = p;
-    out->capacity = size;
-    out->memory = d->memory;
-    out->usage = d->usage;
-}
-
-/* The first blocks are smaller (1/8, 1/4, 1/2 of block_size, as VMA grows its blocks), so a
- * small working set does not hold a whole block; each holds at least twice the request. */
-static uint64_t next_block_size(const host_blocks *h, uint64_t request) {
-    uint32_t shift = h->stats.blocks < 3u ? 3u - h->stats.blocks : 0u;
-    uint64_t size = h->desc.block_size >> shift;
-    if (size < MIN_BLOCK_SIZE) size = MIN_BLOCK_SIZE;
-    while (size < 2 * request && size < h->desc.block_size) size *= 2;
-    return size < h->desc.block_size ? size : h->desc.block_size;
-}
-
 /* A new block in the first free entry of the list (which doubles when full); its index. */
 static bp_result add_block(host_blocks *h, uint64_t request, uint32_t *out_index) {
     uint32_t i = 0;
@@ -77,7 +60,7 @@ static bp_result add_block(host_blocks *h, uint64_t request, uint32_t *out_index
     host_block *b = malloc(sizeof *b);
     if (!b) return BP_ERR_OUT_OF_MEMORY;
     bp_allocator libc = {bpi_libc_alloc, bpi_libc_free, NULL};
-    b->size = next_block_size(h, request);
+    b->size = bpi_next_block_size(h->desc.block_size, h->stats.blocks, request, MIN_BLOCK_SIZE);
     if (bpi_tlsf_init(&b->tlsf, b->size, 0, libc) != BP_OK) {
         free(b);
         return BP_ERR_OUT_OF_MEMORY;
@@ -118,7 +101,7 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     if (!b || bpi_tlsf_alloc(&b->tlsf, size, align, &node) != BP_OK) return false;
     if (i == h->spare) h->spare = NO_SPARE; /* the spare is in use again */
     uint64_t offset = b->tlsf.nodes[node].offset;
-    fill_out(d, (char *)b->base + offset, size, out);
+    bpi_host_buffer_out(d, (char *)b->base + offset, size, out);
     out->native_memory = (uint64_t)(uintptr_t)b->base;
     out->offset = offset;
     out->backend_data = (void *)(((uintptr_t)i + 1u) << NODE_BITS | node);
@@ -145,7 +128,7 @@ static bp_result create_dedicated(host_blocks *h, uint64_t size, uint64_t align,
                                   bp_backend_buffer *out) {
     void *p = h->desc.allocator.alloc(h->desc.allocator.user, (size_t)size, (size_t)align);
     if (!p) return BP_ERR_OUT_OF_MEMORY;
-    fill_out(d, p, size, out);
+    bpi_host_buffer_out(d, p, size, out);
     h->stats.dedicated++;
     h->stats.dedicated_bytes += size;
     note_held(h);
@@ -187,15 +170,6 @@ static void blocks_destroy(void *user, const bp_backend_buffer *buf) {
     pthread_mutex_unlock(&h->lock);
 }
 
-static bp_result blocks_caps(void *user, bp_backend_caps *out) {
-    const host_blocks *h = user;
-    memset(out, 0, sizeof *out);
-    out->max_buffer_size = h->desc.max_buffer_size;
-    out->min_alignment = h->desc.alignment;
-    out->memory_kinds = 7u;
-    return BP_OK;
-}
-
 /* The pool destroys every buffer before it releases its backend: what is left is the spare. */
 static void blocks_release(void *user) {
     host_blocks *h = user;
@@ -220,7 +194,7 @@ bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out
     bp_backend_init(out, "host", h);
     out->create = blocks_create;
     out->destroy = blocks_destroy;
-    out->query_caps = blocks_caps;
+    out->query_caps = bpi_host_caps; /* the desc is the state's first member */
     out->release = blocks_release;
     return BP_OK;
 }

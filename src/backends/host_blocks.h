@@ -9,4 +9,9 @@
  * allocator set); BP_ERR_INVALID_ARGUMENT for a bad block_size. */
 bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out);
 
+/* host.c, shared with block mode: a host buffer `p` of `size` bytes for request `d` into
+ * `out`; the caps of the state `user`, whose first member is the resolved desc. */
+void bpi_host_buffer_out(const bp_backend_create_desc *d, void *p, uint64_t size, bp_backend_buffer *out);
+bp_result bpi_host_caps(void *user, bp_backend_caps *out);
+
 #endif

@@ -182,7 +182,7 @@ struct bp_pool {
      * holding only its own cache's lock reads pool fields and writes its cache and the slots
      * it owns (lifecycle/thread_cache.c). */
     uint64_t serial;            /* unique per pool created: tells a thread's cache entry apart */
-    bool tcache_on;             /* thread_safe and not no_thread_cache */
+    bool tcache_on;             /* thread_safe, not no_thread_cache, not fixed capacity */
     uint32_t tcache_count;
     bpi_tcache *tcaches[BPI_MAX_TCACHES];
 };
@@ -213,7 +213,7 @@ void bpi_tcache_stop(bp_pool *pool, bool keep_cached); /* lock every cache, fold
 void bpi_tcache_resume(bp_pool *pool);                  /* unlock every cache */
 struct bpi_tcache *bpi_tcache_attach(bp_pool *pool);    /* this thread's, made if need be; or NULL */
 void bpi_tcache_adopt(bp_pool *pool, struct bpi_tcache *c, const bp_acquire_desc *d, uint32_t index);
-bool bpi_tcache_flush(bp_pool *pool);                   /* cached buffers back to buckets; any? */
+bool bpi_tcache_flush(bp_pool *pool);                   /* cached buffers back to buckets; any? (caches exist) */
 void bpi_tcache_destroy(bp_pool *pool);
 bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -326,6 +326,7 @@ void bpi_undo_push(bpi_undo *u, uint64_t id, uint64_t size);
 void bpi_undo_trace(bp_pool *pool); /* write the A lines now (before the eviction callback runs) */
 void bpi_undo_commit(bp_pool *pool, bpi_undo *u);
 void bpi_undo_rollback(bp_pool *pool, bpi_undo *u);
+void bpi_undo_end(bp_pool *pool, bpi_undo *u, bp_result r); /* commit on BP_OK, else roll back */
 bp_result bpi_release_slot(bp_pool *pool, uint32_t index); /* bpi_release_held, out of line */
 void bpi_link_held(bp_pool *pool, uint32_t index); /* a held slot into its list and owner's */
 void bpi_scrub(bp_pool *pool, bpi_slot *slot);              /* poison or zero on release */

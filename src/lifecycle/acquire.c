@@ -174,7 +174,7 @@ BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
     /* before a miss, the buffers thread caches keep go back to the buckets (a miss means no
      * pooled buffer of the class anywhere), a new group's included: the miss may have to make
      * room with them under a budget or an allocation cap */
-    if (index == BPI_NIL && bpi_tcache_flush(pool) && g >= 0) index = pop_pooled(pool, g, cls);
+    if (index == BPI_NIL && pool->tcache_count && bpi_tcache_flush(pool) && g >= 0) index = pop_pooled(pool, g, cls);
     bool hit = index != BPI_NIL;
     if (hit) {
         if (u) bpi_undo_save_hit(pool, u, index);

@@ -72,7 +72,7 @@ static void keep_pooled_stamp(bp_pool *pool, bpi_slot *s, uint64_t frame, double
 
 /* Every cached buffer back into its bucket, as if released when it entered the cache (the
  * caps apply). True when there was one. */
-static bool flush(bp_pool *pool) {
+bool bpi_tcache_flush(bp_pool *pool) {
     bool any = false;
     for (uint32_t i = 0; i < pool->tcache_count; i++) {
         bpi_tcache *c = pool->tcaches[i];
@@ -100,12 +100,11 @@ static bool flush(bp_pool *pool) {
     return any;
 }
 
-bool bpi_tcache_flush(bp_pool *pool) { return pool->tcache_count && flush(pool); }
 
 void bpi_tcache_stop(bp_pool *pool, bool keep_cached) {
     for (uint32_t i = 0; i < pool->tcache_count; i++) lock_cache(pool->tcaches[i]);
     fold(pool);
-    if (!keep_cached) flush(pool);
+    if (!keep_cached) bpi_tcache_flush(pool);
 }
 
 void bpi_tcache_resume(bp_pool *pool) {
@@ -172,7 +171,7 @@ void bpi_tcache_adopt(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, ui
 /* The pool's end (no other thread may use it now): cached buffers back, caches freed. */
 void bpi_tcache_destroy(bp_pool *pool) {
     fold(pool);
-    flush(pool);
+    bpi_tcache_flush(pool);
     for (uint32_t i = 0; i < pool->tcache_count; i++) bpi_free(pool, pool->tcaches[i]);
     pool->tcache_count = 0;
 }

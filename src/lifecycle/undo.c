@@ -74,6 +74,11 @@ void bpi_undo_commit(bp_pool *pool, bpi_undo *u) {
     pool->undo = NULL;
 }
 
+void bpi_undo_end(bp_pool *pool, bpi_undo *u, bp_result r) {
+    if (r == BP_OK) bpi_undo_commit(pool, u);
+    else bpi_undo_rollback(pool, u);
+}
+
 /* Out of the transient or live list and the owner's, as a release does. */
 static void unlink_held(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backends/vulkan/vk_internal.h"
+#include "placement/block_growth.h"
 
 #define DEFAULT_GRANULARITY 16u
 
@@ -22,16 +23,11 @@ VkDeviceSize bpi_vk_range_granularity(const VkPhysicalDeviceMemoryProperties *pr
     return (atom & (atom - 1)) == 0 ? atom : 0; /* 0: not a power of two, no blocks for this type */
 }
 
-/* The first blocks of a type are smaller (1/8, 1/4, 1/2 of block_size, as VMA grows its
- * blocks), so a small working set does not hold a whole block; each holds at least twice the
- * request. Whole atoms, so that a flush clamped to the block's end is still valid. */
+/* The next block of a type (placement/block_growth.h), in whole atoms, so that a flush clamped
+ * to the block's end is still valid. */
 VkDeviceSize bpi_vk_next_block_size(VkDeviceSize block_size, uint32_t blocks, VkDeviceSize request,
                                     VkDeviceSize atom) {
-    uint32_t shift = blocks < 3u ? 3u - blocks : 0u;
-    VkDeviceSize size = block_size >> shift;
-    if (size < BPI_VK_MIN_BLOCK_SIZE) size = BPI_VK_MIN_BLOCK_SIZE;
-    while (size < 2 * request && size < block_size) size *= 2;
-    if (size > block_size) size = block_size;
+    VkDeviceSize size = bpi_next_block_size(block_size, blocks, request, BPI_VK_MIN_BLOCK_SIZE);
     return atom > 1 ? size / atom * atom : size;
 }
 
