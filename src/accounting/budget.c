@@ -58,7 +58,7 @@ bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
                         "pool '%s': out of host memory for the eviction list", pool->name);
     /* Without an eviction callback, a request that would not fit even with every pooled
      * buffer trimmed is refused before trimming any: a failed acquire changes nothing. */
-    uint64_t unpooled = pool->stats.bytes_reserved - pool->stats.bytes_pooled, budget = pool->stats.budget_bytes;
+    uint64_t unpooled = pool->stats.bytes_reserved - bpi_bytes_pooled(pool), budget = pool->stats.budget_bytes;
     bool trim_can_fit = unpooled <= budget && bytes <= budget - unpooled;
     if (can_evict || trim_can_fit) trim_until_fits(pool, bytes);
     if (!fits(pool, bytes) && can_evict) evict(pool, bytes, owners, count);

@@ -54,8 +54,8 @@ static void plot(bp_pool *pool, const bp_series_point *p) {
 
 void bpi_series_frame(bp_pool *pool) {
     bpi_series *s = series_of(pool);
-    const bp_stats *st = &pool->stats;
     if (!s) return;
+    const bp_stats *st = bpi_stats_view(pool);
     bp_series_point p = {
         .frame = st->frame - 1,
         .bytes_reserved = st->bytes_reserved,

@@ -59,10 +59,10 @@ void bpi_check_warning(bp_pool *pool) {
         bpi_log(pool, BP_LOG_WARNING, BP_LOG_ITEM_WARN_THRESHOLD,
                 "pool '%s': %.2f MB reserved exceeds the warning threshold of %.2f MB", pool->name,
                 (double)pool->stats.bytes_reserved / 1048576.0, (double)limit / 1048576.0);
-        pool->stats.hit_rate = bpi_hit_rate(&pool->stats);
         if (pool->desc.warning) {
+            const bp_stats *st = bpi_stats_view(pool);
             bpi_callback_guard g = bpi_callback_enter(pool); /* inside an acquire or frame end */
-            pool->desc.warning(pool->desc.warning_user, pool, &pool->stats);
+            pool->desc.warning(pool->desc.warning_user, pool, st);
             bpi_callback_leave(pool, g);
         }
     } else {

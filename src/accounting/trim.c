@@ -78,6 +78,13 @@ void bpi_retention_init(bp_pool *pool) {
     pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
                                                                                  : pool->desc.max_pooled_per_class;
     pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
+    pool->release_cap = pool->pooled_cap == UINT64_MAX ? pool->retain_cap : 0;
+}
+
+/* A release whose bucket count passed release_cap: the class cap, else the bytes cap. */
+void bpi_pooled_over_cap(bp_pool *pool, uint32_t index) {
+    if (pool->slots[index].bucket->count > pool->retain_cap) bpi_destroy_pooled(pool, index);
+    else if (bpi_bytes_pooled(pool) > pool->pooled_cap) bpi_enforce_pooled_cap(pool);
 }
 
 /* Every bucket over the per-class cap loses its oldest buffers (its tail) down to the cap. */
@@ -95,5 +102,5 @@ void bpi_enforce_class_cap(bp_pool *pool) {
 void bpi_enforce_pooled_cap(bp_pool *pool) {
     uint64_t cap = pool->pooled_cap;
     uint32_t i;
-    while (pool->stats.bytes_pooled > cap && (i = bpi_oldest_pooled(pool)) != BPI_NIL) bpi_destroy_pooled(pool, i);
+    while (bpi_bytes_pooled(pool) > cap && (i = bpi_oldest_pooled(pool)) != BPI_NIL) bpi_destroy_pooled(pool, i);
 }

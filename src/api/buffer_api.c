@@ -31,9 +31,9 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
 
-/* Both acquire calls. A pool without a lock serves the hit with no call on the way (the
- * rest is a tail call, so the hit saves no registers); a thread_safe one from the thread's
- * cache, under that cache's lock alone. */
+/* Both acquire calls. A pool without a lock serves the plain hit with no call on the way
+ * (the rest, transient and scoped hits included, is a tail call, so the hit saves no
+ * registers); a thread_safe one from the thread's cache, under that cache's lock alone. */
 BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
                                 int line) {
     if (!pool || !desc || !out_buf) {
@@ -41,8 +41,8 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
         return BP_ERR_INVALID_ARGUMENT;
     }
     if (pool->thread_safe) return acquire_thread_safe(pool, desc, out_buf, file, line);
-    if (bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
-    return acquire_locked(pool, desc, out_buf, file, line, false); /* zeroes *out_buf first */
+    if (bpi_acquire_plain(pool, desc, out_buf, file, line)) return BP_OK;
+    return acquire_locked(pool, desc, out_buf, file, line, true); /* zeroes *out_buf first */
 }
 
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {

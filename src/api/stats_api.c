@@ -10,8 +10,7 @@ void bp_get_stats(bp_pool *pool, bp_stats *out_stats) {
         return;
     }
     bpi_lock(pool);
-    *out_stats = pool->stats;
-    out_stats->hit_rate = bpi_hit_rate(&pool->stats);
+    *out_stats = *bpi_stats_view(pool);
     bpi_unlock(pool);
 }
 

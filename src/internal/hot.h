@@ -35,10 +35,21 @@ static inline void bpi_lock_keep_caches(bp_pool *pool) {
  * asks bpi_lookup what is wrong (zero, foreign, stale or released handle) ---- */
 
 static inline bpi_slot *bpi_held_fast(bp_pool *pool, bp_buffer buf) {
-    uint32_t low = (uint32_t)buf.id, index = low & (BPI_MAX_SLOTS - 1u);
-    if ((low >> BPI_INDEX_BITS) != pool->tag || index >= pool->slot_count) return NULL;
+    /* one compare for tag and range: a foreign tag leaves bits above the index, out of range */
+    uint32_t index = (uint32_t)buf.id ^ pool->tag_bits;
+    if (index >= pool->slot_count) return NULL;
     bpi_slot *s = &pool->slots[index];
     return s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE ? s : NULL;
+}
+
+/* (state, linked) of a slot in one 16-bit word: held and in no list is one compare. */
+static inline bool bpi_held_unlinked(const bpi_slot *s) {
+    _Static_assert(offsetof(bpi_slot, linked) == offsetof(bpi_slot, state) + 1, "state and linked adjacent");
+    static const uint8_t want[2] = {BPI_IN_USE, 0};
+    uint16_t word, plain;
+    memcpy(&word, &s->state, sizeof word);
+    memcpy(&plain, want, sizeof plain);
+    return word == plain;
 }
 
 /* ---- lifecycle: intrusive doubly linked lists of slots through their `list` links ---- */
@@ -94,26 +105,29 @@ static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     return ++b->count;
 }
 
+/* A bucket's head keeps no back link (a pop does not touch the next slot's line), so a removal
+ * tells the head by the bucket's head field. */
 static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bpi_bucket *b = bpi_bucket_of(pool, s);
-    if (s->aux_prev != BPI_NIL) pool->slots[s->aux_prev].aux_next = s->aux_next;
-    else b->head = s->aux_next;
-    if (s->aux_next != BPI_NIL) pool->slots[s->aux_next].aux_prev = s->aux_prev;
-    else b->tail = s->aux_prev;
+    uint32_t prev = b->head == index ? BPI_NIL : s->aux_prev, next = s->aux_next;
+    if (prev == BPI_NIL) b->head = next;
+    else pool->slots[prev].aux_next = next;
+    if (next != BPI_NIL) pool->slots[next].aux_prev = prev;
+    else b->tail = prev;
     s->aux_prev = s->aux_next = BPI_NIL;
     b->count--;
 }
 
-/* Take the most recently pooled buffer of a bucket, or BPI_NIL. The head has no aux_prev. */
+/* Take the most recently pooled buffer of a bucket, or BPI_NIL. The new head's back link is
+ * left as it was: heads have none (bpi_bucket_remove). */
 static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
     uint32_t index = b->head;
     if (index == BPI_NIL) return index;
     bpi_slot *s = &pool->slots[index];
     uint32_t next = s->aux_next;
     b->head = next;
-    if (next != BPI_NIL) pool->slots[next].aux_prev = BPI_NIL;
-    else b->tail = BPI_NIL;
+    if (next == BPI_NIL) b->tail = BPI_NIL;
     s->aux_next = BPI_NIL;
     b->count--;
     return index;
@@ -135,11 +149,8 @@ static inline void bpi_stats_adjust(bp_pool *pool, const bpi_slot *slot, bpi_sta
         st->bytes_pending += sign > 0 ? cap : -cap;
         st->buffers_pending += (uint32_t)sign;
         break;
-    case BPI_POOLED:
-        st->bytes_pooled += sign > 0 ? cap : -cap;
-        st->buffers_pooled += (uint32_t)sign;
+    default: /* pooled counts are derived (bpi_stats_view): a hit and a release move two fewer */
         break;
-    default:
         break;
     }
 }
@@ -167,17 +178,21 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
     return (uint64_t)ukey << 32 | ashift << 8 | memory;
 }
 
+/* The scope depth a held buffer records: the open scope's, unless the request opts out. */
+static inline uint32_t bpi_hand_out_depth(const bp_pool *pool, uint32_t flags) {
+    return (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
+}
+
 /* The fields of a slot handed to the application (counted in use already, list links NIL)
- * and the request counters; returns the new id. The owner field is 0 (pooled and new slots
- * have none) and stays so unless the caller sets it; the caller links the slot
- * (bpi_link_held) when `linked` says so. */
-BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, bool owned,
-                                     const char *tag, const char *file, int line) {
+ * and the request counters; returns the new id. `depth` is bpi_hand_out_depth's, `linked`
+ * whether the slot goes into a list or an owner's (the caller links it, bpi_link_held). The
+ * owner field is 0 (pooled and new slots have none) and stays so unless the caller sets it. */
+BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, uint32_t depth,
+                                     bool linked, const char *tag, const char *file, int line) {
     bpi_slot *s = &pool->slots[index];
     uint32_t gen = ++s->generation;
-    uint32_t depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
     s->state = BPI_IN_USE;
-    s->linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owned;
+    s->linked = linked;
     s->flags = flags;
     s->size = size;
     s->tag = tag;
@@ -194,11 +209,19 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
     return bpi_make_id(pool, index, gen);
 }
 
+/* ... for a request whose list membership follows from its flags, the open scope and owner. */
+BPI_HOT uint64_t bpi_hand_out_linked(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, bool owned,
+                                     const char *tag, const char *file, int line) {
+    uint32_t depth = bpi_hand_out_depth(pool, flags);
+    bool linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owned;
+    return bpi_hand_out_fields(pool, index, size, flags, depth, linked, tag, file, line);
+}
+
 /* The general hand-out (lifecycle/acquire.c): fields, links, zeroing. */
 BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
                                     int line) {
     uint32_t flags = d->flags;
-    uint64_t id = bpi_hand_out_fields(pool, index, d->size, flags, d->owner != 0, d->tag, file, line);
+    uint64_t id = bpi_hand_out_linked(pool, index, d->size, flags, d->owner != 0, d->tag, file, line);
     bpi_slot *s = &pool->slots[index];
     s->owner = d->owner;
     if (s->linked) bpi_link_held(pool, index);
@@ -223,10 +246,37 @@ static inline uint64_t bpi_request_key(const bp_acquire_desc *d) {
     return key;
 }
 
-/* The usual acquire: a plain request (no owner, alignment or zeroing) with the memory kind and
- * usage of the last group found, served from its bucket. Returns false, having changed
- * nothing the caller can see, for everything else (bpi_acquire). The memory kind and usage
- * were validated when the group was found, so comparing them validates them. */
+/* The bucket of a plain request's size in the hot group: a cache of the class lookup, right
+ * whether or not the acquire hits. */
+BPI_HOT bpi_bucket *bpi_hot_bucket(bp_pool *pool, uint64_t size) {
+    if (size != pool->hot_size) {
+        pool->hot_size = size;
+        pool->hot_bucket = pool->hot_buckets + bpi_class_of(pool->pow2, size);
+    }
+    return pool->hot_bucket;
+}
+
+/* The usual acquire: a plain request (no owner, alignment, zeroing or transient flag, no open
+ * scope) with the memory kind and usage of the last group found, served from its bucket. Such
+ * a buffer goes into no list, so the hit makes no call. Returns false, having changed nothing
+ * the caller can see, for everything else (bpi_acquire_hit, then bpi_acquire). The memory
+ * kind and usage were validated when the group was found, so comparing them validates them. */
+BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                               int line) {
+    uint64_t size = d->size;
+    uint32_t flags = d->flags;
+    if ((bpi_request_key(d) != pool->hot_key) | (size - 1u >= pool->fast_max_size) ||
+        ((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) | d->alignment | d->owner | pool->scope_depth))
+        return false;
+    uint32_t index = bpi_bucket_pop(pool, bpi_hot_bucket(pool, size));
+    if (index == BPI_NIL) return false;
+    bpi_take_pooled(pool, index);
+    out->id = bpi_hand_out_fields(pool, index, size, flags, 0, false, d->tag, file, line);
+    return true;
+}
+
+/* A pool hit of a transient or scoped plain request too (under the lock in a thread_safe
+ * pool); false, having changed nothing, for everything else (bpi_acquire). */
 BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                              int line) {
     uint64_t size = d->size;
@@ -234,17 +284,10 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
     if ((bpi_request_key(d) != pool->hot_key) | (size - 1u >= pool->fast_max_size) ||
         ((flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) | d->alignment | d->owner))
         return false;
-    bpi_bucket *b = pool->hot_bucket;
-    if (size != pool->hot_size) { /* a cache of the class lookup, right whether or not this hits */
-        b = pool->hot_buckets + bpi_class_of(pool->pow2, size);
-        pool->hot_size = size;
-        pool->hot_bucket = b;
-    }
-    uint32_t index = bpi_bucket_pop(pool, b);
+    uint32_t index = bpi_bucket_pop(pool, bpi_hot_bucket(pool, size));
     if (index == BPI_NIL) return false;
     bpi_take_pooled(pool, index);
-    out->id = bpi_hand_out_fields(pool, index, size, flags, false, d->tag, file, line);
-    /* transient or scoped: into its list, a tail call so the plain hit saves no registers */
+    out->id = bpi_hand_out_linked(pool, index, size, flags, false, d->tag, file, line);
     if (pool->slots[index].linked) bpi_link_held(pool, index);
     return true;
 }
@@ -268,8 +311,7 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
         else bpi_destroy_pooled(pool, index);
         return;
     }
-    if (count > pool->retain_cap) bpi_destroy_pooled(pool, index);
-    else if (pool->stats.bytes_pooled > pool->pooled_cap) bpi_enforce_pooled_cap(pool);
+    if (count > pool->release_cap) bpi_pooled_over_cap(pool, index); /* one compare for both caps */
 }
 
 /* A held buffer out of its lists waits `frames_in_flight` frame ends in the pending FIFO, or,
@@ -313,11 +355,13 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
  * changed nothing, for everything else (bpi_release_held). */
 BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     if (!pool->release_plain) return false; /* before any slot is read: a locked pool's are guarded */
-    bpi_slot *s = bpi_held_fast(pool, buf);
-    if (!s || s->linked) return false;
+    uint32_t index = (uint32_t)buf.id ^ pool->tag_bits; /* as bpi_held_fast */
+    if (index >= pool->slot_count) return false;
+    bpi_slot *s = &pool->slots[index];
+    if ((s->generation != (uint32_t)(buf.id >> 32)) | !bpi_held_unlinked(s)) return false;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
-    bpi_release_unlinked(pool, (uint32_t)buf.id & (BPI_MAX_SLOTS - 1u));
+    bpi_release_unlinked(pool, index);
     return true;
 }
 
@@ -330,6 +374,22 @@ static inline bool bpi_trim_due(const bp_pool *pool) {
 /* hits / acquires, computed when the stats are read rather than on every acquire. */
 static inline double bpi_hit_rate(const bp_stats *st) {
     return st->acquires ? (double)st->hits / (double)st->acquires : 0.0;
+}
+
+/* Pooled bytes: every live buffer is in use, pending or pooled, so they are what the other two
+ * leave of the reserved bytes (no call moves a counter for them). */
+static inline uint64_t bpi_bytes_pooled(const bp_pool *pool) {
+    return pool->stats.bytes_reserved - pool->stats.bytes_in_use - pool->stats.bytes_pending;
+}
+
+/* pool->stats with its derived fields (pooled bytes and buffers, hit rate) brought up to date,
+ * for every reader: the stats calls, JSON, series, the warning callback. */
+static inline const bp_stats *bpi_stats_view(bp_pool *pool) {
+    bp_stats *st = &pool->stats;
+    st->bytes_pooled = bpi_bytes_pooled(pool);
+    st->buffers_pooled = st->buffers_total - st->buffers_in_use - st->buffers_pending;
+    st->hit_rate = bpi_hit_rate(st);
+    return st;
 }
 
 #endif

@@ -117,6 +117,7 @@ struct bp_pool {
     /* The hot block: everything a pool hit and a plain release read, together. */
     bpi_slot *slots;
     uint32_t slot_count, tag;   /* tag: high 8 bits of every id's index part */
+    uint32_t tag_bits;          /* tag << BPI_INDEX_BITS: an id's low word xor this is its index */
     uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
     uint64_t hot_key;           /* (memory, usage) of the last plain request's group (see */
     bpi_bucket *hot_buckets;    /* bpi_request_key), and its buckets; BPI_NO_KEY when no hit */
@@ -127,6 +128,8 @@ struct bp_pool {
     bool release_defers;        /* a release waits frames_in_flight frame ends (frames began) */
     uint32_t scope_depth;
     uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all */
+    uint32_t release_cap;       /* retain_cap, or 0 with a bytes cap: a release's bucket count over it
+                                   calls bpi_pooled_over_cap, which applies both */
     uint64_t pooled_cap;        /* max_pooled_bytes; UINT64_MAX when the pool keeps all */
     uint64_t seq;
     double now;                 /* clock read at frame end / trim; hot paths do not read it */
@@ -260,7 +263,7 @@ static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
 
 /* handles/handle_table.c */
 static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t gen) {
-    return ((uint64_t)gen << 32) | ((uint64_t)p->tag << BPI_INDEX_BITS) | index;
+    return ((uint64_t)gen << 32) | p->tag_bits | index;
 }
 bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index);
 void bpi_slot_retire(bp_pool *pool, uint32_t index);
@@ -345,6 +348,7 @@ void bpi_trim_idle(bp_pool *pool, bool everything);
 void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time);
 void bpi_trim_init(bp_pool *pool); /* at creation, once the desc is resolved */
 void bpi_enforce_pooled_cap(bp_pool *pool);
+void bpi_pooled_over_cap(bp_pool *pool, uint32_t index); /* a release over release_cap */
 /* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled); then the caps'
  * enforcement on what is pooled already */
 void bpi_retention_init(bp_pool *pool);

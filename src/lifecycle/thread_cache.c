@@ -43,10 +43,8 @@ static void fold(bp_pool *pool) {
         st->bytes_requested += (uint64_t)c->requested;
         st->bytes_in_use += (uint64_t)c->in_use;
         st->bytes_pending += (uint64_t)c->pending;
-        st->bytes_pooled -= (uint64_t)(c->in_use + c->pending); /* what is not in use or pending is pooled */
         st->buffers_in_use += (uint32_t)c->in_use_buffers;
         st->buffers_pending += (uint32_t)c->pending_buffers;
-        st->buffers_pooled -= (uint32_t)(c->in_use_buffers + c->pending_buffers);
         peak_in_use += (uint64_t)c->peak_in_use;
         peak_requested += (uint64_t)c->peak_requested;
         c->acquires = c->releases = 0;
