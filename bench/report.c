@@ -211,11 +211,13 @@ static void why(FILE *o, const verdicts *v) {
                    "run counts) and then to the figure above: per-class stats recounted from the slots when "
                    "read, no global LRU list, the in-use list kept only for buffers acquired inside a scope, "
                    "the hit and the release inline with no call on the way in pools without a lock, a "
-                   "last-size class cache, the non-empty bitmap kept only by fixed pools. What is left is "
-                   "spread thin (no source line of the profile above 10 instructions per pair): entry checks "
-                   "and saved registers, the handle check, bucket links, the state counters and the slot's "
-                   "fields. Under 100 would need a design without exact per-call counters and per-buffer "
-                   "records.\n",
+                   "last-size class cache, the non-empty bitmap kept only by fixed pools (174 at commit "
+                   "ef233bc); then pooled counters derived when read, a plain hit that makes no call, one "
+                   "compare each for the handle's tag and range, its state and list, and both retention caps, "
+                   "and bucket heads without a back link (a pop writes no other slot). What is left is spread "
+                   "thin: entry checks, the handle check, bucket links, the in-use and requested counters "
+                   "with their peaks, and the slot's fields. Under 100 would need a design without exact "
+                   "per-call counters and per-buffer records.\n",
                 v->hit_ns, v->hit_ns / 10, v->hit_ir >= 0 ? " and " : "", v->hit_ir >= 0 ? v->hit_ir : 0,
                 v->hit_ir >= 0 ? " instructions" : "", v->hit_fastest_alloc ? v->hit_fastest_alloc : "-",
                 v->hit_fastest_alloc_ns);

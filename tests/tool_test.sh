@@ -31,6 +31,11 @@ check "block mode: same acquires" '[ "$(field "$plain" acquires)" = "$(field "$b
 check "block mode: same hits" '[ "$(field "$plain" hits)" = "$(field "$blocks" hits)" ]'
 check "block mode: same creates" '[ "$(field "$plain" backend_creates)" = "$(field "$blocks" backend_creates)" ]'
 check "block mode: no leaks" '[ "$(field "$blocks" leaked_buffers)" = 0 ]'
+check "block mode: says its block size" '[ "$(field "$blocks" block_size_bytes)" = 8388608 ]'
+# the backend holds whole blocks: never less than the buffers placed in them
+check "block mode: the backend's held bytes" \
+  '[ "$(field "$blocks" backend_peak_held_bytes)" -ge "$(field "$blocks" peak_reserved_bytes)" ]'
+check "no block mode: no block fields" '[ -z "$(field "$plain" block_size_bytes)" ]'
 "$tool" scenario instances --block-size 0 >/dev/null 2>"$tmp/err"
 check "--block-size 0 is a usage error" '[ $? -eq 2 ] && grep -q "block-size" "$tmp/err"'
 

@@ -26,6 +26,12 @@ uint64_t tool_rand(uint64_t *state) {
 }
 
 
+/* Host blocks (`--block-size` on the host backend): the table, and the most bytes its blocks and
+ * dedicated buffers held, read when the pool is destroyed (the pool owns the backend's state). */
+static bp_backend host_blocks;
+static bool host_blocks_on;
+static uint64_t host_blocks_peak_held;
+
 bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->class_scheme = o->classes;
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
@@ -42,14 +48,14 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
         fprintf(stderr, "bufpool: unknown backend '%s' (this build has: " TOOL_BACKENDS ")\n", o->backend);
         return NULL;
     } else if (o->block_bytes) {
-        static bp_backend blocks; /* the pool owns what it refers to; the table itself stays here */
         bp_host_backend_desc hd = {.block_size = o->block_bytes};
-        if (bp_host_backend(&hd, &blocks) != BP_OK) {
+        if (bp_host_backend(&hd, &host_blocks) != BP_OK) {
             fprintf(stderr, "bufpool: cannot create the host backend with %llu-byte blocks\n",
                     (unsigned long long)o->block_bytes);
             return NULL;
         }
-        desc->backend = &blocks;
+        desc->backend = &host_blocks;
+        host_blocks_on = true;
     }
     bp_pool *pool = NULL;
     bp_result r = bp_pool_create(desc, &pool);
@@ -61,6 +67,9 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
 }
 
 int tool_pool_destroy(bp_pool *pool) {
+    bp_host_backend_stats hs;
+    if (pool && host_blocks_on && bp_host_backend_get_stats(&host_blocks, &hs) == BP_OK)
+        host_blocks_peak_held = hs.peak_held_bytes;
     bp_pool_destroy(pool);
 #ifdef BP_HAVE_VULKAN
     return tool_vulkan_finish();
@@ -108,6 +117,8 @@ int main(int argc, char **argv) {
         }
         rc = replay_trace(target, &o, &report);
     }
+    report.block_size = o.block_bytes;
+    report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);
     if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);
     if (rc == 0 && o.html_path) rc = run_report_write_html(&report, o.html_path);

@@ -220,7 +220,8 @@ static const u64_field fields[] = {
     F64("largest_class_bytes", largest_class), F32("leaked_buffers", leaked_buffers), F64("ops", ops),
     F64("warm_acquires", warm_acquires), F64("warm_hits", warm_hits), F64("busiest_frame", busiest_frame),
     F64("tags_frame", tags_frame), F32("tag_groups", tag_groups), F32("held_groups", held_groups),
-    F64("series_stride", series.stride),
+    F64("series_stride", series.stride), F64("block_size_bytes", block_size),
+    F64("backend_peak_held_bytes", backend_peak_held),
 };
 
 static bool read_key(cursor *c, run_report *r, const char *key) {

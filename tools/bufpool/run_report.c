@@ -116,6 +116,10 @@ void run_report_print_json_fields(const run_report *r, FILE *out) {
             (unsigned long long)s->budget_failures, (unsigned long long)s->capacity_failures,
             (unsigned long long)r->largest_class, r->leaked_buffers, plateau ? "true" : "false",
             verdict_name(r->verdict.kind), (unsigned long long)r->verdict.growth_bytes);
+    /* block mode: the pool's reserved bytes are its buffers; the backend holds whole blocks */
+    if (r->block_size) fprintf(out, ",\"block_size_bytes\":%llu", (unsigned long long)r->block_size);
+    if (r->backend_peak_held)
+        fprintf(out, ",\"backend_peak_held_bytes\":%llu", (unsigned long long)r->backend_peak_held);
     if (r->has_timing)
         fprintf(out, ",\"seconds\":%s,\"ops\":%llu,\"ns_per_op\":%s", bpi_num_fixed(6, r->seconds).s,
                 (unsigned long long)r->ops, bpi_num_fixed(2, ns).s);
@@ -138,6 +142,12 @@ void run_report_print(const run_report *r, bool json, FILE *out) {
     fprintf(out, "  reserved: peak %.2f MB, final %.2f MB; requested peak %.2f MB\n",
             (double)s->peak_reserved / 1048576.0, (double)s->bytes_reserved / 1048576.0,
             (double)s->peak_requested / 1048576.0);
+    if (r->backend_peak_held)
+        fprintf(out, "  blocks of %.2f MB: the backend held at most %.2f MB (blocks and dedicated buffers)\n",
+                (double)r->block_size / 1048576.0, (double)r->backend_peak_held / 1048576.0);
+    else if (r->block_size)
+        fprintf(out, "  blocks of %.2f MB hold the buffers above (the backend's own bytes are not counted here)\n",
+                (double)r->block_size / 1048576.0);
     fprintf(out, "  backend creates %llu, destroys %llu, trims %llu\n", (unsigned long long)s->backend_creates,
             (unsigned long long)s->backend_destroys, (unsigned long long)s->trims);
     if (s->evictions || s->budget_failures || s->capacity_failures)
