@@ -155,7 +155,8 @@ typedef struct bp_logger {
 } bp_logger;
 
 struct bp_stats;
-/** Called when reserved bytes first exceed `warn_reserved_bytes` (re-armed when they fall below). */
+/** Called when reserved bytes first exceed `warn_reserved_bytes` (re-armed when they fall below);
+ *  `stats` is valid during the call only. */
 typedef void (*bp_warning_fn)(void *user, bp_pool *pool, const struct bp_stats *stats);
 /** A monotonic clock in seconds; injectable so tests need not sleep. */
 typedef double (*bp_clock_fn)(void *user);

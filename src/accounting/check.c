@@ -45,7 +45,7 @@ static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t use
         CHECK(c->hits <= c->acquires, "class of %llu bytes: more hits than acquires",
               (unsigned long long)c->class_size);
     }
-    const bp_stats *st = bpi_stats_view(pool);
+    const bp_stats stats = bpi_stats_read(pool), *st = &stats;
     CHECK(sum.in_use == st->buffers_in_use && sum.pooled == st->buffers_pooled && sum.pending == st->buffers_pending,
           "per-class buffer counts do not add up to the pool's");
     CHECK(sum.bytes_requested == st->bytes_requested, "per-class requested bytes do not add up");
@@ -64,7 +64,7 @@ bp_result bpi_check(bp_pool *pool) {
 }
 
 static bp_result check_pool(bp_pool *pool) {
-    const bp_stats *st = bpi_stats_view(pool); /* pooled counts are derived: checked against the slots below */
+    const bp_stats stats = bpi_stats_read(pool), *st = &stats; /* pooled counts derived: checked below */
     uint32_t in_use = 0, pending = 0, pooled = 0, live = 0, listed = 0, transient = 0, scoped = 0;
     uint64_t b_in_use = 0, b_pending = 0, b_pooled = 0, b_listed = 0, reserved = 0, requested = 0;
     bp_result r;

@@ -32,7 +32,7 @@ bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *ou
     if (out_len) *out_len = 0;
     if (!pool || (!buf && buf_size)) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    const bp_stats *s = bpi_stats_view(pool);
+    const bp_stats stats = bpi_stats_read(pool), *s = &stats;
     jbuf j = {buf, buf_size, 0};
     put(&j, "{\"pool\":\"");
     put_escaped(&j, pool->name);

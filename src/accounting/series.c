@@ -55,7 +55,7 @@ static void plot(bp_pool *pool, const bp_series_point *p) {
 void bpi_series_frame(bp_pool *pool) {
     bpi_series *s = series_of(pool);
     if (!s) return;
-    const bp_stats *st = bpi_stats_view(pool);
+    const bp_stats stats = bpi_stats_read(pool), *st = &stats;
     bp_series_point p = {
         .frame = st->frame - 1,
         .bytes_reserved = st->bytes_reserved,

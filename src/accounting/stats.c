@@ -60,9 +60,9 @@ void bpi_check_warning(bp_pool *pool) {
                 "pool '%s': %.2f MB reserved exceeds the warning threshold of %.2f MB", pool->name,
                 (double)pool->stats.bytes_reserved / 1048576.0, (double)limit / 1048576.0);
         if (pool->desc.warning) {
-            const bp_stats *st = bpi_stats_view(pool);
+            bp_stats st = bpi_stats_read(pool);
             bpi_callback_guard g = bpi_callback_enter(pool); /* inside an acquire or frame end */
-            pool->desc.warning(pool->desc.warning_user, pool, st);
+            pool->desc.warning(pool->desc.warning_user, pool, &st);
             bpi_callback_leave(pool, g);
         }
     } else {

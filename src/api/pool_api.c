@@ -114,8 +114,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     pool->alloc = alloc;
     pool->backend = backend;
     resolve(pool, &in);
-    pool->tag = atomic_fetch_add(&next_tag, 1u) % 255u + 1u;
-    pool->tag_bits = pool->tag << BPI_INDEX_BITS;
+    pool->tag_bits = (atomic_fetch_add(&next_tag, 1u) % 255u + 1u) << BPI_INDEX_BITS;
     pool->serial = atomic_fetch_add(&next_serial, 1u) + 1u;
     pool->free_slots = BPI_NIL;
     pool->live = pool->transient = pool->pending = (bpi_list){BPI_NIL, BPI_NIL};

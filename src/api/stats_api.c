@@ -10,7 +10,7 @@ void bp_get_stats(bp_pool *pool, bp_stats *out_stats) {
         return;
     }
     bpi_lock(pool);
-    *out_stats = *bpi_stats_view(pool);
+    *out_stats = bpi_stats_read(pool);
     bpi_unlock(pool);
 }
 

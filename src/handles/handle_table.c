@@ -87,9 +87,8 @@ bp_result bpi_lookup(bp_pool *pool, bp_buffer buf, bpi_slot **out_slot) {
     *out_slot = NULL;
     if (buf.id == 0)
         return bpi_fail(pool, BP_ERR_INVALID_HANDLE, BP_LOG_ITEM_BAD_HANDLE, "the zero handle");
-    uint32_t low = (uint32_t)buf.id, gen = (uint32_t)(buf.id >> 32);
-    uint32_t index = low & (BPI_MAX_SLOTS - 1u);
-    if ((low >> BPI_INDEX_BITS) != pool->tag || index >= pool->slot_count || gen == 0 ||
+    uint32_t index = bpi_id_index(pool, buf.id), gen = (uint32_t)(buf.id >> 32);
+    if (index >= pool->slot_count || gen == 0 ||
         gen > pool->slots[index].generation)
         return bpi_fail(pool, BP_ERR_FOREIGN_HANDLE, BP_LOG_ITEM_BAD_HANDLE,
                         "handle 0x%llx was not issued by pool '%s'", (unsigned long long)buf.id, pool->name);

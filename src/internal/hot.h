@@ -35,8 +35,7 @@ static inline void bpi_lock_keep_caches(bp_pool *pool) {
  * asks bpi_lookup what is wrong (zero, foreign, stale or released handle) ---- */
 
 static inline bpi_slot *bpi_held_fast(bp_pool *pool, bp_buffer buf) {
-    /* one compare for tag and range: a foreign tag leaves bits above the index, out of range */
-    uint32_t index = (uint32_t)buf.id ^ pool->tag_bits;
+    uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return NULL;
     bpi_slot *s = &pool->slots[index];
     return s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE ? s : NULL;
@@ -149,8 +148,7 @@ static inline void bpi_stats_adjust(bp_pool *pool, const bpi_slot *slot, bpi_sta
         st->bytes_pending += sign > 0 ? cap : -cap;
         st->buffers_pending += (uint32_t)sign;
         break;
-    default: /* pooled counts are derived (bpi_stats_view): a hit and a release move two fewer */
-        break;
+    default: /* pooled counts are derived (bpi_stats_read): a hit and a release move two fewer */
         break;
     }
 }
@@ -178,13 +176,8 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
     return (uint64_t)ukey << 32 | ashift << 8 | memory;
 }
 
-/* The scope depth a held buffer records: the open scope's, unless the request opts out. */
-static inline uint32_t bpi_hand_out_depth(const bp_pool *pool, uint32_t flags) {
-    return (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
-}
-
 /* The fields of a slot handed to the application (counted in use already, list links NIL)
- * and the request counters; returns the new id. `depth` is bpi_hand_out_depth's, `linked`
+ * and the request counters; returns the new id. `depth` is the open scope it records, `linked`
  * whether the slot goes into a list or an owner's (the caller links it, bpi_link_held). The
  * owner field is 0 (pooled and new slots have none) and stays so unless the caller sets it. */
 BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, uint32_t depth,
@@ -209,10 +202,11 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
     return bpi_make_id(pool, index, gen);
 }
 
-/* ... for a request whose list membership follows from its flags, the open scope and owner. */
+/* ... for a request whose list membership follows from its flags, the open scope (unless it
+ * opts out) and owner. */
 BPI_HOT uint64_t bpi_hand_out_linked(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, bool owned,
                                      const char *tag, const char *file, int line) {
-    uint32_t depth = bpi_hand_out_depth(pool, flags);
+    uint32_t depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
     bool linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owned;
     return bpi_hand_out_fields(pool, index, size, flags, depth, linked, tag, file, line);
 }
@@ -256,40 +250,42 @@ BPI_HOT bpi_bucket *bpi_hot_bucket(bp_pool *pool, uint64_t size) {
     return pool->hot_bucket;
 }
 
-/* The usual acquire: a plain request (no owner, alignment, zeroing or transient flag, no open
- * scope) with the memory kind and usage of the last group found, served from its bucket. Such
- * a buffer goes into no list, so the hit makes no call. Returns false, having changed nothing
- * the caller can see, for everything else (bpi_acquire_hit, then bpi_acquire). The memory
- * kind and usage were validated when the group was found, so comparing them validates them. */
-BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
-                               int line) {
+/* A pool hit: a plain request (no owner, alignment or zeroing) with the memory kind and usage
+ * of the last group found, served from its bucket. The memory kind and usage were validated
+ * when the group was found, so comparing them validates them. Returns false, having changed
+ * nothing the caller can see, for everything else (bpi_acquire). With `listed` false (a
+ * constant) it refuses transient requests and open scopes too: such a buffer goes into no list,
+ * so the hit makes no call. */
+BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                                int line, bool listed) {
     uint64_t size = d->size;
     uint32_t flags = d->flags;
+    uint32_t allowed = listed ? (uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE) : (uint32_t)BP_ACQUIRE_NO_SCOPE;
     if ((bpi_request_key(d) != pool->hot_key) | (size - 1u >= pool->fast_max_size) ||
-        ((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) | d->alignment | d->owner | pool->scope_depth))
+        ((flags & ~allowed) | d->alignment | d->owner | (listed ? 0u : pool->scope_depth)))
         return false;
     uint32_t index = bpi_bucket_pop(pool, bpi_hot_bucket(pool, size));
     if (index == BPI_NIL) return false;
     bpi_take_pooled(pool, index);
-    out->id = bpi_hand_out_fields(pool, index, size, flags, 0, false, d->tag, file, line);
-    return true;
-}
-
-/* A pool hit of a transient or scoped plain request too (under the lock in a thread_safe
- * pool); false, having changed nothing, for everything else (bpi_acquire). */
-BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
-                             int line) {
-    uint64_t size = d->size;
-    uint32_t flags = d->flags;
-    if ((bpi_request_key(d) != pool->hot_key) | (size - 1u >= pool->fast_max_size) ||
-        ((flags & ~(uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE)) | d->alignment | d->owner))
-        return false;
-    uint32_t index = bpi_bucket_pop(pool, bpi_hot_bucket(pool, size));
-    if (index == BPI_NIL) return false;
-    bpi_take_pooled(pool, index);
+    if (!listed) {
+        out->id = bpi_hand_out_fields(pool, index, size, flags, 0, false, d->tag, file, line);
+        return true;
+    }
     out->id = bpi_hand_out_linked(pool, index, size, flags, false, d->tag, file, line);
     if (pool->slots[index].linked) bpi_link_held(pool, index);
     return true;
+}
+
+/* The usual acquire of a pool without a lock: the hit with no list and no call. */
+BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                               int line) {
+    return bpi_acquire_hit_as(pool, d, out, file, line, false);
+}
+
+/* Any pool hit, transient and scoped ones included (under the lock in a thread_safe pool). */
+BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                             int line) {
+    return bpi_acquire_hit_as(pool, d, out, file, line, true);
 }
 
 /* ---- lifecycle: a release; the common one (no frame to wait for) pools the buffer inline ---- */
@@ -355,7 +351,7 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
  * changed nothing, for everything else (bpi_release_held). */
 BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     if (!pool->release_plain) return false; /* before any slot is read: a locked pool's are guarded */
-    uint32_t index = (uint32_t)buf.id ^ pool->tag_bits; /* as bpi_held_fast */
+    uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return false;
     bpi_slot *s = &pool->slots[index];
     if ((s->generation != (uint32_t)(buf.id >> 32)) | !bpi_held_unlinked(s)) return false;
@@ -382,13 +378,14 @@ static inline uint64_t bpi_bytes_pooled(const bp_pool *pool) {
     return pool->stats.bytes_reserved - pool->stats.bytes_in_use - pool->stats.bytes_pending;
 }
 
-/* pool->stats with its derived fields (pooled bytes and buffers, hit rate) brought up to date,
- * for every reader: the stats calls, JSON, series, the warning callback. */
-static inline const bp_stats *bpi_stats_view(bp_pool *pool) {
-    bp_stats *st = &pool->stats;
-    st->bytes_pooled = bpi_bytes_pooled(pool);
-    st->buffers_pooled = st->buffers_total - st->buffers_in_use - st->buffers_pending;
-    st->hit_rate = bpi_hit_rate(st);
+/* The pool's stats as a reader sees them: pool->stats with the fields no call keeps (pooled
+ * bytes and buffers, hit rate) computed. For every reader: the stats calls, JSON, series, the
+ * warning callback, bpi_check. */
+static inline bp_stats bpi_stats_read(const bp_pool *pool) {
+    bp_stats st = pool->stats;
+    st.bytes_pooled = bpi_bytes_pooled(pool);
+    st.buffers_pooled = st.buffers_total - st.buffers_in_use - st.buffers_pending;
+    st.hit_rate = bpi_hit_rate(&st);
     return st;
 }
 

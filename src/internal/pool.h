@@ -116,8 +116,9 @@ typedef struct bpi_tcache {
 struct bp_pool {
     /* The hot block: everything a pool hit and a plain release read, together. */
     bpi_slot *slots;
-    uint32_t slot_count, tag;   /* tag: high 8 bits of every id's index part */
-    uint32_t tag_bits;          /* tag << BPI_INDEX_BITS: an id's low word xor this is its index */
+    uint32_t slot_count;
+    uint32_t tag_bits;          /* the pool's tag (1..255) << BPI_INDEX_BITS: the high 8 bits of every
+                                   id's low word (bpi_id_index) */
     uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
     uint64_t hot_key;           /* (memory, usage) of the last plain request's group (see */
     bpi_bucket *hot_buckets;    /* bpi_request_key), and its buckets; BPI_NO_KEY when no hit */
@@ -265,6 +266,9 @@ static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
 static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t gen) {
     return ((uint64_t)gen << 32) | p->tag_bits | index;
 }
+/* The slot index an id names, in one xor: another pool's tag leaves bits above the index, so
+ * the result is past every slot count (tag and range are one compare). */
+static inline uint32_t bpi_id_index(const bp_pool *p, uint64_t id) { return (uint32_t)id ^ p->tag_bits; }
 bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index);
 void bpi_slot_retire(bp_pool *pool, uint32_t index);
 void bpi_slot_unnew(bp_pool *pool, uint32_t index, uint32_t old_count);

@@ -93,9 +93,8 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
  * the locked path says what is wrong). */
 BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
     if (!bpi_tcache_trylock(c)) return false;
-    uint32_t low = (uint32_t)buf.id, index = low & (BPI_MAX_SLOTS - 1u);
-    bool ok = !pool->release_extras & !pool->trace & ((low >> BPI_INDEX_BITS) == pool->tag) &
-              (index < pool->slot_count);
+    uint32_t index = bpi_id_index(pool, buf.id);
+    bool ok = !pool->release_extras & !pool->trace & (index < pool->slot_count);
     bpi_slot *s = ok ? &pool->slots[index] : NULL;
     /* only the slots this cache owns are read further: no other thread writes them now */
     ok = ok && s->cache == c->id && s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE &&

@@ -41,7 +41,7 @@ bp_result bpi_scope_begin(bp_pool *pool, bp_scope *out) {
     if (++st->next_serial == 0) st->next_serial = 1;
     st->open[pool->scope_depth] = (scope_entry){pool->seq, st->next_serial};
     pool->scope_depth++;
-    out->id = ((uint64_t)st->next_serial << 32) | ((uint64_t)pool->tag << BPI_INDEX_BITS) | pool->scope_depth;
+    out->id = ((uint64_t)st->next_serial << 32) | pool->tag_bits | pool->scope_depth;
     return BP_OK;
 }
 
@@ -51,7 +51,7 @@ static bp_result resolve(bp_pool *pool, bp_scope mark, uint32_t *out_depth) {
     uint32_t low = (uint32_t)mark.id, depth = low & DEPTH_MASK, serial = (uint32_t)(mark.id >> 32);
     if (mark.id == 0)
         return bpi_fail(pool, BP_ERR_SCOPE, BP_LOG_ITEM_SCOPE, "the zero scope mark");
-    if ((low >> BPI_INDEX_BITS) != pool->tag || !st || depth == 0 || depth > BP_MAX_SCOPE_DEPTH)
+    if ((low & ~(BPI_MAX_SLOTS - 1u)) != pool->tag_bits || !st || depth == 0 || depth > BP_MAX_SCOPE_DEPTH)
         return bpi_fail(pool, BP_ERR_SCOPE, BP_LOG_ITEM_SCOPE, "scope mark 0x%llx was not issued by pool '%s'",
                         (unsigned long long)mark.id, pool->name);
     if (depth > pool->scope_depth || st->open[depth - 1].serial != serial)
