@@ -40,13 +40,15 @@ typedef struct contender {
     size_t (*usable)(void *ctx, uint64_t token); /* bytes really reserved for a live token */
     raw_alloc *lib;    /* malloc-like contenders: the allocator */
     bp_pool_desc pool_desc; /* bufpool contenders: how their pool is made */
+    bool variant;      /* a bufpool configuration with its own verdict against the allocators */
     uint64_t host_block_size; /* bufpool on the host backend in block mode: its block_size */
     bp_backend backend;       /* that backend's table (its counts give the bytes held) */
 } contender;
 
-enum { CONTENDER_MAX = 8 };
+enum { CONTENDER_MAX = 10 };
 
-/* Fill `out` with bufpool (immediate reuse; 2 frames in flight; pooled bytes capped; host blocks) and one
+/* Fill `out` with bufpool (immediate reuse; 2 frames in flight; pooled bytes capped; host blocks;
+ * retention caps that follow demand, alone and on host blocks) and one
  * contender per allocator of `allocs`; returns how many. */
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
 

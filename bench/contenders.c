@@ -121,28 +121,32 @@ void bench_pool_frame(void *ctx) {
     bp_frame_begin(ctx);
 }
 
+/* A bufpool contender reusing a released buffer at once, as the CPU programs do. */
+static contender pool_contender(const char *name, bp_pool_desc desc, uint64_t host_block_size, bool variant) {
+    desc.frames_in_flight = desc.frames_in_flight ? desc.frames_in_flight : BP_IMMEDIATE_REUSE;
+    return (contender){.name = name, .is_pool = true, .open = pool_open, .close = bench_pool_close,
+                       .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,
+                       .pool_desc = desc, .host_block_size = host_block_size, .variant = variant};
+}
+
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 4 + n_allocs) return 0;
+    if (max < 6 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
-    out[n++] = (contender){.name = "bufpool", .is_pool = true, .open = pool_open, .close = bench_pool_close,
-                           .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,
-                           .pool_desc = {.name = "bench", .frames_in_flight = BP_IMMEDIATE_REUSE}};
-    out[n++] = (contender){.name = "bufpool (2 frames in flight)", .is_pool = true, .open = pool_open,
-                           .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
-                           .frame = bench_pool_frame, .pool_desc = {.name = "bench-fif2"}};
+    out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false);
+    out[n++] = pool_contender("bufpool (2 frames in flight)", (bp_pool_desc){.name = "bench-fif2", .frames_in_flight = 2},
+                              0, false);
     /* The memory knob: what bounding the pooled bytes costs in time and saves in memory. */
-    out[n++] = (contender){.name = "bufpool (max_pooled_bytes 8 MiB)", .is_pool = true, .open = pool_open,
-                           .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
-                           .frame = bench_pool_frame,
-                           .pool_desc = {.name = "bench-capped", .frames_in_flight = BP_IMMEDIATE_REUSE,
-                                         .max_pooled_bytes = 8u << 20}};
+    out[n++] = pool_contender("bufpool (max_pooled_bytes 8 MiB)",
+                              (bp_pool_desc){.name = "bench-capped", .max_pooled_bytes = 8u << 20}, 0, false);
     /* Misses from ranges of 64 MiB host blocks (TLSF) instead of one malloc each. */
-    out[n++] = (contender){.name = "bufpool (host blocks 64 MiB)", .is_pool = true, .open = pool_open,
-                           .close = bench_pool_close, .acquire = bench_pool_acquire, .release = bench_pool_release,
-                           .frame = bench_pool_frame, .host_block_size = 64u << 20,
-                           .pool_desc = {.name = "bench-blocks", .frames_in_flight = BP_IMMEDIATE_REUSE}};
+    out[n++] = pool_contender("bufpool (host blocks 64 MiB)", (bp_pool_desc){.name = "bench-blocks"}, 64u << 20, true);
+    /* Fewer misses: a class whose cap of 8 made it miss keeps what it holds at once. */
+    out[n++] = pool_contender("bufpool (retain_demand)", (bp_pool_desc){.name = "bench-demand", .retain_demand = true},
+                              0, true);
+    out[n++] = pool_contender("bufpool (retain_demand, host blocks 64 MiB)",
+                              (bp_pool_desc){.name = "bench-demand-blocks", .retain_demand = true}, 64u << 20, true);
     for (int i = 0; i < n_allocs; i++)
         out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
                                .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,

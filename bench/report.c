@@ -35,8 +35,10 @@ static const char *mib(uint64_t bytes, char *buf, size_t n) {
     return buf;
 }
 
+static void note_variant(verdicts *v, const contender *c, const char *workload, double speedup,
+                         double memory_ratio);
+
 /* One table: a row per contender, ratios against the first (bufpool). */
-static void note_blocks(verdicts *v, const char *workload, double speedup, double memory_ratio);
 
 void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
                            verdicts *v) {
@@ -76,10 +78,10 @@ void report_workload(FILE *o, const event_list *l, contender *cs, int n, int rep
         snprintf(v->worst_workload, sizeof v->worst_workload, "%s", l->name);
     }
     for (int i = 0; i < n; i++) {
-        if (!cs[i].host_block_size || !r[i].ok || r[i].ns_per_acquire <= 0) continue;
+        if (!cs[i].variant || !r[i].ok || r[i].ns_per_acquire <= 0) continue;
         double sb = fastest_alloc / r[i].ns_per_acquire;
         fprintf(o, "%s vs the fastest allocator: **%.2fx** faster.\n", cs[i].name, sb);
-        note_blocks(v, l->name, sb, best_alloc_mem ? (double)r[i].peak_reserved / (double)best_alloc_mem : 0);
+        note_variant(v, &cs[i], l->name, sb, best_alloc_mem ? (double)r[i].peak_reserved / (double)best_alloc_mem : 0);
     }
     if (r[0].peak_reserved > best_alloc_mem) {
         v->memory_ok = false;
@@ -89,18 +91,27 @@ void report_workload(FILE *o, const event_list *l, contender *cs, int n, int rep
     }
 }
 
-/* The host-blocks contender's speedup over the fastest allocator and its peak held over the
- * allocator that held least, for the targets table. */
-static void note_blocks(verdicts *v, const char *workload, double speedup, double memory_ratio) {
-    size_t sl = strlen(v->blocks_speedups), ml = strlen(v->blocks_memory);
-    snprintf(v->blocks_speedups + sl, sizeof v->blocks_speedups - sl, "%s%s %.2fx", sl ? ", " : "", workload, speedup);
-    snprintf(v->blocks_memory + ml, sizeof v->blocks_memory - ml, "%s%s %.2fx", ml ? ", " : "", workload,
-             memory_ratio);
-    if (!v->have_blocks || speedup < v->blocks_worst_speedup) {
-        v->blocks_worst_speedup = speedup;
-        snprintf(v->blocks_worst_workload, sizeof v->blocks_worst_workload, "%s", workload);
+/* A variant's speedup over the fastest allocator and its peak held over the allocator that
+ * held least, for the targets table. */
+static void note_variant(verdicts *v, const contender *c, const char *workload, double speedup,
+                         double memory_ratio) {
+    int k = 0;
+    while (k < v->variant_count && strcmp(v->variants[k].name, c->name)) k++;
+    if (k == VARIANT_MAX) return;
+    variant_verdict *w = &v->variants[k];
+    if (k == v->variant_count) {
+        v->variant_count++;
+        *w = (variant_verdict){.name = c->name, .host_blocks = c->host_block_size != 0,
+                               .retain_demand = c->pool_desc.retain_demand, .worst_speedup = speedup};
+        snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
     }
-    v->have_blocks = true;
+    size_t sl = strlen(w->speedups), ml = strlen(w->memory);
+    snprintf(w->speedups + sl, sizeof w->speedups - sl, "%s%s %.2fx", sl ? ", " : "", workload, speedup);
+    snprintf(w->memory + ml, sizeof w->memory - ml, "%s%s %.2fx", ml ? ", " : "", workload, memory_ratio);
+    if (speedup < w->worst_speedup) {
+        w->worst_speedup = speedup;
+        snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
+    }
 }
 
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
@@ -232,13 +243,22 @@ static void why(FILE *o, const verdicts *v) {
                    "a workload whose mix of sizes shifts (the vegetation trace: patches change level of detail "
                    "as the camera moves) misses where an allocator would split or merge free blocks.\n",
                 v->speedups);
-    if (v->have_blocks)
-        fprintf(o, "- **Host blocks** (bufpool with the host backend in block mode vs the fastest allocator: %s; its "
-                   "peak held over the allocator that held least: %s): a miss is a TLSF range of a 64 MiB host block "
-                   "instead of a posix_memalign (an mmap for large sizes, and a munmap when the buffer is destroyed), "
-                   "so it wins most where misses are many (the vegetation trace); the hits cost the same. It holds "
-                   "whole blocks, free space in them included: more memory than the default backend.\n",
-                v->blocks_speedups, v->blocks_memory);
+    for (int k = 0; k < v->variant_count; k++) {
+        const variant_verdict *w = &v->variants[k];
+        fprintf(o, "- **%s** (vs the fastest allocator: %s; its peak held over the allocator that held least: %s):",
+                w->name, w->speedups, w->memory);
+        if (w->host_blocks)
+            fprintf(o, " a miss is a TLSF range of a 64 MiB host block instead of a posix_memalign (an mmap for "
+                       "large sizes, and a munmap when the buffer is destroyed), so it wins most where misses are "
+                       "many (the vegetation trace); the hits cost the same. It holds whole blocks, free space in "
+                       "them included: more memory than the default backend.");
+        if (w->retain_demand)
+            fprintf(o, " a class whose retention cap destroyed a released buffer and then missed keeps one more "
+                       "buffer per such miss (`retain_demand`), so a loop that holds more than 8 buffers of one "
+                       "size at once misses for one frame, not every frame; it holds what each class held at once "
+                       "until idle trimming lowers the caps again.");
+        fprintf(o, "\n");
+    }
     if (!v->memory_ok)
         fprintf(o, "- **Memory** (bufpool's peak held over the allocator that held least: %s): bufpool keeps up "
                    "to 8 released buffers per size class (the default retention cap) and, in the 2-frames row, "
@@ -277,9 +297,9 @@ void report_targets(FILE *o, const verdicts *v) {
         fprintf(o, "| pool hit < 100 instructions | %.1f | %s |\n", v->hit_ir, v->hit_ir < 100 ? "yes" : "no");
     fprintf(o, "| every host workload >= 2x faster than the fastest allocator | worst: %.2fx (%s) | %s |\n",
             v->worst_speedup, v->have_worst ? v->worst_workload : "-", v->worst_speedup >= 2 ? "yes" : "no");
-    if (v->have_blocks)
-        fprintf(o, "| the same, bufpool on host blocks (64 MiB) | worst: %.2fx (%s) | %s |\n", v->blocks_worst_speedup,
-                v->blocks_worst_workload, v->blocks_worst_speedup >= 2 ? "yes" : "no");
+    for (int k = 0; k < v->variant_count; k++)
+        fprintf(o, "| the same, %s | worst: %.2fx (%s) | %s |\n", v->variants[k].name, v->variants[k].worst_speedup,
+                v->variants[k].worst_workload, v->variants[k].worst_speedup >= 2 ? "yes" : "no");
     fprintf(o, "| peak memory no worse than the allocators | %s | %s |\n",
             v->memory_ok ? "no worse on every workload" : v->memory_misses, v->memory_ok ? "yes" : "no");
     if (v->vulkan.speedup > 0)

@@ -14,16 +14,25 @@ typedef struct options {
     double callgrind_frame_ir, callgrind_frame_ir_fif2; /* per frame end + begin, mesh loop; < 0 = not measured */
 } options;
 
+/* A bufpool configuration with a verdict of its own (contender.variant): its speedup over the
+ * fastest allocator and its peak held over the allocator that held least, per workload. */
+typedef struct variant_verdict {
+    const char *name;
+    bool host_blocks, retain_demand; /* what the configuration changes, for the why-text */
+    double worst_speedup;
+    char worst_workload[64], speedups[512], memory[512];
+} variant_verdict;
+
+enum { VARIANT_MAX = 4 };
+
 typedef struct verdicts {
     double hit_ns, hit_ir, hit_fastest_alloc_ns, worst_speedup, scaling, scaling_locked, scaling_per_thread_pools;
     vk_summary vulkan;
     const char *hit_fastest_alloc;
     bool memory_ok, have_worst;
     char worst_workload[64], memory_misses[512], speedups[512];
-    /* the host-blocks contender against the same allocators (have_blocks once one ran) */
-    bool have_blocks;
-    double blocks_worst_speedup;
-    char blocks_worst_workload[64], blocks_speedups[512], blocks_memory[512];
+    variant_verdict variants[VARIANT_MAX];
+    int variant_count;
 } verdicts;
 
 void report_machine(FILE *o); /* CPU model, cores, date, load average */

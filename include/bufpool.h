@@ -190,6 +190,14 @@ typedef struct bp_pool_desc {
     bp_class_scheme class_scheme;  /**< Size classes; default ::BP_CLASSES_FINE. */
     uint32_t max_pooled_per_class; /**< Retention cap per class (seed 000); 0 = 8; ::BP_NEVER = no cap. */
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
+    /** Retention caps follow demand (dynamic pools): each miss of a class whose cap destroyed a
+     *  released buffer since its last such miss raises that class's cap by one, so a loop that
+     *  holds more buffers of one size at once than `max_pooled_per_class` misses for one frame,
+     *  not every frame. Idle trimming and ::bp_trim_older_than lower a raised cap by one per
+     *  buffer they destroy, never below `max_pooled_per_class`; ::bp_set_max_pooled and
+     *  ::bp_trim with `everything` reset every cap. `max_pooled_bytes` still bounds the total.
+     *  The current caps: `bp_class_stats.max_pooled`. No cost on a hit or a release under the cap. */
+    bool retain_demand;
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.
                                         Frame ends destroy idle buffers in batches: one may stay up to 1/16 of
@@ -287,6 +295,9 @@ typedef struct bp_class_stats {
     uint64_t bytes_requested; /**< Requested bytes of held buffers (the rest is rounding waste). */
     uint64_t acquires;        /**< Acquires in this class. */
     uint64_t hits;            /**< Of which served from the pool. */
+    uint32_t max_pooled;      /**< Retention cap of the class now: `max_pooled_per_class`, or more where
+                                   `retain_demand` raised it (the largest over memory kinds); ::BP_NEVER
+                                   when the pool keeps everything. */
 } bp_class_stats;
 
 /**

@@ -39,6 +39,21 @@ check "no block mode: no block fields" '[ -z "$(field "$plain" block_size_bytes)
 "$tool" scenario instances --block-size 0 >/dev/null 2>"$tmp/err"
 check "--block-size 0 is a usage error" '[ $? -eq 2 ] && grep -q "block-size" "$tmp/err"'
 
+# --retain-demand: a loop holding 12 buffers of one size (cap 8) misses 4 a frame without it,
+# and only in its first two frames with it; the JSON and the run file say it was on
+{ echo "# 12 buffers of 4096 B a frame, 10 frames"
+  for f in $(seq 0 9); do
+    for i in $(seq 1 12); do echo "A $((f * 100 + i)) 4096"; done
+    for i in $(seq 1 12); do echo "R $((f * 100 + i))"; done
+    echo F
+  done; } >"$tmp/twelve.trace"
+capped=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --json)
+demand=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --retain-demand --json --run "$tmp/demand.json")
+check "retain-demand off: 12 + 9 x 4 misses" '[ "$(field "$capped" misses)" = 48 ]'
+check "retain-demand: 12 + 4 misses, then none" '[ "$(field "$demand" misses)" = 16 ]'
+check "retain-demand: the JSON says so" '[ "$(field "$demand" retain_demand)" = true ] && [ -z "$(field "$capped" retain_demand)" ]'
+check "retain-demand: the run file says so" 'grep -q "\"retain_demand\":true" "$tmp/demand.json"'
+
 # replay: a small trace with frames, and a leak at the end that is reported, not an error
 json=$("$tool" replay "$traces/small.trace" --json 2>"$tmp/err")
 check "replay exits 0" '[ $? -eq 0 ]'

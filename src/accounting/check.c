@@ -138,6 +138,11 @@ static bp_result check_pool(bp_pool *pool) {
             }
             CHECK(n == grp->buckets[c].count, "bucket count drifted");
             CHECK(grp->buckets[c].tail == prev, "bucket tail is wrong");
+            const bpi_bucket *b = &grp->buckets[c];
+            CHECK(b->cap >= pool->retain_cap && b->release_cap == (pool->pooled_cap == UINT64_MAX ? b->cap : 0u),
+                  "bucket %u: caps drifted from the pool's", c);
+            CHECK(pool->retain_demand || (b->cap == pool->retain_cap && !b->capped),
+                  "bucket %u: cap raised without retain_demand", c);
             bucketed += n;
         }
     }

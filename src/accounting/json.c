@@ -57,9 +57,10 @@ bp_result bp_stats_to_json(bp_pool *pool, char *buf, size_t buf_size, size_t *ou
         if (!pool->classes[c].used) continue;
         put(&j,
             "%s{\"class_size\":%llu,\"in_use\":%u,\"pooled\":%u,\"pending\":%u,\"bytes_requested\":%llu,"
-            "\"acquires\":%llu,\"hits\":%llu}",
+            "\"acquires\":%llu,\"hits\":%llu,\"max_pooled\":%s}",
             n++ ? "," : "", (unsigned long long)cc->class_size, cc->in_use, cc->pooled, cc->pending,
-            (unsigned long long)cc->bytes_requested, (unsigned long long)cc->acquires, (unsigned long long)cc->hits);
+            (unsigned long long)cc->bytes_requested, (unsigned long long)cc->acquires, (unsigned long long)cc->hits,
+            cc->max_pooled == BP_NEVER ? "null" : bpi_num_fixed(0, cc->max_pooled).s);
     }
     put(&j, "]}");
     bpi_unlock(pool);

@@ -30,7 +30,11 @@ void bpi_class_totals(const bp_pool *pool, bp_class_stats all[BPI_MAX_CLASSES]) 
     uint32_t classes = bpi_class_count(pool->pow2);
     for (uint32_t c = 0; c < classes; c++)
         all[c] = (bp_class_stats){.class_size = bpi_class_size(pool->pow2, c), .acquires = pool->classes[c].acquires,
-                                  .hits = pool->classes[c].hits};
+                                  .hits = pool->classes[c].hits, .max_pooled = pool->retain_cap};
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) /* a cap demand raised, the largest of the class */
+        if (pool->groups[g].used)
+            for (uint32_t c = 0; c < classes; c++)
+                if (pool->groups[g].buckets[c].cap > all[c].max_pooled) all[c].max_pooled = pool->groups[g].buckets[c].cap;
     for (uint32_t i = 0; i < pool->slot_count; i++) {
         const bpi_slot *s = &pool->slots[i];
         if (s->state == BPI_FREE) continue;

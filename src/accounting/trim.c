@@ -64,7 +64,8 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
             uint32_t t;
             while ((t = b->tail) != BPI_NIL &&
                    (everything || is_idle_at(pool, pool->slots[t].frame, pool->slots[t].pooled_time)))
-                bpi_destroy_pooled(pool, t);
+                bpi_destroy_idle(pool, t);
+            if (everything) bpi_bucket_caps_reset(pool, b); /* bp_trim(everything): demand starts over */
             if (t == BPI_NIL) continue;
             if (pool->slots[t].frame < oldest_frame) oldest_frame = pool->slots[t].frame;
             oldest_time = fmin(oldest_time, pool->slots[t].pooled_time);
@@ -73,28 +74,75 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
     set_trim_due(pool, oldest_frame, oldest_time);
 }
 
+/* A bucket's cap and the figure its releases compare with (0 with a bytes cap: every release
+ * over nothing asks bpi_pooled_over_cap, which applies both caps). */
+static void set_cap(const bp_pool *pool, bpi_bucket *b, uint32_t cap) {
+    b->cap = cap;
+    b->release_cap = pool->pooled_cap == UINT64_MAX ? cap : 0;
+}
+
+void bpi_bucket_caps_reset(const bp_pool *pool, bpi_bucket *b) {
+    set_cap(pool, b, pool->retain_cap);
+    b->capped = 0;
+}
+
 void bpi_retention_init(bp_pool *pool) {
     bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
     pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
                                                                                  : pool->desc.max_pooled_per_class;
     pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
-    pool->release_cap = pool->pooled_cap == UINT64_MAX ? pool->retain_cap : 0;
+    pool->retain_demand = !keep_all && pool->desc.retain_demand;
+    /* every class's bucket, used or not: a class used later starts from the new caps too */
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++)
+        if (pool->groups[g].used)
+            for (uint32_t c = 0; c < bpi_class_count(pool->pow2); c++)
+                bpi_bucket_caps_reset(pool, &pool->groups[g].buckets[c]);
 }
 
-/* A release whose bucket count passed release_cap: the class cap, else the bytes cap. */
+/* A release whose bucket count passed its release_cap: the class cap, else the bytes cap. With
+ * retain_demand the class remembers the buffer its cap destroyed, for its next miss. */
 void bpi_pooled_over_cap(bp_pool *pool, uint32_t index) {
-    if (pool->slots[index].bucket->count > pool->retain_cap) bpi_destroy_pooled(pool, index);
-    else if (bpi_bytes_pooled(pool) > pool->pooled_cap) bpi_enforce_pooled_cap(pool);
+    bpi_bucket *b = pool->slots[index].bucket;
+    if (b->count > b->cap) {
+        if (pool->retain_demand && b->capped < UINT32_MAX) b->capped++;
+        bpi_destroy_pooled(pool, index);
+    } else if (bpi_bytes_pooled(pool) > pool->pooled_cap) {
+        bpi_enforce_pooled_cap(pool);
+    }
 }
 
-/* Every bucket over the per-class cap loses its oldest buffers (its tail) down to the cap. */
+/* retain_demand: a miss in a class whose cap destroyed a buffer that no miss has answered yet
+ * was the cap's doing, so the class keeps one more from now on. After one frame of a loop that
+ * releases more buffers of a size than the cap, the cap is what the loop holds at once. */
+bool bpi_retain_demand_miss(bp_pool *pool, uint32_t index) {
+    bpi_bucket *b = pool->slots[index].bucket;
+    if (!pool->retain_demand || !b->capped || b->cap == UINT32_MAX) return false;
+    b->capped--;
+    set_cap(pool, b, b->cap + 1);
+    return true;
+}
+
+void bpi_retain_demand_unmiss(bpi_bucket *b, const bp_pool *pool) {
+    b->capped++;
+    set_cap(pool, b, b->cap - 1);
+}
+
+/* An idle buffer destroyed (idle trimming, bp_trim_older_than): a cap that demand raised comes
+ * down by one with it, never below max_pooled_per_class. */
+void bpi_destroy_idle(bp_pool *pool, uint32_t index) {
+    bpi_bucket *b = pool->slots[index].bucket;
+    bpi_destroy_pooled(pool, index);
+    if (b->cap > pool->retain_cap) set_cap(pool, b, b->cap - 1);
+}
+
+/* Every bucket over its cap loses its oldest buffers (its tail) down to the cap. */
 void bpi_enforce_class_cap(bp_pool *pool) {
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
         bpi_group *grp = &pool->groups[g];
         if (!grp->used) continue;
         for (uint32_t k = 0; k < pool->used_class_count; k++) {
             bpi_bucket *b = &grp->buckets[pool->used_classes[k]];
-            while (b->count > pool->retain_cap) bpi_destroy_pooled(pool, b->tail);
+            while (b->count > b->cap) bpi_destroy_pooled(pool, b->tail);
         }
     }
 }

@@ -11,7 +11,7 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes) {
     if (r == BP_OK) {
         if (per_class) pool->desc.max_pooled_per_class = per_class;
         if (bytes) pool->desc.max_pooled_bytes = bytes;
-        bpi_retention_init(pool); /* the release path reads the caps from there */
+        bpi_retention_init(pool); /* every bucket's caps reset to the new ones (demand starts over) */
         if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) {
             bpi_enforce_class_cap(pool);
             bpi_enforce_pooled_cap(pool);
@@ -34,7 +34,7 @@ bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destro
         uint32_t i;
         while (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC && (i = bpi_oldest_pooled(pool)) != BPI_NIL &&
                pool->now - pool->slots[i].pooled_time >= seconds) {
-            bpi_destroy_pooled(pool, i);
+            bpi_destroy_idle(pool, i);
             n++;
         }
     }

@@ -302,12 +302,13 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
     s->seq = ++pool->seq;
     s->tag = NULL; /* guard reports name pooled buffers as such; owner is 0 already */
     uint32_t count = bpi_bucket_push(pool, index);
+    const bpi_bucket *b = s->bucket;
     if (s->generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
         if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) bpi_slot_renew_pooled(pool, index);
         else bpi_destroy_pooled(pool, index);
         return;
     }
-    if (count > pool->release_cap) bpi_pooled_over_cap(pool, index); /* one compare for both caps */
+    if (count > b->release_cap) bpi_pooled_over_cap(pool, index); /* one compare for both caps */
 }
 
 /* A held buffer out of its lists waits `frames_in_flight` frame ends in the pending FIFO, or,

@@ -57,9 +57,15 @@ typedef struct bpi_slot {
 
 /* A bucket is ordered by pooling: head most recently pooled (warm caches), tail the oldest,
  * so the oldest pooled buffer of the pool is the oldest of the bucket tails. */
+/* A bucket's retention cap is its own: `cap` starts at the pool's retain_cap and, with
+ * retain_demand, rises with the class's misses (trim.c). `release_cap` is what a release
+ * compares its count with: `cap`, or 0 with a bytes cap (bpi_pooled_over_cap applies both). */
 typedef struct bpi_bucket {
     uint32_t head, tail;
     uint32_t count;
+    uint32_t release_cap;
+    uint32_t cap;
+    uint32_t capped; /* retain_demand: buffers the cap destroyed that no miss has answered yet */
 } bpi_bucket;
 
 typedef struct bpi_group {
@@ -128,9 +134,9 @@ struct bp_pool {
     bool release_plain;         /* no lock, extras or trace: see bpi_fast_flags */
     bool release_defers;        /* a release waits frames_in_flight frame ends (frames began) */
     uint32_t scope_depth;
-    uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all */
-    uint32_t release_cap;       /* retain_cap, or 0 with a bytes cap: a release's bucket count over it
-                                   calls bpi_pooled_over_cap, which applies both */
+    uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all; each
+                                   bucket's cap starts here (bpi_bucket) */
+    bool retain_demand;         /* a dynamic pool's desc.retain_demand: caps follow the misses */
     uint64_t pooled_cap;        /* max_pooled_bytes; UINT64_MAX when the pool keeps all */
     uint64_t seq;
     double now;                 /* clock read at frame end / trim; hot paths do not read it */
@@ -312,6 +318,7 @@ typedef struct bpi_undo_entry {
     uint32_t slot_count;  /* a miss: the table's length before (index beyond it: a fresh slot) */
     bool hit;
     bool class_was_used;  /* a miss: its class had held a buffer before */
+    bool raised_cap;      /* a miss: it raised its bucket's cap (retain_demand) */
     bool traced;          /* its A line is written (bpi_undo_trace) */
     uint64_t id, size;
     bpi_slot pooled;      /* a hit: the slot as it lay at the head of its bucket */
@@ -352,10 +359,14 @@ void bpi_trim_idle(bp_pool *pool, bool everything);
 void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time);
 void bpi_trim_init(bp_pool *pool); /* at creation, once the desc is resolved */
 void bpi_enforce_pooled_cap(bp_pool *pool);
-void bpi_pooled_over_cap(bp_pool *pool, uint32_t index); /* a release over release_cap */
-/* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled); then the caps'
- * enforcement on what is pooled already */
+void bpi_pooled_over_cap(bp_pool *pool, uint32_t index); /* a release over its bucket's release_cap */
+/* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled), every bucket's caps
+ * reset to them; then the caps' enforcement on what is pooled already */
 void bpi_retention_init(bp_pool *pool);
+void bpi_bucket_caps_reset(const bp_pool *pool, bpi_bucket *b); /* a bucket's caps from the pool's */
+bool bpi_retain_demand_miss(bp_pool *pool, uint32_t index); /* a miss's buffer: true if it raised its cap */
+void bpi_retain_demand_unmiss(bpi_bucket *b, const bp_pool *pool); /* that raise undone */
+void bpi_destroy_idle(bp_pool *pool, uint32_t index); /* trimmed for age: a raised cap comes down */
 void bpi_enforce_class_cap(bp_pool *pool);
 bp_result bpi_make_room(bp_pool *pool, uint64_t bytes);
 /* owners: a newly allocated array (free with bpi_free) of owner ids, lowest priority first. */

@@ -189,6 +189,8 @@ BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
         bpi_stats_state(pool, &pool->slots[index], BPI_FREE, BPI_IN_USE);
         pool->classes[pool->slots[index].class_index].acquires++;
         pool->stats.misses++;
+        bool raised = bpi_retain_demand_miss(pool, index);
+        if (u) u->e[u->count].raised_cap = raised;
     }
     uint64_t id = bpi_hand_out(pool, index, d, file, line);
     if (!hit) bpi_check_warning(pool);

@@ -44,6 +44,7 @@ void bpi_undo_save_miss(bp_pool *pool, bpi_undo *u, uint32_t class_index) {
     e->hit = false;
     e->slot_count = pool->slot_count;
     e->class_was_used = pool->classes[class_index].used != 0;
+    e->raised_cap = false; /* acquire_with sets it once the miss succeeded */
 }
 
 void bpi_undo_push(bpi_undo *u, uint64_t id, uint64_t size) {
@@ -127,6 +128,7 @@ static void destroy_new(bp_pool *pool, const bpi_undo_entry *e) {
     st->backend_creates--;
     st->buffers_total--;
     if (!e->class_was_used) class_unused(pool, s->class_index);
+    if (e->raised_cap) bpi_retain_demand_unmiss(s->bucket, pool);
     bpi_callback_guard g = bpi_callback_enter(pool);
     pool->backend.destroy(pool->backend.user, &s->native);
     bpi_callback_leave(pool, g);

@@ -34,7 +34,10 @@ bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t
     uint32_t classes = bpi_class_count(pool->pow2);
     bpi_bucket *buckets = bpi_alloc(pool, classes * sizeof *buckets);
     if (!buckets) return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory for buckets");
-    for (uint32_t c = 0; c < classes; c++) buckets[c] = (bpi_bucket){BPI_NIL, BPI_NIL, 0};
+    for (uint32_t c = 0; c < classes; c++) {
+        buckets[c] = (bpi_bucket){.head = BPI_NIL, .tail = BPI_NIL};
+        bpi_bucket_caps_reset(pool, &buckets[c]);
+    }
     uint32_t h = group_hash(memory, usage, align_shift);
     while (pool->groups[h].used) h = (h + 1u) & (BPI_MAX_GROUPS - 1u);
     bpi_group *grp = &pool->groups[h];

@@ -79,6 +79,11 @@ static int set_block_size(tool_opts *o, const char *f, const char *v) {
     o->block_bytes = mib << 20;
     return 0;
 }
+static int set_retain_demand(tool_opts *o, const char *f, const char *v) {
+    (void)f, (void)v;
+    o->retain_demand = true;
+    return 0;
+}
 static int set_csv(tool_opts *o, const char *f, const char *v) {
     (void)f;
     o->csv_path = v;
@@ -134,6 +139,8 @@ static const cli_option options[] = {
      "frames before a released buffer is reused (default 2; 0 = at once)"},
     {"--block-size", "N", CMD_RUNS, set_block_size,
      "the backend's block mode: buffers as ranges of N-MiB blocks (default off)"},
+    {"--retain-demand", NULL, CMD_RUNS, set_retain_demand,
+     "retention caps follow demand: a size that misses for its cap keeps more (default off)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -36,6 +36,7 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->class_scheme = o->classes;
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
+    desc->retain_demand = desc->retain_demand || o->retain_demand;
 #ifdef BP_HAVE_VULKAN
     static bp_backend backend; /* the pool keeps a pointer to it until it is destroyed */
     if (!strcmp(o->backend, "vulkan")) {
@@ -118,6 +119,7 @@ int main(int argc, char **argv) {
         rc = replay_trace(target, &o, &report);
     }
     report.block_size = o.block_bytes;
+    report.retain_demand = o.retain_demand;
     report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);
     if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);

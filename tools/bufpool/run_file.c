@@ -243,6 +243,11 @@ static bool read_key(cursor *c, run_report *r, const char *key) {
         return s != NULL;
     }
     if (!strcmp(key, "hit_rate")) return number(c, NULL, &r->stats.hit_rate);
+    if (!strcmp(key, "retain_demand")) {
+        space(c);
+        r->retain_demand = !strncmp(c->p, "true", 4);
+        return skip_value(c, 0);
+    }
     if (!strcmp(key, "seconds")) return r->has_timing = true, number(c, NULL, &r->seconds);
     if (!strcmp(key, "series")) {
         c->saw_series = true;
@@ -258,7 +263,7 @@ static bool read_key(cursor *c, run_report *r, const char *key) {
         r->class_count = rows(c, 7, RUN_MAX_CLASSES, v, NULL);
         for (uint32_t i = 0; i < r->class_count; i++)
             r->classes_at_busiest[i] = (bp_class_stats){v[i][0], (uint32_t)v[i][1], (uint32_t)v[i][2],
-                                                        (uint32_t)v[i][3], v[i][4], v[i][5], v[i][6]};
+                                                        (uint32_t)v[i][3], v[i][4], v[i][5], v[i][6], 0};
         return !c->why;
     }
     if (!strcmp(key, "top_tags")) return r->top_count = tag_table(c, r->top_tags), !c->why;

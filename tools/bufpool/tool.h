@@ -21,6 +21,7 @@ typedef struct tool_opts {
     uint32_t frames_in_flight; /* 0 = pool default */
     bool vk_validation;        /* --vk-validation: Khronos validation layer on, messages fail */
     uint64_t block_bytes;      /* --block-size N (MiB): the backend's block mode; 0 = off */
+    bool retain_demand;        /* --retain-demand: retention caps follow demand (bp_pool_desc) */
 } tool_opts;
 
 #ifdef BP_HAVE_VULKAN
