@@ -140,7 +140,7 @@ static const cli_option options[] = {
     {"--block-size", "N", CMD_RUNS, set_block_size,
      "the backend's block mode: buffers as ranges of N-MiB blocks (default off)"},
     {"--retain-demand", NULL, CMD_RUNS, set_retain_demand,
-     "retention caps follow demand: a size that misses for its cap keeps more (default off)"},
+     "retention caps rise where they caused misses (default off)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
