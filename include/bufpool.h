@@ -190,10 +190,10 @@ typedef struct bp_pool_desc {
     bp_class_scheme class_scheme;  /**< Size classes; default ::BP_CLASSES_FINE. */
     uint32_t max_pooled_per_class; /**< Retention cap per class (seed 000); 0 = 8; ::BP_NEVER = no cap. */
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
-    /** Retention caps follow demand (dynamic pools): each miss of a class whose cap destroyed a
-     *  released buffer since its last such miss raises that class's cap by one, so a loop that
-     *  holds more buffers of one size at once than `max_pooled_per_class` misses for one frame,
-     *  not every frame. Idle trimming and ::bp_trim_older_than lower a raised cap by one per
+    /** Retention caps follow demand (dynamic pools): each released buffer a class's cap destroys
+     *  lets one later miss of that class (of the same memory kind and usage) raise its cap by
+     *  one, so a loop that holds more buffers of one size at once than `max_pooled_per_class`
+     *  misses for one frame, not every frame; misses the cap did not cause raise nothing. Idle trimming and ::bp_trim_older_than lower a raised cap by one per
      *  buffer they destroy, never below `max_pooled_per_class`; ::bp_set_max_pooled and
      *  ::bp_trim with `everything` reset every cap. `max_pooled_bytes` still bounds the total.
      *  The current caps: `bp_class_stats.max_pooled`. No cost on a hit or a release under the cap. */
