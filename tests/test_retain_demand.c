@@ -67,6 +67,13 @@ static void frame_loop_stops_missing(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Two frames of HELD buffers: the second raises the class's cap to HELD. */
+static void two_frames_of_held(bp_pool *pool) {
+    frame(pool, HELD);
+    frame(pool, HELD);
+    assert_int_equal(class_of(pool, SIZE).max_pooled, (uint32_t)HELD);
+}
+
 /* The cap rises by the misses the cap caused, not by every miss: a class that never went over
  * its cap keeps the configured one however often it misses for the first time. */
 static void only_capped_misses_raise(void **state) {
@@ -87,9 +94,7 @@ static void only_capped_misses_raise(void **state) {
 static void idle_trim_lowers_the_cap(void **state) {
     (void)state;
     bp_pool *pool = make(true, 4, 0, BP_CAPACITY_DYNAMIC);
-    frame(pool, HELD);
-    frame(pool, HELD);
-    assert_int_equal(class_of(pool, SIZE).max_pooled, (uint32_t)HELD);
+    two_frames_of_held(pool);
     for (int f = 0; f < 12; f++) assert_int_equal(frame(pool, 2), 0); /* 18 buffers go idle */
     assert_int_equal(class_of(pool, SIZE).max_pooled, 8u);
     assert_int_equal(stats_of(pool).buffers_pooled, 2u);
@@ -103,9 +108,7 @@ static void idle_trim_lowers_the_cap(void **state) {
 static void set_max_pooled_and_full_trim_reset(void **state) {
     (void)state;
     bp_pool *pool = make(true, 0, 0, BP_CAPACITY_DYNAMIC);
-    frame(pool, HELD);
-    frame(pool, HELD);
-    assert_int_equal(class_of(pool, SIZE).max_pooled, (uint32_t)HELD);
+    two_frames_of_held(pool);
     assert_int_equal(bp_set_max_pooled(pool, 4, 0), BP_OK);
     assert_int_equal(class_of(pool, SIZE).max_pooled, 4u);
     assert_int_equal(stats_of(pool).buffers_pooled, 4u);
