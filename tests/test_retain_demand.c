@@ -145,6 +145,18 @@ static void keep_all_pools_unaffected(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A thread_safe pool (its thread's cache serves what it can, the buckets the rest): the
+ * caps converge too, and then no frame misses. */
+static void thread_safe_pool_converges(void **state) {
+    (void)state;
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE, .retain_demand = true, .thread_safe = true};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    for (int f = 0; f < 5; f++) frame(pool, HELD + 20);
+    for (int f = 0; f < 5; f++) assert_int_equal(frame(pool, HELD + 20), 0);
+    ts_check_and_destroy(pool);
+}
+
 /* A two-buffer acquire (bp_acquire_skin: two arrays of one class) whose first buffer is a miss
  * that raises the cap and whose second create fails leaves the cap and the class's count of
  * destroyed buffers as they were. */
@@ -198,6 +210,7 @@ int main(void) {
         cmocka_unit_test(set_max_pooled_and_full_trim_reset),
         cmocka_unit_test(bytes_cap_still_bounds),
         cmocka_unit_test(keep_all_pools_unaffected),
+        cmocka_unit_test(thread_safe_pool_converges),
         cmocka_unit_test(failed_acquire_undoes_the_raise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
