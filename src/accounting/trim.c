@@ -122,7 +122,7 @@ bool bpi_retain_demand_miss(bp_pool *pool, uint32_t index) {
     return true;
 }
 
-void bpi_retain_demand_unmiss(bpi_bucket *b, const bp_pool *pool) {
+void bpi_retain_demand_unmiss(const bp_pool *pool, bpi_bucket *b) {
     b->capped++;
     set_cap(pool, b, b->cap - 1);
 }

@@ -365,7 +365,7 @@ void bpi_pooled_over_cap(bp_pool *pool, uint32_t index); /* a release over its b
 void bpi_retention_init(bp_pool *pool);
 void bpi_bucket_caps_reset(const bp_pool *pool, bpi_bucket *b); /* a bucket's caps from the pool's */
 bool bpi_retain_demand_miss(bp_pool *pool, uint32_t index); /* a miss's buffer: true if it raised its cap */
-void bpi_retain_demand_unmiss(bpi_bucket *b, const bp_pool *pool); /* that raise undone */
+void bpi_retain_demand_unmiss(const bp_pool *pool, bpi_bucket *b); /* that raise undone */
 void bpi_destroy_idle(bp_pool *pool, uint32_t index); /* trimmed for age: a raised cap comes down */
 void bpi_enforce_class_cap(bp_pool *pool);
 bp_result bpi_make_room(bp_pool *pool, uint64_t bytes);

@@ -128,7 +128,7 @@ static void destroy_new(bp_pool *pool, const bpi_undo_entry *e) {
     st->backend_creates--;
     st->buffers_total--;
     if (!e->class_was_used) class_unused(pool, s->class_index);
-    if (e->raised_cap) bpi_retain_demand_unmiss(s->bucket, pool);
+    if (e->raised_cap) bpi_retain_demand_unmiss(pool, s->bucket);
     bpi_callback_guard g = bpi_callback_enter(pool);
     pool->backend.destroy(pool->backend.user, &s->native);
     bpi_callback_leave(pool, g);
