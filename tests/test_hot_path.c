@@ -97,12 +97,51 @@ static void hit_rate_is_zero_before_any_acquire(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* The hit's size cache starts at a valid size (1) and trusts a match: the sizes around it
+ * still take the full checks, and a scope opened after the plain hit ran still lists its
+ * buffers (the unlocked hit's key is cleared while a scope is open). */
+static void size_cache_and_scopes_after_a_hit(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_acquire_desc d = {.size = 1};
+    bp_buffer b;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(bp_acquire(pool, &d, &b), BP_OK);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+    }
+    d.size = 0;
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_ERR_INVALID_SIZE);
+    assert_int_equal(b.id, 0);
+    d.size = UINT64_MAX;
+    assert_int_not_equal(bp_acquire(pool, &d, &b), BP_OK);
+    assert_int_equal(b.id, 0);
+    d.size = 1;
+    bp_scope mark;
+    assert_int_equal(bp_scope_begin(pool, &mark), BP_OK);
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_OK); /* a hit, listed in the scope */
+    uint32_t released = 0;
+    assert_int_equal(bp_scope_end(pool, mark, &released), BP_OK);
+    assert_int_equal(released, 1);
+    assert_int_equal(bp_release(pool, b), BP_ERR_DOUBLE_RELEASE);
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_OK); /* the plain hit again */
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.acquires, 5);
+    assert_int_equal(s.misses, 1);
+    assert_int_equal(s.hits, 4);
+    assert_int_equal(s.buffers_in_use, 0);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(size_limit_edges),
         cmocka_unit_test(group_shortcut_keeps_kinds_apart),
         cmocka_unit_test(handle_errors_through_the_inline_lookup),
         cmocka_unit_test(hit_rate_is_zero_before_any_acquire),
+        cmocka_unit_test(size_cache_and_scopes_after_a_hit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

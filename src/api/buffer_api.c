@@ -33,15 +33,16 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
 
 /* Both acquire calls. A pool without a lock serves the plain hit with no call on the way
  * (the rest, transient and scoped hits included, is a tail call, so the hit saves no
- * registers); a thread_safe one from the thread's cache, under that cache's lock alone. */
+ * registers); a thread_safe one, whose plain_key never matches, from the thread's cache,
+ * under that cache's lock alone. */
 BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file,
                                 int line) {
     if (!pool || !desc || !out_buf) {
         if (out_buf) out_buf->id = 0;
         return BP_ERR_INVALID_ARGUMENT;
     }
-    if (pool->thread_safe) return acquire_thread_safe(pool, desc, out_buf, file, line);
     if (bpi_acquire_plain(pool, desc, out_buf, file, line)) return BP_OK;
+    if (pool->thread_safe) return acquire_thread_safe(pool, desc, out_buf, file, line);
     return acquire_locked(pool, desc, out_buf, file, line, true); /* zeroes *out_buf first */
 }
 

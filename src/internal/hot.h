@@ -226,8 +226,7 @@ BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_de
 /* A pooled buffer (out of its bucket) taken for the application: counted in use. */
 BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
     bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
-    pool->slots[index].hits++;
-    pool->stats.hits++;
+    pool->slots[index].hits++; /* the pool's hits are acquires - misses (bpi_stats_read) */
 }
 
 /* (memory, usage) of a request in one word: they are adjacent in bp_acquire_desc. */
@@ -240,10 +239,12 @@ static inline uint64_t bpi_request_key(const bp_acquire_desc *d) {
     return key;
 }
 
-/* The bucket of a plain request's size in the hot group: a cache of the class lookup, right
- * whether or not the acquire hits. */
+/* The bucket of a plain request's size in the hot group, or NULL for a size no acquire takes:
+ * a cache of the size checks and the class lookup, right whether or not the acquire hits. The
+ * cached size is always a valid one (find_group starts it at 1), so a match needs no check. */
 BPI_HOT bpi_bucket *bpi_hot_bucket(bp_pool *pool, uint64_t size) {
     if (size != pool->hot_size) {
+        if (size - 1u >= pool->fast_max_size) return NULL;
         pool->hot_size = size;
         pool->hot_bucket = pool->hot_buckets + bpi_class_of(pool->pow2, size);
     }
@@ -254,17 +255,19 @@ BPI_HOT bpi_bucket *bpi_hot_bucket(bp_pool *pool, uint64_t size) {
  * of the last group found, served from its bucket. The memory kind and usage were validated
  * when the group was found, so comparing them validates them. Returns false, having changed
  * nothing the caller can see, for everything else (bpi_acquire). With `listed` false (a
- * constant) it refuses transient requests and open scopes too: such a buffer goes into no list,
- * so the hit makes no call. */
+ * constant) it refuses transient requests, and through plain_key open scopes and a lock: such
+ * a buffer goes into no list, so the hit makes no call. */
 BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                                 int line, bool listed) {
     uint64_t size = d->size;
     uint32_t flags = d->flags;
     uint32_t allowed = listed ? (uint32_t)(BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE) : (uint32_t)BP_ACQUIRE_NO_SCOPE;
-    if ((bpi_request_key(d) != pool->hot_key) | (size - 1u >= pool->fast_max_size) ||
-        ((flags & ~allowed) | d->alignment | d->owner | (listed ? 0u : pool->scope_depth)))
+    if ((bpi_request_key(d) != (listed ? pool->hot_key : pool->plain_key)) ||
+        ((flags & ~allowed) | d->alignment | d->owner))
         return false;
-    uint32_t index = bpi_bucket_pop(pool, bpi_hot_bucket(pool, size));
+    bpi_bucket *b = bpi_hot_bucket(pool, size);
+    if (!b) return false;
+    uint32_t index = bpi_bucket_pop(pool, b);
     if (index == BPI_NIL) return false;
     bpi_take_pooled(pool, index);
     if (!listed) {
@@ -379,11 +382,12 @@ static inline uint64_t bpi_bytes_pooled(const bp_pool *pool) {
     return pool->stats.bytes_reserved - pool->stats.bytes_in_use - pool->stats.bytes_pending;
 }
 
-/* The pool's stats as a reader sees them: pool->stats with the fields no call keeps (pooled
- * bytes and buffers, hit rate) computed. For every reader: the stats calls, JSON, series, the
+/* The pool's stats as a reader sees them: pool->stats with the fields no call keeps (hits,
+ * pooled bytes and buffers, hit rate) computed: an acquire that created no buffer is a hit. For every reader: the stats calls, JSON, series, the
  * warning callback, bpi_check. */
 static inline bp_stats bpi_stats_read(const bp_pool *pool) {
     bp_stats st = pool->stats;
+    st.hits = st.acquires - st.misses;
     st.bytes_pooled = bpi_bytes_pooled(pool);
     st.buffers_pooled = st.buffers_total - st.buffers_in_use - st.buffers_pending;
     st.hit_rate = bpi_hit_rate(&st);

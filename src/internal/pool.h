@@ -126,10 +126,12 @@ struct bp_pool {
     uint32_t tag_bits;          /* the pool's tag (1..255) << BPI_INDEX_BITS: the high 8 bits of every
                                    id's low word (bpi_id_index) */
     uint64_t fast_max_size;     /* sizes 1..this pass the size checks of an acquire */
+    uint64_t plain_key;         /* hot_key where the unlocked plain hit may run (no lock, no open
+                                   scope), else BPI_NO_KEY: one compare tests all three */
     uint64_t hot_key;           /* (memory, usage) of the last plain request's group (see */
     bpi_bucket *hot_buckets;    /* bpi_request_key), and its buckets; BPI_NO_KEY when no hit */
     uint64_t hot_size;          /* may skip the slow path (none found, eviction callback, trace) */
-    bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size 0: none) */
+    bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size is always valid) */
     bool thread_safe;
     bool release_plain;         /* no lock, extras or trace: see bpi_fast_flags */
     bool release_defers;        /* a release waits frames_in_flight frame ends (frames began) */
@@ -197,11 +199,24 @@ struct bp_pool {
     bpi_tcache *tcaches[BPI_MAX_TCACHES];
 };
 
+/* The key of the unlocked plain hit follows hot_key and the scope depth. A thread_safe pool's
+ * stays BPI_NO_KEY from creation on (bpi_acquire_init) and is never written again: an acquire
+ * reads it before taking the lock, so a write here would race with that read. */
+static inline void bpi_plain_key_update(bp_pool *pool) {
+    if (!pool->thread_safe) pool->plain_key = pool->scope_depth ? BPI_NO_KEY : pool->hot_key;
+}
+
+/* Every write of hot_key goes through here. */
+static inline void bpi_set_hot_key(bp_pool *pool, uint64_t key) {
+    pool->hot_key = key;
+    bpi_plain_key_update(pool);
+}
+
 /* The pool-wide conditions of the inline hit and release, recomputed whenever one changes
  * (eviction callback, trace file, first frame). */
 static inline void bpi_fast_flags(bp_pool *pool) {
     pool->hit_blocked = pool->in_eviction || pool->trace;
-    if (pool->hit_blocked) pool->hot_key = BPI_NO_KEY;
+    if (pool->hit_blocked) bpi_set_hot_key(pool, BPI_NO_KEY);
     /* A thread_safe pool's stays false from creation on and is never written again: bp_release
      * reads it before taking the lock, so a write here would race with that read. */
     if (!pool->thread_safe) pool->release_plain = !pool->release_extras && !pool->trace;
@@ -257,14 +272,14 @@ typedef struct bpi_callback_guard {
 static inline bpi_callback_guard bpi_callback_enter(bp_pool *pool) {
     bpi_callback_guard g = {pool->hot_key, pool->in_callback, pool->release_plain};
     pool->in_callback = true;
-    pool->hot_key = BPI_NO_KEY;
+    bpi_set_hot_key(pool, BPI_NO_KEY);
     if (!pool->thread_safe) pool->release_plain = false; /* a thread_safe pool's is false, never written */
     return g;
 }
 
 static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
     pool->in_callback = g.in_callback;
-    pool->hot_key = g.hot_key;
+    bpi_set_hot_key(pool, g.hot_key);
     if (!pool->thread_safe) pool->release_plain = g.release_plain;
 }
 

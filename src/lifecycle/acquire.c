@@ -42,7 +42,8 @@ void bpi_acquire_init(bp_pool *pool) {
     uint32_t c = m ? bpi_class_of(pool->pow2, m) : 0;
     if (m && bpi_class_size(pool->pow2, c) > limit) m = c ? bpi_class_size(pool->pow2, c - 1) : 0;
     pool->fast_max_size = m;
-    pool->hot_key = BPI_NO_KEY;
+    pool->plain_key = BPI_NO_KEY;
+    bpi_set_hot_key(pool, BPI_NO_KEY);
     bpi_retention_init(pool);
     bpi_trim_init(pool);
     pool->release_extras = pool->desc.guard_bytes || pool->desc.poison_on_release || pool->desc.zero_on_release;
@@ -55,9 +56,10 @@ static int find_group(bp_pool *pool, const bp_acquire_desc *d, uint32_t ukey, ui
     int g = bpi_group_find(pool, d->memory, ukey, ashift);
     if (g >= 0 && !ashift && !pool->hit_blocked &&
         (pool->hot_key != bpi_request_key(d) || pool->hot_buckets != pool->groups[g].buckets)) {
-        pool->hot_key = bpi_request_key(d);
+        bpi_set_hot_key(pool, bpi_request_key(d));
         pool->hot_buckets = pool->groups[g].buckets;
-        pool->hot_size = 0;
+        pool->hot_size = 1; /* a valid size with its bucket: bpi_hot_bucket trusts a match */
+        pool->hot_bucket = pool->hot_buckets + bpi_class_of(pool->pow2, 1);
     }
     return g;
 }

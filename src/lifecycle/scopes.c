@@ -41,6 +41,7 @@ bp_result bpi_scope_begin(bp_pool *pool, bp_scope *out) {
     if (++st->next_serial == 0) st->next_serial = 1;
     st->open[pool->scope_depth] = (scope_entry){pool->seq, st->next_serial};
     pool->scope_depth++;
+    bpi_plain_key_update(pool); /* a scoped acquire is listed: not the unlocked plain hit */
     out->id = ((uint64_t)st->next_serial << 32) | pool->tag_bits | pool->scope_depth;
     return BP_OK;
 }
@@ -84,6 +85,7 @@ bp_result bpi_scope_end(bp_pool *pool, bp_scope mark, uint32_t *out_released) {
     uint32_t n = release_since(pool, &pool->live, seq) + release_since(pool, &pool->transient, seq);
     pool->stats.scope_releases += n;
     pool->scope_depth = depth - 1; /* inner scopes close with it */
+    bpi_plain_key_update(pool);
     if (out_released) *out_released = n;
     return BP_OK;
 }

@@ -37,8 +37,7 @@ static void fold(bp_pool *pool) {
     uint64_t peak_in_use = st->bytes_in_use, peak_requested = st->bytes_requested;
     for (uint32_t i = 0; i < pool->tcache_count; i++) {
         bpi_tcache *c = pool->tcaches[i];
-        st->acquires += c->acquires;
-        st->hits += c->acquires;
+        st->acquires += c->acquires; /* all hits: hits = acquires - misses */
         st->releases += c->releases;
         st->bytes_requested += (uint64_t)c->requested;
         st->bytes_in_use += (uint64_t)c->in_use;

@@ -93,8 +93,7 @@ static void unlink_held(bp_pool *pool, uint32_t index) {
 /* A hit back at the head of its bucket, pooled, as it was. */
 static void put_back(bp_pool *pool, const bpi_undo_entry *e) {
     bpi_slot *s = &pool->slots[e->index];
-    bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
-    pool->stats.hits--;
+    bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED); /* hits follow acquires (undo_one) */
     *s = e->pooled;
     bpi_bucket_push(pool, e->index);
 }
