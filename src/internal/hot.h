@@ -96,8 +96,7 @@ static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bpi_bucket *b = bpi_bucket_of(pool, s);
     uint32_t head = b->head;
-    s->aux_prev = BPI_NIL;
-    s->aux_next = head;
+    s->aux_next = head; /* its aux_prev is left as it was: a head's is never read */
     if (head != BPI_NIL) pool->slots[head].aux_prev = index;
     else b->tail = index;
     b->head = index;
