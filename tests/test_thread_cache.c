@@ -384,9 +384,39 @@ static void frames_in_flight_release_through_the_cache(void **state) {
     ts_check_and_destroy(pools[1]);
 }
 
+/* The cache's size memo: a repeated size skips the checks, a new one takes them. Sizes that
+ * alternate between classes each get a buffer of their own class; 0 and a size no class holds
+ * are refused with the pool unchanged, after the memo was warm. */
+static void a_size_memo_keeps_classes_and_checks(void **state) {
+    (void)state;
+    bp_pool *pool = ts_pool(false);
+    const uint64_t sizes[3] = {100, 70000, 100};
+    for (int round = 0; round < 20; round++)
+        for (int i = 0; i < 3; i++) {
+            bp_buffer b = ts_acquire(pool, sizes[i], 0);
+            bp_buffer_info info;
+            assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+            assert_true(info.capacity >= sizes[i] && info.capacity < 2 * sizes[i] + 64);
+            assert_int_equal(bp_release(pool, b), BP_OK);
+        }
+    bp_stats before = stats_of(pool);
+    bp_acquire_desc d = {.size = 0};
+    bp_buffer b;
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_ERR_INVALID_SIZE);
+    d.size = UINT64_MAX;
+    assert_int_not_equal(bp_acquire(pool, &d, &b), BP_OK);
+    assert_int_equal(b.id, 0);
+    bp_stats after = stats_of(pool);
+    assert_int_equal(after.acquires, before.acquires);
+    assert_int_equal(after.acquires, 60);
+    assert_int_equal(after.misses, 2);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_thread_counts_exactly),
+        cmocka_unit_test(a_size_memo_keeps_classes_and_checks),
         cmocka_unit_test(cached_buffers_are_trimmed_and_counted),
         cmocka_unit_test(other_threads_release_through_the_lock),
         cmocka_unit_test(a_miss_takes_other_caches_buffers),

@@ -107,6 +107,8 @@ typedef struct bpi_tcache {
     const void *owner;            /* its thread (the address of that thread's bpi_tls_caches) */
     uint8_t group;
     uint64_t key;                 /* bpi_request_key of its group; BPI_NO_KEY until set */
+    uint64_t last_size;           /* the last size it served, always a valid one (1 at first), */
+    uint32_t last_cls;            /* and its class: a repeated size skips the checks and lookup */
     bpi_magazine mag[BPI_TCACHE_WAYS];
     uint32_t pending_count;       /* released with frames in flight: the pool's pending FIFO's next */
     uint32_t pending_items[BPI_TCACHE_PENDING];

@@ -57,10 +57,16 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
                                 const char *file, int line) {
     uint64_t size = d->size;
     uint32_t flags = d->flags;
-    if ((bpi_request_key(d) != c->key) | (size - 1u >= pool->fast_max_size) ||
-        ((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) | d->alignment | d->owner) || !bpi_tcache_trylock(c))
+    if ((bpi_request_key(d) != c->key) ||
+        ((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) | d->alignment | d->owner))
         return false;
-    uint32_t cls = bpi_class_of(pool->pow2, size);
+    uint32_t cls = c->last_cls; /* last_size and last_cls are the cache's own: no lock needed */
+    if (size != c->last_size) {
+        if (size - 1u >= pool->fast_max_size) return false;
+        c->last_size = size;
+        cls = c->last_cls = bpi_class_of(pool->pow2, size);
+    }
+    if (!bpi_tcache_trylock(c)) return false;
     bpi_magazine *m = bpi_tcache_way(c, cls);
     if ((m->count == 0) | (m->cls != cls) | pool->hit_blocked | (pool->scope_depth && !(flags & BP_ACQUIRE_NO_SCOPE))) {
         bpi_tcache_unlock(c);

@@ -127,6 +127,8 @@ bpi_tcache *bpi_tcache_attach(bp_pool *pool) {
         c->id = (uint8_t)(pool->tcache_count + 1u);
         c->owner = bpi_tls_caches;
         c->key = BPI_NO_KEY;
+        c->last_size = 1;
+        c->last_cls = bpi_class_of(pool->pow2, 1);
         pool->tcaches[pool->tcache_count++] = c;
     }
     bpi_tls_caches[pool->serial & (BPI_TLS_WAYS - 1u)] = (bpi_tls_entry){pool, pool->serial, c};
