@@ -148,7 +148,8 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
                    "inclusive, divided by the pairs): **%.1f**",
                 op->callgrind_ir);
     if (op->callgrind_ir >= 0 && op->callgrind_ir_ts >= 0)
-        fprintf(o, "; with `thread_safe` (the pool lock taken and released by each call): %.1f",
+        fprintf(o, "; with `thread_safe` (each call served by the calling thread's cache, under that "
+                   "cache's own lock, not the pool's): %.1f",
                 op->callgrind_ir_ts);
     if (op->callgrind_ir >= 0) fprintf(o, ".\n");
     else

@@ -117,7 +117,7 @@ BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
     } else if (ok) {
         bpi_magazine *m = bpi_tcache_way(c, s->class_index);
         ok = (pool->pooled_cap == UINT64_MAX) & (m->count == 0 || m->cls == s->class_index) &
-             (m->count < BPI_TCACHE_DEPTH) & (m->count < pool->retain_cap);
+             (m->count < BPI_TCACHE_DEPTH) & (m->count < s->bucket->cap); /* written with every cache locked */
         if (ok) {
             m->cls = s->class_index;
             m->items[m->count++] = index;

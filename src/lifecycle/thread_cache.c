@@ -152,8 +152,8 @@ void bpi_tcache_adopt(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, ui
     bpi_magazine *m = bpi_tcache_way(c, s->class_index);
     if (m->count && m->cls != s->class_index) return;
     m->cls = s->class_index;
-    uint32_t fill = BPI_TCACHE_DEPTH / 2u < pool->retain_cap ? BPI_TCACHE_DEPTH / 2u : pool->retain_cap;
-    bpi_bucket *b = s->bucket;
+    bpi_bucket *b = s->bucket; /* its cap: the pool's, or raised by retain_demand */
+    uint32_t fill = BPI_TCACHE_DEPTH / 2u < b->cap ? BPI_TCACHE_DEPTH / 2u : b->cap;
     uint32_t next, first = m->count;
     while (m->count < fill && (next = bpi_bucket_pop(pool, b)) != BPI_NIL) {
         pool->slots[next].cache = c->id;
