@@ -78,11 +78,13 @@ BPI_NOINLINE static bp_result release_slow(bp_pool *pool, bp_buffer buf) {
     return release_locked(pool, buf);
 }
 
-/* A pool without a lock pools a plain held buffer with no call on the way; the rest is a
- * tail call. */
+/* A pool without a lock pools a plain held buffer with no call on the way; the rest, and a
+ * plain release over its class's cap, is a tail call. */
 bp_result bp_release(bp_pool *pool, bp_buffer buf) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    if (bpi_release_plain(pool, buf)) return BP_OK; /* never for a thread_safe pool */
+    uint32_t done = bpi_release_plain(pool, buf); /* never for a thread_safe pool */
+    if (done == BPI_PLAIN_DONE) return BP_OK;
+    if (done != BPI_NOT_PLAIN) return bpi_pool_slot_finish(pool, done);
     return release_slow(pool, buf);
 }
 

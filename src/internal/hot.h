@@ -9,7 +9,9 @@
 #if defined(__GNUC__)
 #define BPI_HOT static inline __attribute__((always_inline))
 #define BPI_NOINLINE __attribute__((noinline)) /* the locked/slow path a hit tail-calls */
+#define BPI_UNLIKELY(x) __builtin_expect(!!(x), 0) /* lays the hit's common case out straight */
 #else
+#define BPI_UNLIKELY(x) (x)
 #define BPI_HOT static inline
 #define BPI_NOINLINE
 #endif
@@ -118,15 +120,14 @@ static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
 }
 
 /* Take the most recently pooled buffer of a bucket, or BPI_NIL. The new head's back link is
- * left as it was: heads have none (bpi_bucket_remove). */
+ * left as it was: heads have none (bpi_bucket_remove); so is the taken slot's forward link
+ * (an owner's list, the only other user of the links, sets both). */
 static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
     uint32_t index = b->head;
     if (index == BPI_NIL) return index;
-    bpi_slot *s = &pool->slots[index];
-    uint32_t next = s->aux_next;
+    uint32_t next = pool->slots[index].aux_next; /* left as it was: a held slot's is never read */
     b->head = next;
     if (next == BPI_NIL) b->tail = BPI_NIL;
-    s->aux_next = BPI_NIL;
     b->count--;
     return index;
 }
@@ -238,16 +239,15 @@ static inline uint64_t bpi_request_key(const bp_acquire_desc *d) {
     return key;
 }
 
-/* The bucket of a plain request's size in the hot group, or NULL for a size no acquire takes:
- * a cache of the size checks and the class lookup, right whether or not the acquire hits. The
- * cached size is always a valid one (find_group starts it at 1), so a match needs no check. */
-BPI_HOT bpi_bucket *bpi_hot_bucket(bp_pool *pool, uint64_t size) {
-    if (size != pool->hot_size) {
-        if (size - 1u >= pool->fast_max_size) return NULL;
-        pool->hot_size = size;
-        pool->hot_bucket = pool->hot_buckets + bpi_class_of(pool->pow2, size);
-    }
-    return pool->hot_bucket;
+/* Points pool->hot_bucket at the bucket of a plain request's size in the hot group, or returns
+ * false for a size no acquire takes: a cache of the size checks and the class lookup, right
+ * whether or not the acquire hits. The cached size is always a valid one (find_group starts it
+ * at 1), so a match needs no check: the caller tests `size != pool->hot_size` first. */
+BPI_HOT bool bpi_hot_bucket_refresh(bp_pool *pool, uint64_t size) {
+    if (size - 1u >= pool->fast_max_size) return false;
+    pool->hot_size = size;
+    pool->hot_bucket = pool->hot_buckets + bpi_class_of(pool->pow2, size);
+    return true;
 }
 
 /* A pool hit: a plain request (no owner, alignment or zeroing) with the memory kind and usage
@@ -264,9 +264,8 @@ BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buff
     if ((bpi_request_key(d) != (listed ? pool->hot_key : pool->plain_key)) ||
         ((flags & ~allowed) | d->alignment | d->owner))
         return false;
-    bpi_bucket *b = bpi_hot_bucket(pool, size);
-    if (!b) return false;
-    uint32_t index = bpi_bucket_pop(pool, b);
+    if (BPI_UNLIKELY(size != pool->hot_size) && !bpi_hot_bucket_refresh(pool, size)) return false;
+    uint32_t index = bpi_bucket_pop(pool, pool->hot_bucket);
     if (index == BPI_NIL) return false;
     bpi_take_pooled(pool, index);
     if (!listed) {
@@ -292,40 +291,48 @@ BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer 
 
 /* ---- lifecycle: a release; the common one (no frame to wait for) pools the buffer inline ---- */
 
-/* A released buffer (counted as pooled already) goes into its bucket, or is destroyed when
- * the retention cap of its class is full. A buffer whose slot has issued its last id is
- * destroyed too, unless the pool keeps its buffers (fixed, high-water): then it moves to a
- * fresh slot. */
-BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
+/* The rare end of pooling a buffer (lifecycle/release.c): its bucket is over its retention
+ * cap, or its slot has issued its last id. Returns BP_OK, so that a release can tail-call it. */
+bp_result bpi_pool_slot_finish(bp_pool *pool, uint32_t index);
+
+/* A released buffer (counted as pooled already) goes into its bucket. Returns true when
+ * bpi_pool_slot_finish must follow: the retention cap of its class is full (it is destroyed),
+ * or its slot has issued its last id (it is destroyed, or, in a pool that keeps its buffers,
+ * moves to a fresh slot). */
+BPI_HOT bool bpi_pool_slot_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     s->state = BPI_POOLED;
     s->frame = pool->stats.frame;
     s->pooled_time = pool->now;
     s->seq = ++pool->seq;
-    s->tag = NULL; /* guard reports name pooled buffers as such; owner is 0 already */
+    s->tag = NULL; /* the application's string may not outlive the holding; owner is 0 already */
     uint32_t count = bpi_bucket_push(pool, index);
-    const bpi_bucket *b = s->bucket;
-    if (s->generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
-        if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) bpi_slot_renew_pooled(pool, index);
-        else bpi_destroy_pooled(pool, index);
-        return;
-    }
-    if (count > b->release_cap) bpi_pooled_over_cap(pool, index); /* one compare for both caps */
+    /* one compare for both caps; the generation's rare case (after 2^32 - 1 acquires) joins it */
+    return (count > s->bucket->release_cap) | (s->generation == UINT32_MAX);
+}
+
+BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
+    if (bpi_pool_slot_push(pool, index)) bpi_pool_slot_finish(pool, index);
 }
 
 /* A held buffer out of its lists waits `frames_in_flight` frame ends in the pending FIFO, or,
- * with no frame to wait for, is pooled at once. */
-BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
+ * with no frame to wait for, is pooled at once. Returns true when bpi_pool_slot_finish must
+ * follow (bpi_pool_slot_push). */
+BPI_HOT bool bpi_release_unlinked_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     if (pool->release_defers) {
         bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
         s->state = BPI_PENDING;
         s->frame = pool->stats.frame;
         bpi_list_push_back(pool, &pool->pending, index);
-    } else {
-        bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
-        bpi_pool_slot(pool, index);
+        return false;
     }
+    bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
+    return bpi_pool_slot_push(pool, index);
+}
+
+BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
+    if (bpi_release_unlinked_push(pool, index)) bpi_pool_slot_finish(pool, index);
 }
 
 /* Release a held buffer: it waits `frames_in_flight` frame ends in the pending FIFO, or, with
@@ -349,19 +356,24 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     return r;
 }
 
+/* What bpi_release_plain did: released the buffer (BPI_PLAIN_DONE), nothing (BPI_NOT_PLAIN),
+ * or released it with bpi_pool_slot_finish still to run on the index it returns. */
+#define BPI_PLAIN_DONE BPI_NIL
+#define BPI_NOT_PLAIN (BPI_NIL - 1u)
+
 /* The usual release: a held buffer with no owner, list, guard, scrubbing or trace, in a pool
- * with no lock, goes straight to the pending FIFO or its bucket. Returns false, having
- * changed nothing, for everything else (bpi_release_held). */
-BPI_HOT bool bpi_release_plain(bp_pool *pool, bp_buffer buf) {
-    if (!pool->release_plain) return false; /* before any slot is read: a locked pool's are guarded */
+ * with no lock, goes straight to the pending FIFO or its bucket. Changes nothing for everything
+ * else (bpi_release_held). The rare end is the caller's, so that it can be a tail call and the
+ * plain release needs no stack frame. */
+BPI_HOT uint32_t bpi_release_plain(bp_pool *pool, bp_buffer buf) {
+    if (!pool->release_plain) return BPI_NOT_PLAIN; /* before any slot is read: a locked pool's are guarded */
     uint32_t index = bpi_id_index(pool, buf.id);
-    if (index >= pool->slot_count) return false;
+    if (index >= pool->slot_count) return BPI_NOT_PLAIN;
     bpi_slot *s = &pool->slots[index];
-    if ((s->generation != (uint32_t)(buf.id >> 32)) | !bpi_held_unlinked(s)) return false;
+    if ((s->generation != (uint32_t)(buf.id >> 32)) | !bpi_held_unlinked(s)) return BPI_NOT_PLAIN;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
-    bpi_release_unlinked(pool, index);
-    return true;
+    return bpi_release_unlinked_push(pool, index) ? index : BPI_PLAIN_DONE;
 }
 
 /* Can a pooled buffer be idle (idle_trim_frames or idle_trim_seconds)? Two compares, so an

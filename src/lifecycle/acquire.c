@@ -58,7 +58,7 @@ static int find_group(bp_pool *pool, const bp_acquire_desc *d, uint32_t ukey, ui
         (pool->hot_key != bpi_request_key(d) || pool->hot_buckets != pool->groups[g].buckets)) {
         bpi_set_hot_key(pool, bpi_request_key(d));
         pool->hot_buckets = pool->groups[g].buckets;
-        pool->hot_size = 1; /* a valid size with its bucket: bpi_hot_bucket trusts a match */
+        pool->hot_size = 1; /* a valid size with its bucket: bpi_hot_bucket_refresh trusts a match */
         pool->hot_bucket = pool->hot_buckets + bpi_class_of(pool->pow2, 1);
     }
     return g;

@@ -16,6 +16,16 @@ void bpi_scrub(bp_pool *pool, bpi_slot *s) {
 }
 
 
+BPI_NOINLINE bp_result bpi_pool_slot_finish(bp_pool *pool, uint32_t index) {
+    if (pool->slots[index].generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
+        if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) bpi_slot_renew_pooled(pool, index);
+        else bpi_destroy_pooled(pool, index);
+    } else {
+        bpi_pooled_over_cap(pool, index);
+    }
+    return BP_OK;
+}
+
 void bpi_make_pooled(bp_pool *pool, uint32_t index) {
     bpi_pool_slot(pool, index);
 }
