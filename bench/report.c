@@ -238,7 +238,7 @@ static void why(FILE *o, const verdicts *v) {
                    "are large and come back (glibc maps and unmaps every block above its mmap threshold, "
                    "jemalloc and mimalloc go to their large-size paths); it loses where they are small, as an "
                    "allocator's thread cache is cheaper than the pool's bookkeeping above, and where its hit "
-                   "rate is low: every miss creates a buffer through the backend (posix_memalign here) and a "
+                   "rate is low: every miss creates a buffer through the backend (a malloc or posix_memalign here) and a "
                    "release over the retention cap (8 per class) destroys one. An allocator reuses freed "
                    "memory for a request of any size; the pool reuses a buffer only within its size class, so "
                    "a workload whose mix of sizes shifts (the vegetation trace: patches change level of detail "
@@ -253,7 +253,7 @@ static void why(FILE *o, const verdicts *v) {
         fprintf(o, "- **%s** (vs the fastest allocator: %s; its peak held over the allocator that held least: %s):",
                 w->name, w->speedups, w->memory);
         if (w->host_blocks)
-            fprintf(o, " A miss is a TLSF range of a 64 MiB host block instead of a posix_memalign (an mmap for "
+            fprintf(o, " A miss is a TLSF range of a 64 MiB host block instead of a malloc (an mmap for "
                        "large sizes, and a munmap when the buffer is destroyed), so it wins most where misses are "
                        "many (the vegetation trace); the hits cost the same. It holds whole blocks, free space in "
                        "them included: more memory than the default backend.");

@@ -204,6 +204,60 @@ static void metadata_goes_through_the_allocator(void **state) {
     assert_int_equal(ca.allocs, ca.frees);
 }
 
+/* Every host buffer starts on its alignment and all of its capacity is writable, on both of
+ * the default backend's paths: posix_memalign, and a malloc aligned inside for buffers at
+ * least 512 times their alignment (the pool's default of 64 from 32 KiB). */
+static void host_buffers_are_aligned_on_both_paths(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    const uint64_t sizes[] = {100, 4096, 32767, 32768, 40000, 1u << 20, (3u << 20) + 5};
+    const uint64_t aligns[] = {0, 128, 256, 4096, 65536};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (size_t k = 0; k < sizeof aligns / sizeof *aligns; k++) {
+            bp_acquire_desc d = {.size = sizes[i], .alignment = aligns[k]};
+            bp_buffer b;
+            assert_int_equal(bp_acquire(pool, &d, &b), BP_OK);
+            bp_buffer_info info;
+            assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+            uint64_t want = aligns[k] ? aligns[k] : 64;
+            assert_int_equal((uintptr_t)info.mapped % want, 0);
+            assert_true(info.capacity >= sizes[i]);
+            memset(info.mapped, 0xAB, info.capacity); /* ASan and Valgrind see an overrun */
+            assert_int_equal(bp_release(pool, b), BP_OK);
+        }
+    ts_check_and_destroy(pool); /* destroying frees each through the path that made it */
+}
+
+/* The backend itself: which buffers take the aligned-inside malloc (a private pointer to free)
+ * and which posix_memalign (none), and that each is freed by its own path. */
+static void host_backend_aligns_large_buffers_inside_a_malloc(void **state) {
+    (void)state;
+    bp_backend be;
+    assert_int_equal(bp_host_backend(NULL, &be), BP_OK);
+    const struct {
+        uint64_t size, alignment;
+        bool inside;
+    } cases[] = {{32768, 64, true},  {32767, 64, false},     {32768, 128, false},
+                 {1u << 20, 2048, true}, {1u << 20, 4096, false}, {100, 64, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bp_backend_create_desc cd = {.size = cases[i].size, .memory = BP_MEMORY_HOST_CACHED,
+                                     .usage = BP_USAGE_ALL, .alignment = cases[i].alignment};
+        bp_backend_buffer out;
+        memset(&out, 0, sizeof out);
+        assert_int_equal(be.create(be.user, &cd, &out), BP_OK);
+        assert_int_equal((uintptr_t)out.mapped % cases[i].alignment, 0);
+        assert_true(out.native == (uint64_t)(uintptr_t)out.mapped);
+        assert_int_equal(out.capacity, cases[i].size);
+        assert_int_equal(out.backend_data != NULL, cases[i].inside);
+        if (cases[i].inside) /* the slack before the buffer is under its alignment */
+            assert_true((uintptr_t)out.mapped - (uintptr_t)out.backend_data < cases[i].alignment);
+        memset(out.mapped, 0xCD, (size_t)out.capacity);
+        be.destroy(be.user, &out);
+    }
+    if (be.release) be.release(be.user);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_create_a_host_pool),
@@ -215,6 +269,8 @@ int main(void) {
         cmocka_unit_test(destroy_reports_leaks_with_tag_and_line),
         cmocka_unit_test(logger_sees_leak_text),
         cmocka_unit_test(metadata_goes_through_the_allocator),
+        cmocka_unit_test(host_buffers_are_aligned_on_both_paths),
+        cmocka_unit_test(host_backend_aligns_large_buffers_inside_a_malloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

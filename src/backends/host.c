@@ -1,5 +1,8 @@
 /* The host backend: aligned host memory, always mapped. The default backend; one allocation
  * per buffer here, ranges of large blocks in block mode (host_blocks.c). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +18,30 @@ void bpi_host_buffer_out(const bp_backend_create_desc *d, void *p, uint64_t size
     out->usage = d->usage;
 }
 
+/* The default allocator's posix_memalign carves the aligned block out of a larger chunk and
+ * frees the pieces around it, which costs glibc more than the malloc itself (under callgrind,
+ * a third of a miss-heavy trace's instructions). A buffer large enough that the slack is at
+ * most 1/512 of it is instead malloc'ed with the slack and aligned inside: at most 0.2% more
+ * memory than it asked, the allocator's own overhead, not counted in the buffer's capacity.
+ * Smaller ones keep posix_memalign, where the slack would be a large share. */
+#define HOST_MALLOC_ALIGN ((uint64_t)_Alignof(max_align_t))
+
+static bool host_aligns_inside(const bp_host_backend_desc *hd, uint64_t size, uint64_t align) {
+    return hd->allocator.alloc == bpi_libc_alloc && align > HOST_MALLOC_ALIGN && size / 512u >= align;
+}
+
 static bp_result host_create(void *user, const bp_backend_create_desc *d, bp_backend_buffer *out) {
     const bp_host_backend_desc *hd = user;
     uint64_t align = d->alignment > hd->alignment ? d->alignment : hd->alignment;
-    if (d->size > hd->max_buffer_size || d->size > SIZE_MAX) return BP_ERR_TOO_LARGE;
+    if (d->size > hd->max_buffer_size || d->size > SIZE_MAX - align) return BP_ERR_TOO_LARGE;
+    if (host_aligns_inside(hd, d->size, align)) {
+        void *raw = malloc((size_t)(d->size + align - HOST_MALLOC_ALIGN));
+        if (!raw) return BP_ERR_OUT_OF_MEMORY;
+        uintptr_t p = ((uintptr_t)raw + (uintptr_t)(align - 1)) & ~(uintptr_t)(align - 1);
+        bpi_host_buffer_out(d, (void *)p, d->size, out);
+        out->backend_data = raw; /* what free takes */
+        return BP_OK;
+    }
     void *p = hd->allocator.alloc(hd->allocator.user, (size_t)d->size, (size_t)align);
     if (!p) return BP_ERR_OUT_OF_MEMORY;
     bpi_host_buffer_out(d, p, d->size, out);
@@ -27,7 +50,8 @@ static bp_result host_create(void *user, const bp_backend_create_desc *d, bp_bac
 
 static void host_destroy(void *user, const bp_backend_buffer *buf) {
     const bp_host_backend_desc *hd = user;
-    hd->allocator.free(hd->allocator.user, buf->mapped);
+    if (buf->backend_data) free(buf->backend_data);
+    else hd->allocator.free(hd->allocator.user, buf->mapped);
 }
 
 bp_result bpi_host_caps(void *user, bp_backend_caps *out) {
