@@ -226,7 +226,9 @@ static void why(FILE *o, const verdicts *v) {
                    "last-size class cache, the non-empty bitmap kept only by fixed pools (174 at commit "
                    "ef233bc); then pooled counters derived when read, a plain hit that makes no call, one "
                    "compare each for the handle's tag and range, its state and list, and both retention caps, "
-                   "and bucket heads without a back link (a pop writes no other slot). What is left is spread "
+                   "and bucket heads without a back link (a pop writes no other slot; 135 at commit 2035d2b); "
+                   "then a plain release that tail-calls its rare end (over a cap, or a slot's last id) instead "
+                   "of keeping a stack frame, and a pop that leaves the taken slot's links. What is left is spread "
                    "thin: entry checks, the handle check, bucket links, the in-use and requested counters "
                    "with their peaks, and the slot's fields. Under 100 would need a design without exact "
                    "per-call counters and per-buffer records.\n",
