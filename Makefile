@@ -31,7 +31,7 @@ test:
 bench:
 	@bash scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory build
-	@cmake --build $(BUILD) -j $(JOBS) --target bufpool_bench
+	@cmake --build $(BUILD) -j $(JOBS) --target bufpool_bench bufpool_bench_shared
 	@bash bench/run.sh $(BUILD)
 
 # Headers, libbufpool.a, libbufpool.so.*, the tool, the CMake package and pkg-config files.

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bufpool.h"
+#include "hit_loop.h"
 
 /* ---- Contenders -------------------------------------------------------------------- */
 
@@ -111,11 +112,10 @@ void replay_memory(const event_list *l, contender *cs, int n, bool isolate, repl
 void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
 
 /* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free).
- * bench_pool_hits is the timed loop (callgrind counts it too; the Vulkan section reuses it). */
-void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs);
+ * bench_pool_hits (hit_loop.h) is the timed loop (callgrind counts it too; the Vulkan section
+ * reuses it). */
 void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,
                double *out_allocs);
-int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
 
 /* threads.c: median pairs per second with counts[k] threads (at most 16, 8 counts); alloc NULL =
  * bufpool (sharing: one pool per thread, or one thread-safe pool with or without thread caches). */

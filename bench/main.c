@@ -19,6 +19,7 @@
 
 static int parse(int argc, char **argv, options *op) {
     *op = (options){.out = "bench/RESULTS.md", .repeats = 15, .callgrind_ir = -1, .callgrind_ir_ts = -1,
+                    .callgrind_ir_so = -1, .callgrind_ir_so_ts = -1,
                     .callgrind_frame_ir = -1, .callgrind_frame_ir_fif2 = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -29,6 +30,8 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--repeats")) op->repeats = atoi(val);
         else if (!strcmp(a, "--callgrind-ir")) op->callgrind_ir = atof(val);
         else if (!strcmp(a, "--callgrind-ir-thread-safe")) op->callgrind_ir_ts = atof(val);
+        else if (!strcmp(a, "--callgrind-ir-shared")) op->callgrind_ir_so = atof(val);
+        else if (!strcmp(a, "--callgrind-ir-shared-thread-safe")) op->callgrind_ir_so_ts = atof(val);
         else if (!strcmp(a, "--callgrind-frame-ir")) op->callgrind_frame_ir = atof(val);
         else if (!strcmp(a, "--callgrind-frame-ir-fif2")) op->callgrind_frame_ir_fif2 = atof(val);
         else if (!strcmp(a, "--command")) op->command = val;

@@ -151,7 +151,15 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
         fprintf(o, "; with `thread_safe` (each call served by the calling thread's cache, under that "
                    "cache's own lock, not the pool's): %.1f",
                 op->callgrind_ir_ts);
-    if (op->callgrind_ir >= 0) fprintf(o, ".\n");
+    if (op->callgrind_ir >= 0) fprintf(o, ".");
+    if (op->callgrind_ir >= 0 && op->callgrind_ir_so >= 0)
+        fprintf(o, " The same loop linked with the shared library (`bufpool_bench_shared`: each call through "
+                   "the PLT): %.1f",
+                op->callgrind_ir_so);
+    if (op->callgrind_ir >= 0 && op->callgrind_ir_so >= 0 && op->callgrind_ir_so_ts >= 0)
+        fprintf(o, "; with `thread_safe`: %.1f", op->callgrind_ir_so_ts);
+    if (op->callgrind_ir >= 0 && op->callgrind_ir_so >= 0) fprintf(o, ".");
+    if (op->callgrind_ir >= 0) fprintf(o, "\n");
     else
         fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh counts them with callgrind "
                    "when valgrind is installed).\n");

@@ -12,7 +12,7 @@
 
 #include "internal/pool.h"
 
-_Thread_local bpi_tls_entry bpi_tls_caches[BPI_TLS_WAYS];
+_Thread_local bpi_tls_entry bpi_tls_caches[BPI_TLS_WAYS] BPI_TLS_INITIAL_EXEC;
 
 static void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -1,0 +1,32 @@
+/* The pool-hit loop, alone: bufpool_bench links it with the static library, and
+ * bufpool_bench_shared with libbufpool.so, so that callgrind counts the hit both ways (a shared
+ * library's calls go through the PLT). Needs nothing but bufpool.h. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bufpool.h"
+#include "hit_loop.h"
+
+/* The loop callgrind counts (bench/run.sh toggles collection on this function). */
+__attribute__((noinline)) void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs) {
+    for (uint64_t i = 0; i < pairs; i++) {
+        bp_buffer b;
+        bp_acquire(pool, d, &b);
+        bp_release(pool, b);
+    }
+}
+
+/* For callgrind: only the pool loop, `pairs` times (thread_safe: a pool with its lock). */
+int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe) {
+    bp_pool *pool = NULL;
+    bp_pool_desc pd = {.thread_safe = thread_safe};
+    if (bp_pool_create(&pd, &pool) != BP_OK) return 1;
+    bp_acquire_desc d = {.size = size};
+    bp_buffer b; /* the miss that creates the buffer, outside the counted loop */
+    if (bp_acquire(pool, &d, &b) != BP_OK || bp_release(pool, b) != BP_OK) return 1;
+    bench_pool_hits(pool, &d, pairs);
+    bp_stats st;
+    bp_get_stats(pool, &st);
+    bp_pool_destroy(pool);
+    return st.hits == pairs ? 0 : 1;
+}
