@@ -111,11 +111,12 @@ void replay_memory(const event_list *l, contender *cs, int n, bool isolate, repl
  * contenders whose memory round failed are skipped. */
 void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
 
-/* hit.c: median ns per acquire+release pair, bufpool and each allocator (malloc + free).
+/* hit.c: median ns per acquire+release pair, bufpool (bp_acquire with a descriptor, and
+ * bp_acquire_size) and each allocator (malloc + free).
  * bench_pool_hits (hit_loop.h) is the timed loop (callgrind counts it too; the Vulkan section
  * reuses it). */
 void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,
-               double *out_allocs);
+               double *out_pool_size, double *out_allocs);
 
 /* threads.c: median pairs per second with counts[k] threads (at most 16, 8 counts); alloc NULL =
  * bufpool (sharing: one pool per thread, or one thread-safe pool with or without thread caches). */

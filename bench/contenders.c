@@ -110,10 +110,11 @@ void bench_pool_close(contender *c) {
     bp_pool_destroy(c->ctx);
     c->ctx = NULL;
 }
+/* A request of bytes, as malloc's: bp_acquire_size (the same request as a descriptor with only
+ * the size set, without the descriptor). */
 uint64_t bench_pool_acquire(void *ctx, size_t size) {
-    bp_acquire_desc d = {.size = size};
     bp_buffer b;
-    return bp_acquire(ctx, &d, &b) == BP_OK ? b.id : 0;
+    return bp_acquire_size(ctx, size, &b) == BP_OK ? b.id : 0;
 }
 void bench_pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
 void bench_pool_frame(void *ctx) {

@@ -13,9 +13,9 @@ __attribute__((noinline)) static void alloc_pairs(const raw_alloc *a, size_t siz
 
 /* Median ns per pair over `repeats` rounds of `pairs` pairs; contenders alternate each round. */
 void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs, int n_allocs, double *out_pool,
-               double *out_allocs) {
+               double *out_pool_size, double *out_allocs) {
     enum { R = 64, A = 8 };
-    double tp[R], ta[A][R];
+    double tp[R], ts[R], ta[A][R];
     if (repeats > R) repeats = R;
     bp_pool *pool = NULL;
     bp_pool_create(NULL, &pool); /* no frames: a released buffer is reusable at once */
@@ -26,6 +26,9 @@ void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs
         double t0 = bench_cpu_ns();
         bench_pool_hits(pool, &d, pairs);
         tp[r] = (bench_cpu_ns() - t0) / (double)pairs;
+        t0 = bench_cpu_ns();
+        bench_pool_size_hits(pool, size, pairs);
+        ts[r] = (bench_cpu_ns() - t0) / (double)pairs;
         for (int i = 0; i < n_allocs && i < A; i++) {
             t0 = bench_cpu_ns();
             alloc_pairs(&allocs[i], size, pairs);
@@ -33,6 +36,7 @@ void bench_hit(size_t size, uint64_t pairs, int repeats, const raw_alloc *allocs
         }
     }
     *out_pool = bench_median(tp, repeats);
+    *out_pool_size = bench_median(ts, repeats);
     for (int i = 0; i < n_allocs && i < A; i++) out_allocs[i] = bench_median(ta[i], repeats);
     bp_pool_destroy(pool);
 }

@@ -16,15 +16,26 @@ __attribute__((noinline)) void bench_pool_hits(bp_pool *pool, const bp_acquire_d
     }
 }
 
-/* For callgrind: only the pool loop, `pairs` times (thread_safe: a pool with its lock). */
-int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe) {
+/* The same with bp_acquire_size: the request has no descriptor. */
+__attribute__((noinline)) void bench_pool_size_hits(bp_pool *pool, uint64_t size, uint64_t pairs) {
+    for (uint64_t i = 0; i < pairs; i++) {
+        bp_buffer b;
+        bp_acquire_size(pool, size, &b);
+        bp_release(pool, b);
+    }
+}
+
+/* For callgrind: only the pool loop, `pairs` times (thread_safe: a pool with its lock; by_size:
+ * bp_acquire_size instead of bp_acquire). */
+int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe, bool by_size) {
     bp_pool *pool = NULL;
     bp_pool_desc pd = {.thread_safe = thread_safe};
     if (bp_pool_create(&pd, &pool) != BP_OK) return 1;
     bp_acquire_desc d = {.size = size};
     bp_buffer b; /* the miss that creates the buffer, outside the counted loop */
     if (bp_acquire(pool, &d, &b) != BP_OK || bp_release(pool, b) != BP_OK) return 1;
-    bench_pool_hits(pool, &d, pairs);
+    if (by_size) bench_pool_size_hits(pool, size, pairs);
+    else bench_pool_hits(pool, &d, pairs);
     bp_stats st;
     bp_get_stats(pool, &st);
     bp_pool_destroy(pool);

@@ -10,8 +10,10 @@
 
 /* `pairs` acquire + release pairs of one pooled buffer (callgrind counts this function). */
 void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs);
-/* For callgrind: a pool (thread_safe: with its lock), one miss, then only the loop; 0 when
- * every counted pair was a hit. */
-int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe);
+/* ... with bp_acquire_size (no descriptor). */
+void bench_pool_size_hits(bp_pool *pool, uint64_t size, uint64_t pairs);
+/* For callgrind: a pool (thread_safe: with its lock), one miss, then only the loop (by_size:
+ * bench_pool_size_hits); 0 when every counted pair was a hit. */
+int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe, bool by_size);
 
 #endif

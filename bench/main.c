@@ -2,7 +2,7 @@
  *   bufpool_bench [--out FILE] [--trace FILE]... [--repeats N] [--quick]
  *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
  *                 [--callgrind-frame-ir N] [--callgrind-frame-ir-fif2 N]
- *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe]   the pool-hit loop alone, for callgrind
+ *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe|size]   the pool-hit loop alone, for callgrind
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
  *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
@@ -19,7 +19,7 @@
 
 static int parse(int argc, char **argv, options *op) {
     *op = (options){.out = "bench/RESULTS.md", .repeats = 15, .callgrind_ir = -1, .callgrind_ir_ts = -1,
-                    .callgrind_ir_so = -1, .callgrind_ir_so_ts = -1,
+                    .callgrind_ir_so = -1, .callgrind_ir_so_ts = -1, .callgrind_ir_size = -1,
                     .callgrind_frame_ir = -1, .callgrind_frame_ir_fif2 = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -31,6 +31,7 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--callgrind-ir")) op->callgrind_ir = atof(val);
         else if (!strcmp(a, "--callgrind-ir-thread-safe")) op->callgrind_ir_ts = atof(val);
         else if (!strcmp(a, "--callgrind-ir-shared")) op->callgrind_ir_so = atof(val);
+        else if (!strcmp(a, "--callgrind-ir-size")) op->callgrind_ir_size = atof(val);
         else if (!strcmp(a, "--callgrind-ir-shared-thread-safe")) op->callgrind_ir_so_ts = atof(val);
         else if (!strcmp(a, "--callgrind-frame-ir")) op->callgrind_frame_ir = atof(val);
         else if (!strcmp(a, "--callgrind-frame-ir-fif2")) op->callgrind_frame_ir_fif2 = atof(val);
@@ -117,7 +118,7 @@ int main(int argc, char **argv) {
         return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))
         return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]),
-                                       argc == 5 && !strcmp(argv[4], "thread-safe"));
+                                       argc == 5 && !strcmp(argv[4], "thread-safe"), argc == 5 && !strcmp(argv[4], "size"));
     if (argc == 3 && !strcmp(argv[1], "write-trace")) {
         event_list l = {0};
         bool ok = workload_mixed(&l, 3000, 7) && events_write_trace(&l, argv[2]);
@@ -184,6 +185,8 @@ int main(int argc, char **argv) {
 
     fprintf(o, "\n## Workloads\n\nEach workload is generated once as a list of events, then replayed by every "
                "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round. "
+               "A bufpool contender asks for bytes as malloc does, with bp_acquire_size, and ends each frame "
+               "with bp_frame_end + bp_frame_begin. "
                "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
                "`bufpool (2 frames in flight)` keeps the GPU default. Memory comes from one more, untimed round "
                "per contender, run in a child process forked before anything else used the allocators, so "

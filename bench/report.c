@@ -120,16 +120,18 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
     fprintf(stderr, "bufpool_bench: pool hit\n");
     fprintf(o, "\n## Pool hit: acquire + release, single thread\n\n");
     fprintf(o, "The same size acquired and released %llu times a round, %d rounds, median ns per pair. "
-               "The allocators do malloc + free of the same size.\n\n",
+               "bufpool: bp_acquire with a descriptor (`{.size = n}`) + bp_release, and beside it "
+               "bp_acquire_size(pool, n, &b) + bp_release, the same request without a descriptor. The "
+               "allocators do malloc + free of the same size; ratios are to the descriptor call.\n\n",
             (unsigned long long)pairs, op->repeats);
-    fprintf(o, "| size | bufpool |");
+    fprintf(o, "| size | bufpool | bufpool (bp_acquire_size) |");
     for (int i = 0; i < na; i++) fprintf(o, " %s | ratio |", allocs[i].name);
-    fprintf(o, "\n|---:|---:|");
+    fprintf(o, "\n|---:|---:|---:|");
     for (int i = 0; i < na; i++) fprintf(o, "---:|---:|");
     fprintf(o, "\n");
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        double pool_ns, alloc_ns[8];
-        bench_hit(sizes[s], pairs, op->repeats, allocs, na, &pool_ns, alloc_ns);
+        double pool_ns, size_ns, alloc_ns[8];
+        bench_hit(sizes[s], pairs, op->repeats, allocs, na, &pool_ns, &size_ns, alloc_ns);
         if (sizes[s] == 4096) {
             v->hit_ns = pool_ns;
             for (int i = 0; i < na; i++)
@@ -138,7 +140,7 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
                     v->hit_fastest_alloc = allocs[i].name;
                 }
         }
-        fprintf(o, "| %zu B | %.1f ns |", sizes[s], pool_ns);
+        fprintf(o, "| %zu B | %.1f ns | %.1f ns |", sizes[s], pool_ns, size_ns);
         for (int i = 0; i < na; i++) fprintf(o, " %.1f ns | %.2fx |", alloc_ns[i], alloc_ns[i] / pool_ns);
         fprintf(o, "\n");
     }
@@ -152,6 +154,8 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
                    "cache's own lock, not the pool's): %.1f",
                 op->callgrind_ir_ts);
     if (op->callgrind_ir >= 0) fprintf(o, ".");
+    if (op->callgrind_ir >= 0 && op->callgrind_ir_size >= 0)
+        fprintf(o, " With bp_acquire_size (no descriptor to read or check): %.1f.", op->callgrind_ir_size);
     if (op->callgrind_ir >= 0 && op->callgrind_ir_so >= 0)
         fprintf(o, " The same loop linked with the shared library (`bufpool_bench_shared`: each call through "
                    "the PLT): %.1f",

@@ -12,6 +12,7 @@ typedef struct options {
     bool quick;
     double callgrind_ir, callgrind_ir_ts; /* instructions per pair (bench/run.sh); < 0 = not measured */
     double callgrind_ir_so, callgrind_ir_so_ts; /* the same through libbufpool.so (bufpool_bench_shared) */
+    double callgrind_ir_size;                   /* with bp_acquire_size instead of bp_acquire */
     double callgrind_frame_ir, callgrind_frame_ir_fif2; /* per frame end + begin, mesh loop; < 0 = not measured */
 } options;
 

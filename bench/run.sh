@@ -25,15 +25,16 @@ fi
 # loop's instructions less the loop's own. (Summing the bp_acquire and bp_release entries of
 # `callgrind_annotate --inclusive` undercounts once they tail-call or inline across files.)
 pairs=200000
-count_ir() { # instructions per pair; $1 = "" or thread-safe; $2 = the command (default: bufpool_bench callgrind-hit)
+count_ir() { # instructions per pair; $1 = "", thread-safe or size; $2 = the command (default: bufpool_bench callgrind-hit)
   if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then echo -1; return; fi
   local cg=$build/bench/callgrind.out cmd=(${2:-$bin callgrind-hit})
   [ -x "${cmd[0]}" ] || { echo -1; return; }
   valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=bench_pool_hits \
+    --toggle-collect=bench_pool_size_hits \
     "${cmd[@]}" 4096 $pairs ${1:-} >/dev/null 2>&1 || { echo -1; return; }
   callgrind_annotate "$cg" 2>/dev/null | awk -v n=$pairs '
     /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
-    /:bench_pool_hits \[/ { gsub(",", "", $1); loop += $1 }
+    /:bench_pool_(size_)?hits \[/ { gsub(",", "", $1); loop += $1 }
     END { printf "%.1f", (total - loop) / n }'
 }
 # Instructions per frame boundary (bp_frame_end + bp_frame_begin: bench_pool_frame), bufpool alone
@@ -48,6 +49,7 @@ count_frame_ir() {
 }
 ir=$(count_ir)
 ir_ts=$(count_ir thread-safe)
+ir_size=$(count_ir size)
 # The same loop linked with libbufpool.so (bufpool_bench_shared): what a shared-library user pays.
 ir_so=$(count_ir "" "$build/bench/bufpool_bench_shared")
 ir_so_ts=$(count_ir thread-safe "$build/bench/bufpool_bench_shared")
@@ -57,6 +59,6 @@ extra=()
 [ -n "${QUICK:-}" ] && extra+=(--quick)
 cmd="make bench${TRACE:+ TRACE=$TRACE}"
 "$bin" --out "$out" "${traces[@]}" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" \
-  --callgrind-ir-shared "$ir_so" --callgrind-ir-shared-thread-safe "$ir_so_ts" \
+  --callgrind-ir-size "$ir_size" --callgrind-ir-shared "$ir_so" --callgrind-ir-shared-thread-safe "$ir_so_ts" \
   --callgrind-frame-ir "$frame_ir" --callgrind-frame-ir-fif2 "$frame_ir_fif2" --command "$cmd" \
   --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${extra[@]}"

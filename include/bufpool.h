@@ -360,6 +360,21 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                         const char *file, int line);
 
+/**
+ * ::bp_acquire of `size` bytes with every other field of ::bp_acquire_desc at its default:
+ * device-local memory (host memory on the host backend), all usages, no flags, owner, tag or
+ * alignment. The call of a loop that only needs bytes, and the cheapest hit: there is no
+ * descriptor to fill, read or check.
+ * @param pool the pool.
+ * @param size bytes needed; must be > 0.
+ * @param out_buf receives the handle; the zero handle on failure.
+ * @return as ::bp_acquire (::BP_ERR_INVALID_SIZE for 0).
+ * @ownership as ::bp_acquire.
+ * @threadsafety as ::bp_acquire.
+ * @cost as ::bp_acquire; a hit is fewer instructions (bench/RESULTS.md counts both).
+ */
+bp_result bp_acquire_size(bp_pool *pool, uint64_t size, bp_buffer *out_buf);
+
 /** Acquire recording `__FILE__`:`__LINE__` for the leak report. */
 #define BP_ACQUIRE(pool, desc, out_buf) bp_acquire_at((pool), (desc), (out_buf), __FILE__, __LINE__)
 

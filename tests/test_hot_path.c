@@ -97,6 +97,17 @@ static void hit_rate_is_zero_before_any_acquire(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Every acquire but `misses` was a hit and nothing is held; then the invariants and destroy. */
+static void expect_counts_then_destroy(bp_pool *pool, uint64_t acquires, uint64_t misses) {
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.acquires, acquires);
+    assert_int_equal(s.misses, misses);
+    assert_int_equal(s.hits, acquires - misses);
+    assert_int_equal(s.buffers_in_use, 0);
+    ts_check_and_destroy(pool);
+}
+
 /* The hit's size cache starts at a valid size (1) and trusts a match: the sizes around it
  * still take the full checks, and a scope opened after the plain hit ran still lists its
  * buffers (the unlocked hit's key is cleared while a scope is open). */
@@ -126,13 +137,85 @@ static void size_cache_and_scopes_after_a_hit(void **state) {
     assert_int_equal(bp_release(pool, b), BP_ERR_DOUBLE_RELEASE);
     assert_int_equal(bp_acquire(pool, &d, &b), BP_OK); /* the plain hit again */
     assert_int_equal(bp_release(pool, b), BP_OK);
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    assert_int_equal(s.acquires, 5);
-    assert_int_equal(s.misses, 1);
-    assert_int_equal(s.hits, 4);
-    assert_int_equal(s.buffers_in_use, 0);
+    expect_counts_then_destroy(pool, 5, 1);
+}
+
+/* bp_acquire_size is bp_acquire of a descriptor with only the size set: the same buffer, fields
+ * and counters, each call hitting what the other released; it never takes another group's
+ * buffer (the last group found was host-cached), bad sizes fail as bp_acquire's do and change
+ * nothing, and an open scope lists its buffers. */
+static void acquire_size_is_the_default_request(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_buffer a, b;
+    assert_int_equal(bp_acquire_size(pool, 1000, &a), BP_OK); /* the miss */
+    bp_buffer_info ia, ib;
+    assert_int_equal(bp_buffer_get_info(pool, a, &ia), BP_OK);
+    assert_int_equal(ia.size, 1000);
+    assert_int_equal(ia.capacity, 1024);
+    assert_int_equal(ia.memory, BP_MEMORY_DEVICE_LOCAL);
+    assert_int_equal(ia.flags, 0);
+    assert_int_equal(ia.owner, 0);
+    assert_null(ia.tag);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+    bp_acquire_desc d = {.size = 1000};
+    assert_int_equal(bp_acquire(pool, &d, &b), BP_OK); /* the descriptor call hits it */
+    assert_int_equal(bp_buffer_get_info(pool, b, &ib), BP_OK);
+    assert_true(ib.native == ia.native);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_acquire_size(pool, 1000, &a), BP_OK); /* and the size call hits it back */
+    assert_int_equal(bp_buffer_get_info(pool, a, &ia), BP_OK);
+    assert_true(ia.native == ib.native);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+
+    bp_acquire_desc cached = {.size = 1000, .memory = BP_MEMORY_HOST_CACHED};
+    assert_int_equal(bp_acquire(pool, &cached, &b), BP_OK); /* the hot group is now host-cached */
+    assert_int_equal(bp_buffer_get_info(pool, b, &ib), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_acquire_size(pool, 1000, &a), BP_OK);
+    assert_int_equal(bp_buffer_get_info(pool, a, &ia), BP_OK);
+    assert_int_equal(ia.memory, BP_MEMORY_DEVICE_LOCAL); /* the device-local buffer, not the cached one */
+    assert_true(ia.native != ib.native);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+
+    bp_stats before, after;
+    bp_get_stats(pool, &before);
+    assert_int_equal(before.acquires, 5);
+    assert_int_equal(before.misses, 2);
+    assert_int_equal(bp_acquire_size(pool, 0, &a), BP_ERR_INVALID_SIZE);
+    assert_int_equal(a.id, 0);
+    assert_int_not_equal(bp_acquire_size(pool, UINT64_MAX, &a), BP_OK);
+    assert_int_equal(a.id, 0);
+    assert_int_equal(bp_acquire_size(NULL, 1000, &a), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(a.id, 0);
+    assert_int_equal(bp_acquire_size(pool, 1000, NULL), BP_ERR_INVALID_ARGUMENT);
+    bp_get_stats(pool, &after);
+    assert_int_equal(after.acquires, before.acquires);
+    assert_int_equal(after.buffers_total, before.buffers_total);
+
+    bp_scope mark;
+    assert_int_equal(bp_scope_begin(pool, &mark), BP_OK);
+    assert_int_equal(bp_acquire_size(pool, 1000, &a), BP_OK); /* a hit, listed in the scope */
+    uint32_t released = 0;
+    assert_int_equal(bp_scope_end(pool, mark, &released), BP_OK);
+    assert_int_equal(released, 1);
+    assert_int_equal(bp_release(pool, a), BP_ERR_DOUBLE_RELEASE);
     ts_check_and_destroy(pool);
+}
+
+/* A thread_safe pool serves bp_acquire_size from the thread's cache as it serves bp_acquire. */
+static void acquire_size_on_a_thread_safe_pool(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc pd = {.thread_safe = true, .frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&pd, &pool), BP_OK);
+    bp_buffer b;
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(bp_acquire_size(pool, 4096, &b), BP_OK);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+    }
+    expect_counts_then_destroy(pool, 100, 1);
 }
 
 int main(void) {
@@ -142,6 +225,8 @@ int main(void) {
         cmocka_unit_test(handle_errors_through_the_inline_lookup),
         cmocka_unit_test(hit_rate_is_zero_before_any_acquire),
         cmocka_unit_test(size_cache_and_scopes_after_a_hit),
+        cmocka_unit_test(acquire_size_is_the_default_request),
+        cmocka_unit_test(acquire_size_on_a_thread_safe_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,23 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
     return acquire_locked(pool, desc, out_buf, file, line, true); /* zeroes *out_buf first */
 }
 
+/* bp_acquire_size past its plain hit: the same request as a descriptor, through bp_acquire's
+ * paths (out of line, so that the hit keeps no stack frame for the descriptor). */
+BPI_NOINLINE static bp_result acquire_size_slow(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {
+    const bp_acquire_desc desc = {.size = size};
+    if (pool->thread_safe) return acquire_thread_safe(pool, &desc, out_buf, NULL, 0);
+    return acquire_locked(pool, &desc, out_buf, NULL, 0, true);
+}
+
+bp_result bp_acquire_size(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {
+    if (!pool || !out_buf) {
+        if (out_buf) out_buf->id = 0;
+        return BP_ERR_INVALID_ARGUMENT;
+    }
+    if (bpi_acquire_plain_size(pool, size, out_buf)) return BP_OK;
+    return acquire_size_slow(pool, size, out_buf);
+}
+
 bp_result bp_acquire_at(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf, const char *file, int line) {
     return acquire(pool, desc, out_buf, file, line);
 }

@@ -250,6 +250,16 @@ BPI_HOT bool bpi_hot_bucket_refresh(bp_pool *pool, uint64_t size) {
     return true;
 }
 
+/* The pooled buffer of `size` in the hot group's bucket, taken for the application (counted in
+ * use), or BPI_NIL (no such buffer, or a size no acquire takes), having changed nothing the
+ * caller can see. The caller has matched the request's key with the hot group's. */
+BPI_HOT uint32_t bpi_take_hot(bp_pool *pool, uint64_t size) {
+    if (BPI_UNLIKELY(size != pool->hot_size) && !bpi_hot_bucket_refresh(pool, size)) return BPI_NIL;
+    uint32_t index = bpi_bucket_pop(pool, pool->hot_bucket);
+    if (index != BPI_NIL) bpi_take_pooled(pool, index);
+    return index;
+}
+
 /* A pool hit: a plain request (no owner, alignment or zeroing) with the memory kind and usage
  * of the last group found, served from its bucket. The memory kind and usage were validated
  * when the group was found, so comparing them validates them. Returns false, having changed
@@ -264,10 +274,8 @@ BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buff
     if ((bpi_request_key(d) != (listed ? pool->hot_key : pool->plain_key)) ||
         ((flags & ~allowed) | d->alignment | d->owner))
         return false;
-    if (BPI_UNLIKELY(size != pool->hot_size) && !bpi_hot_bucket_refresh(pool, size)) return false;
-    uint32_t index = bpi_bucket_pop(pool, pool->hot_bucket);
+    uint32_t index = bpi_take_hot(pool, size);
     if (index == BPI_NIL) return false;
-    bpi_take_pooled(pool, index);
     if (!listed) {
         out->id = bpi_hand_out_fields(pool, index, size, flags, 0, false, d->tag, file, line);
         return true;
@@ -281,6 +289,18 @@ BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buff
 BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                                int line) {
     return bpi_acquire_hit_as(pool, d, out, file, line, false);
+}
+
+/* The plain hit of bp_acquire_size: every field but the size at its default, so the request
+ * key is 0 (device-local memory, usage 0) and there are no flags, owner, tag or alignment to
+ * read or check; one compare of plain_key tests the group, the lock and an open scope. */
+#define BPI_DEFAULT_REQUEST_KEY 0u
+BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out) {
+    if (pool->plain_key != BPI_DEFAULT_REQUEST_KEY) return false;
+    uint32_t index = bpi_take_hot(pool, size);
+    if (index == BPI_NIL) return false;
+    out->id = bpi_hand_out_fields(pool, index, size, 0, 0, false, NULL, NULL, 0);
+    return true;
 }
 
 /* Any pool hit, transient and scoped ones included (under the lock in a thread_safe pool). */

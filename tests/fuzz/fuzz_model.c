@@ -346,7 +346,9 @@ static void op_acquire(fz *f) {
     if (want == BP_OK && f->held >= MAX_HELD) return;
     bp_buffer out;
     f->before = snapshot(f->pool);
-    bp_result r = bp_acquire(f->pool, &d, &out);
+    /* a descriptor with nothing but the size (and the tag) is also bp_acquire_size's request */
+    bool by_size = d.memory == 0 && !d.flags && !d.owner && !d.alignment && !d.usage && (c & 2);
+    bp_result r = by_size ? bp_acquire_size(f->pool, d.size, &out) : bp_acquire(f->pool, &d, &out);
     if (!acquire_succeeded(f, want, r, out)) return;
     write_pattern(f, model_acquired(f, out, d.size, d.owner, d.flags));
 }
