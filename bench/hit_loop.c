@@ -3,6 +3,7 @@
  * library's calls go through the PLT). Needs nothing but bufpool.h. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "bufpool.h"
 #include "hit_loop.h"
@@ -25,9 +26,10 @@ __attribute__((noinline)) void bench_pool_size_hits(bp_pool *pool, uint64_t size
     }
 }
 
-/* For callgrind: only the pool loop, `pairs` times (thread_safe: a pool with its lock; by_size:
- * bp_acquire_size instead of bp_acquire). */
-int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe, bool by_size) {
+/* For callgrind: only the pool loop, `pairs` times. mode "thread-safe": a pool with its lock;
+ * "size": bp_acquire_size instead of bp_acquire; anything else: neither. */
+int bench_hit_for_callgrind(size_t size, uint64_t pairs, const char *mode) {
+    bool thread_safe = !strcmp(mode, "thread-safe"), by_size = !strcmp(mode, "size");
     bp_pool *pool = NULL;
     bp_pool_desc pd = {.thread_safe = thread_safe};
     if (bp_pool_create(&pd, &pool) != BP_OK) return 1;

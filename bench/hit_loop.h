@@ -12,8 +12,8 @@
 void bench_pool_hits(bp_pool *pool, const bp_acquire_desc *d, uint64_t pairs);
 /* ... with bp_acquire_size (no descriptor). */
 void bench_pool_size_hits(bp_pool *pool, uint64_t size, uint64_t pairs);
-/* For callgrind: a pool (thread_safe: with its lock), one miss, then only the loop (by_size:
- * bench_pool_size_hits); 0 when every counted pair was a hit. */
-int bench_hit_for_callgrind(size_t size, uint64_t pairs, bool thread_safe, bool by_size);
+/* For callgrind: a pool ("thread-safe": with its lock), one miss, then only the loop ("size":
+ * bench_pool_size_hits; "": bench_pool_hits); 0 when every counted pair was a hit. */
+int bench_hit_for_callgrind(size_t size, uint64_t pairs, const char *mode);
 
 #endif

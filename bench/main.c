@@ -1,7 +1,8 @@
 /* bufpool_bench: runs every benchmark and writes the results as Markdown (bench/RESULTS.md).
  *   bufpool_bench [--out FILE] [--trace FILE]... [--repeats N] [--quick]
  *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
- *                 [--callgrind-frame-ir N] [--callgrind-frame-ir-fif2 N]
+ *                 [--callgrind-frame-ir N] [--callgrind-frame-ir-fif2 N] [--callgrind-ir-size N]
+ *                 [--callgrind-ir-shared N] [--callgrind-ir-shared-thread-safe N]
  *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe|size]   the pool-hit loop alone, for callgrind
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
@@ -117,8 +118,7 @@ int main(int argc, char **argv) {
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-frames"))
         return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))
-        return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]),
-                                       argc == 5 && !strcmp(argv[4], "thread-safe"), argc == 5 && !strcmp(argv[4], "size"));
+        return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]), argc == 5 ? argv[4] : "");
     if (argc == 3 && !strcmp(argv[1], "write-trace")) {
         event_list l = {0};
         bool ok = workload_mixed(&l, 3000, 7) && events_write_trace(&l, argv[2]);

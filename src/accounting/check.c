@@ -31,7 +31,8 @@ static bp_result walk(bp_pool *pool, const bpi_list *l, bpi_state want, uint32_t
 /* The per-class figures (recounted from the slots plus each class's history) add up to the
  * pool's counters, and only classes marked used have any. */
 static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t used_count) {
-    bp_class_stats all[BPI_MAX_CLASSES]; /* on the stack as in bp_calculate_class_stats: the library keeps its TLS small (thread_cache.h) */
+    /* on the stack as in bp_calculate_class_stats: the library's TLS stays small (thread_cache.h) */
+    bp_class_stats all[BPI_MAX_CLASSES];
     bpi_class_totals(pool, all);
     bp_class_stats sum = {0};
     for (uint32_t k = 0; k < used_count; k++) {

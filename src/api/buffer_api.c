@@ -46,12 +46,11 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
     return acquire_locked(pool, desc, out_buf, file, line, true); /* zeroes *out_buf first */
 }
 
-/* bp_acquire_size past its plain hit: the same request as a descriptor, through bp_acquire's
- * paths (out of line, so that the hit keeps no stack frame for the descriptor). */
+/* bp_acquire_size past its plain hit: bp_acquire of the same request as a descriptor (out of
+ * line, so that the hit keeps no stack frame for the descriptor). */
 BPI_NOINLINE static bp_result acquire_size_slow(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {
     const bp_acquire_desc desc = {.size = size};
-    if (pool->thread_safe) return acquire_thread_safe(pool, &desc, out_buf, NULL, 0);
-    return acquire_locked(pool, &desc, out_buf, NULL, 0, true);
+    return acquire(pool, &desc, out_buf, NULL, 0);
 }
 
 bp_result bp_acquire_size(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {

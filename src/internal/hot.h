@@ -295,6 +295,7 @@ BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
  * key is 0 (device-local memory, usage 0) and there are no flags, owner, tag or alignment to
  * read or check; one compare of plain_key tests the group, the lock and an open scope. */
 #define BPI_DEFAULT_REQUEST_KEY 0u
+_Static_assert(BP_MEMORY_DEVICE_LOCAL == 0, "a zeroed descriptor's request key is BPI_DEFAULT_REQUEST_KEY");
 BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out) {
     if (pool->plain_key != BPI_DEFAULT_REQUEST_KEY) return false;
     uint32_t index = bpi_take_hot(pool, size);

@@ -15,7 +15,6 @@ void bpi_scrub(bp_pool *pool, bpi_slot *s) {
     else if (pool->desc.zero_on_release) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
 }
 
-
 BPI_NOINLINE bp_result bpi_pool_slot_finish(bp_pool *pool, uint32_t index) {
     if (pool->slots[index].generation == UINT32_MAX) { /* rare: after 2^32 - 1 acquires of this slot */
         if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) bpi_slot_renew_pooled(pool, index);
