@@ -118,6 +118,55 @@ static void transient_outside_a_frame_returns_at_the_next_end(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A transient request a warm class can serve takes the unlocked hit, and the frame end returns
+ * every transient buffer (the plain ones on its short path, an owner's and an early-released
+ * one as bp_release does) with every count exact; with guards (release extras) all of them
+ * take bp_release's path. */
+static void check_transient_hits_and_return(const bp_pool_desc *pd) {
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(pd, &pool), BP_OK);
+    bp_buffer warm[4];
+    for (int i = 0; i < 4; i++) warm[i] = ts_acquire(pool, 1000, 0);
+    for (int i = 0; i < 4; i++) assert_int_equal(bp_release(pool, warm[i]), BP_OK);
+    bp_stats before, s;
+    bp_get_stats(pool, &before);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer t[4];
+    for (int i = 0; i < 4; i++) t[i] = ts_acquire(pool, 1000, i == 3 ? BP_ACQUIRE_TRANSIENT | BP_ACQUIRE_NO_SCOPE : BP_ACQUIRE_TRANSIENT);
+    bp_acquire_desc owned = {.size = 1000, .flags = BP_ACQUIRE_TRANSIENT, .owner = 7};
+    bp_buffer o;
+    assert_int_equal(bp_acquire(pool, &owned, &o), BP_OK);
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.hits - before.hits, 4);
+    assert_int_equal(s.misses - before.misses, 1);
+    assert_int_equal(s.buffers_in_use, 5);
+    assert_int_equal(s.bytes_requested, 5000);
+    assert_int_equal(bp_release(pool, t[1]), BP_OK); /* early: out of the middle of the list */
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.buffers_in_use, 0);
+    assert_int_equal(s.bytes_requested, 0);
+    assert_int_equal(s.releases, s.acquires);
+    assert_int_equal(s.buffers_pooled, 5);
+    for (int i = 0; i < 4; i++) assert_false(bp_buffer_is_valid(pool, t[i]));
+    assert_false(bp_buffer_is_valid(pool, o));
+    bp_owner_usage u;
+    assert_int_equal(bp_owner_get_usage(pool, 7, &u), BP_ERR_NOT_FOUND); /* it holds nothing now */
+    assert_int_equal(bp_frame_begin(pool), BP_OK); /* the next frame's transients hit again */
+    for (int i = 0; i < 4; i++) t[i] = ts_acquire(pool, 1000, BP_ACQUIRE_TRANSIENT);
+    bp_get_stats(pool, &s);
+    assert_int_equal(s.misses - before.misses, 1);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+static void transient_hits_and_the_frame_end_return_keep_every_count(void **state) {
+    (void)state;
+    check_transient_hits_and_return(&(bp_pool_desc){.frames_in_flight = BP_IMMEDIATE_REUSE});
+    check_transient_hits_and_return(&(bp_pool_desc){.frames_in_flight = BP_IMMEDIATE_REUSE, .guard_bytes = 16});
+    check_transient_hits_and_return(&(bp_pool_desc){.frames_in_flight = BP_IMMEDIATE_REUSE, .thread_safe = true});
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(transient_buffers_return_at_frame_end),
@@ -125,6 +174,7 @@ int main(void) {
         cmocka_unit_test(default_is_two_frames_in_flight),
         cmocka_unit_test(immediate_reuse_and_frameless_pools),
         cmocka_unit_test(transient_outside_a_frame_returns_at_the_next_end),
+        cmocka_unit_test(transient_hits_and_the_frame_end_return_keep_every_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,14 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
 
+/* A pool without a lock, past its plain hit: the transient hit, else the rest (out of line,
+ * so that the plain hit saves no registers for it). */
+BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
+                                               const char *file, int line) {
+    if (bpi_acquire_transient_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    return acquire_locked(pool, desc, out_buf, file, line, true);
+}
+
 /* Both acquire calls. A pool without a lock serves the plain hit with no call on the way
  * (the rest, transient and scoped hits included, is a tail call, so the hit saves no
  * registers); a thread_safe one, whose plain_key never matches, from the thread's cache,
@@ -43,7 +51,7 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
     }
     if (bpi_acquire_plain(pool, desc, out_buf, file, line)) return BP_OK;
     if (pool->thread_safe) return acquire_thread_safe(pool, desc, out_buf, file, line);
-    return acquire_locked(pool, desc, out_buf, file, line, true); /* zeroes *out_buf first */
+    return acquire_unlocked(pool, desc, out_buf, file, line);
 }
 
 /* bp_acquire_size past its plain hit: bp_acquire of the same request as a descriptor (out of

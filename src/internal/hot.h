@@ -304,6 +304,22 @@ BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out
     return true;
 }
 
+/* The unlocked transient hit (seed 000's per-frame buffers, returned by the frame end): the
+ * plain hit's checks through plain_key (no lock, no open scope, the hot group), then into
+ * the transient list. Returns false, having changed nothing, for everything else. */
+BPI_HOT bool bpi_acquire_transient_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
+                                       int line) {
+    uint32_t flags = d->flags;
+    if ((bpi_request_key(d) != pool->plain_key) ||
+        (((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) != BP_ACQUIRE_TRANSIENT) | (d->alignment != 0) | (d->owner != 0)))
+        return false;
+    uint32_t index = bpi_take_hot(pool, d->size);
+    if (index == BPI_NIL) return false;
+    out->id = bpi_hand_out_fields(pool, index, d->size, flags, 0, true, d->tag, file, line);
+    bpi_list_push_back(pool, &pool->transient, index);
+    return true;
+}
+
 /* Any pool hit, transient and scoped ones included (under the lock in a thread_safe pool). */
 BPI_HOT bool bpi_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
                              int line) {
