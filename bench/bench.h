@@ -62,12 +62,13 @@ void bench_pool_frame(void *ctx);    /* frame end + begin */
 /* ---- Workloads as event lists ------------------------------------------------------- */
 
 typedef struct bench_event {
-    uint32_t kind : 2;   /* EV_ACQUIRE, EV_RELEASE, EV_FRAME */
+    uint32_t kind : 2;   /* EV_ACQUIRE, EV_RELEASE, EV_FRAME, EV_ACQUIRE_TRANSIENT */
     uint32_t slot : 30;  /* dense index of the live buffer */
     uint32_t size;       /* bytes (acquire) */
 } bench_event;
 
-enum { EV_ACQUIRE = 0, EV_RELEASE = 1, EV_FRAME = 2 };
+/* EV_ACQUIRE_TRANSIENT: an acquire whose buffer the frame end returns (events_transient). */
+enum { EV_ACQUIRE = 0, EV_RELEASE = 1, EV_FRAME = 2, EV_ACQUIRE_TRANSIENT = 3 };
 
 typedef struct event_list {
     bench_event *ev;
@@ -81,6 +82,11 @@ typedef struct event_list {
 
 bool events_push(event_list *l, uint32_t kind, uint32_t slot, uint64_t size);
 void events_free(event_list *l);
+/* `out`: `in` as a program using seed 000's per-frame return would run it. A buffer released
+ * at the end of the frame it was acquired in (after that frame's last acquire) is acquired
+ * transient and its release left to the frame end; the same buffers are live at every
+ * acquire. */
+bool events_transient(const event_list *in, event_list *out);
 
 /* Generators (workloads.c) and the trace reader (trace.c). */
 bool workload_instances(event_list *l, uint32_t frames, uint64_t seed);

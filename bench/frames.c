@@ -1,7 +1,9 @@
 /* One workload at a time, for measuring per-frame work:
  *   bufpool_bench workload NAME [--repeats N]   that workload's table alone, to stdout
- *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks]   bufpool alone replaying it ROUNDS times
- *     (fif2: 2 frames in flight; blocks: the host backend in block mode, 64 MiB blocks)
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks|transient]   bufpool alone replaying it
+ *     ROUNDS times (fif2: 2 frames in flight; blocks: the host backend in block mode, 64 MiB
+ *     blocks; transient: buffers released at the end of their own frame acquired transient
+ *     instead, returned by the frame end, as seed 000's clear(): events_transient)
  * NAME: instances, random, mesh, mixed, or a trace file. Under callgrind, the frame boundary
  * (bench_pool_frame: bp_frame_end + bp_frame_begin) and the whole replay (bench_frames_round)
  * are separate functions, so `callgrind_annotate --inclusive=yes` gives both. */
@@ -19,6 +21,12 @@ bool bench_workload_named(event_list *l, const char *name, bool quick) {
     return workload_trace(l, name);
 }
 
+/* A transient acquire: no token to keep, the frame end returns the buffer. */
+static void acquire_transient(bp_pool *pool, size_t size) {
+    bp_buffer b;
+    bp_acquire(pool, &(bp_acquire_desc){.size = size, .flags = BP_ACQUIRE_TRANSIENT}, &b);
+}
+
 /* One replay of every event on the pool (the round callgrind's figures are divided by). */
 __attribute__((noinline)) void bench_frames_round(const event_list *l, bp_pool *pool, uint64_t *tok);
 __attribute__((noinline)) void bench_frames_round(const event_list *l, bp_pool *pool, uint64_t *tok) {
@@ -26,15 +34,21 @@ __attribute__((noinline)) void bench_frames_round(const event_list *l, bp_pool *
         bench_event e = l->ev[i];
         if (e.kind == EV_ACQUIRE) tok[e.slot] = bench_pool_acquire(pool, e.size);
         else if (e.kind == EV_RELEASE) bench_pool_release(pool, tok[e.slot]), tok[e.slot] = 0;
-        else bench_pool_frame(pool);
+        else if (e.kind == EV_FRAME) bench_pool_frame(pool);
+        else acquire_transient(pool, e.size);
     }
     for (uint32_t s = 0; s < l->slots; s++)
         if (tok[s]) bench_pool_release(pool, tok[s]), tok[s] = 0;
 }
 
 int bench_callgrind_frames(const char *name, int rounds, const char *mode) {
-    event_list l = {0};
-    if (!bench_workload_named(&l, name, false)) return 1;
+    event_list generated = {0}, transient = {0};
+    if (!bench_workload_named(&generated, name, false)) return 1;
+    const event_list *l = &generated;
+    if (mode && !strcmp(mode, "transient")) {
+        if (!events_transient(&generated, &transient)) return 1;
+        l = &transient;
+    }
     bool fif2 = mode && !strcmp(mode, "fif2");
     bp_pool_desc pd = {.name = "bench", .frames_in_flight = fif2 ? 0 : BP_IMMEDIATE_REUSE};
     bp_backend blocks;
@@ -44,16 +58,24 @@ int bench_callgrind_frames(const char *name, int rounds, const char *mode) {
         pd.backend = &blocks;
     }
     bp_pool *pool = NULL;
-    uint64_t *tok = calloc(l.slots ? l.slots : 1, sizeof *tok);
+    uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
     if (!tok || bp_pool_create(&pd, &pool) != BP_OK) return 1;
     bp_frame_begin(pool);
-    for (int r = 0; r < rounds; r++) bench_frames_round(&l, pool, tok);
+    for (int r = 0; r < rounds; r++) bench_frames_round(l, pool, tok);
     bp_frame_end(pool);
-    printf("%s: %llu frames and %llu acquires a round, %d rounds\n", l.name, (unsigned long long)l.frames,
-           (unsigned long long)l.acquires, rounds);
+    bp_stats st;
+    bp_get_stats(pool, &st);
+    if (st.buffers_in_use || st.acquires != st.releases || st.acquires != l->acquires * (uint64_t)rounds) {
+        fprintf(stderr, "callgrind-frames: %llu acquires, %llu releases, %u held at the end\n",
+                (unsigned long long)st.acquires, (unsigned long long)st.releases, st.buffers_in_use);
+        return 1;
+    }
+    printf("%s: %llu frames and %llu acquires a round, %d rounds\n", l->name, (unsigned long long)l->frames,
+           (unsigned long long)l->acquires, rounds);
     bp_pool_destroy(pool);
     free(tok);
-    events_free(&l);
+    events_free(&transient);
+    events_free(&generated);
     return 0;
 }
 

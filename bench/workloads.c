@@ -17,7 +17,7 @@ bool events_push(event_list *l, uint32_t kind, uint32_t slot, uint64_t size) {
     if (size > UINT32_MAX || slot >= (1u << 30)) return false;
     l->ev[l->count++] = (bench_event){kind, slot, (uint32_t)size};
     if (slot >= l->slots) l->slots = slot + 1;
-    if (kind == EV_ACQUIRE) l->acquires++;
+    if (kind == EV_ACQUIRE || kind == EV_ACQUIRE_TRANSIENT) l->acquires++;
     if (kind == EV_FRAME) l->frames++;
     return true;
 }
@@ -25,6 +25,33 @@ bool events_push(event_list *l, uint32_t kind, uint32_t slot, uint64_t size) {
 void events_free(event_list *l) {
     free(l->ev);
     *l = (event_list){0};
+}
+
+bool events_transient(const event_list *in, event_list *out) {
+    *out = (event_list){.name = in->name}; /* in's name: valid while in is */
+    size_t *acquired_at = calloc(in->slots ? in->slots : 1, sizeof *acquired_at);
+    bool *frame_local = calloc(in->count ? in->count : 1, sizeof *frame_local); /* by event index */
+    bool ok = acquired_at && frame_local;
+    for (size_t start = 0, end; ok && start < in->count; start = end + 1) {
+        size_t last_acquire = start;
+        bool any = false;
+        for (end = start; end < in->count && in->ev[end].kind != EV_FRAME; end++) {
+            if (in->ev[end].kind == EV_ACQUIRE) acquired_at[in->ev[end].slot] = end, last_acquire = end, any = true;
+        }
+        if (end == in->count) break; /* no frame end returns them */
+        for (size_t i = any ? last_acquire + 1 : start; i < end; i++) {
+            size_t a = acquired_at[in->ev[i].slot];
+            if (in->ev[i].kind == EV_RELEASE && a >= start) frame_local[a] = frame_local[i] = true;
+        }
+    }
+    for (size_t i = 0; ok && i < in->count; i++) {
+        bench_event e = in->ev[i];
+        if (e.kind == EV_RELEASE && frame_local[i]) continue;
+        ok = events_push(out, e.kind == EV_ACQUIRE && frame_local[i] ? EV_ACQUIRE_TRANSIENT : e.kind, e.slot, e.size);
+    }
+    free(acquired_at);
+    free(frame_local);
+    return ok;
 }
 
 uint64_t bench_rand(uint64_t *s) { /* splitmix64 */
