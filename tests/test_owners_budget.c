@@ -56,6 +56,73 @@ static void many_owners_come_and_go(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* One sequence of owned acquires and releases; the owners' usage and the stats at the end. An
+ * owner that keeps a buffer keeps its record, so its next requests are hits on the unlocked
+ * owner path (plain pools); one whose last buffer goes loses its record unless it has a
+ * priority. */
+typedef struct owner_run {
+    bp_stats stats;
+    bp_owner_usage usage[4];
+    bp_result found[4];
+} owner_run;
+
+static owner_run run_owned_sequence(const bp_pool_desc *pd) {
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(pd, &pool), BP_OK);
+    bp_buffer anchor, b[12];
+    assert_int_equal(bp_acquire(pool, &(bp_acquire_desc){.size = 5000, .owner = 1}, &anchor), BP_OK);
+    assert_int_equal(bp_owner_set_priority(pool, 3, 2.0f), BP_OK);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 12; i++) {
+            bp_acquire_desc d = {.size = 700u + 300u * (uint64_t)(i % 3), .owner = 1u + (uint64_t)(i % 3), .tag = "owned"};
+            assert_int_equal(bp_acquire(pool, &d, &b[i]), BP_OK);
+        }
+        bp_owner_usage u;
+        assert_int_equal(bp_owner_get_usage(pool, 1, &u), BP_OK);
+        assert_int_equal(u.buffers, 5); /* the anchor and 4 of these */
+        for (int i = 0; i < 12; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        assert_int_equal(bp_release(pool, b[0]), BP_ERR_DOUBLE_RELEASE);
+        uint32_t n = 0;
+        assert_int_equal(bp_owner_release(pool, 2, &n), BP_OK);
+        assert_int_equal(n, 2); /* b[1], b[7]: b[4], b[10] went above */
+        for (int i = 1; i < 12; i += 2)
+            if (i % 3 != 1) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        assert_int_equal(bpi_check(pool), BP_OK);
+    }
+    owner_run out;
+    for (int o = 0; o < 4; o++) out.found[o] = bp_owner_get_usage(pool, (uint64_t)o + 1u, &out.usage[o]);
+    bp_get_stats(pool, &out.stats);
+    assert_int_equal(bp_release(pool, anchor), BP_OK);
+    ts_check_and_destroy(pool);
+    return out;
+}
+
+static void owner_hits_and_releases_agree_with_the_locked_path(void **state) {
+    (void)state;
+    owner_run plain = run_owned_sequence(&(bp_pool_desc){.frames_in_flight = BP_IMMEDIATE_REUSE});
+    owner_run locked = run_owned_sequence(&(bp_pool_desc){.frames_in_flight = BP_IMMEDIATE_REUSE, .thread_safe = true});
+    assert_int_equal(plain.found[0], BP_OK);
+    assert_int_equal(plain.usage[0].buffers, 1); /* the anchor */
+    assert_int_equal(plain.usage[0].bytes, 5120);
+    assert_int_equal(plain.found[1], BP_ERR_NOT_FOUND); /* no buffer, no priority: gone */
+    assert_int_equal(plain.found[2], BP_OK);             /* a priority keeps the record */
+    assert_int_equal(plain.usage[2].buffers, 0);
+    assert_int_equal(plain.found[3], BP_ERR_NOT_FOUND);
+    for (int o = 0; o < 4; o++) {
+        assert_int_equal(plain.found[o], locked.found[o]);
+        assert_int_equal(plain.usage[o].buffers, locked.usage[o].buffers);
+        assert_int_equal(plain.usage[o].bytes, locked.usage[o].bytes);
+    }
+    assert_int_equal(plain.stats.acquires, 37);
+    assert_int_equal(plain.stats.acquires, locked.stats.acquires);
+    assert_int_equal(plain.stats.hits, locked.stats.hits);
+    assert_int_equal(plain.stats.releases, locked.stats.releases);
+    assert_int_equal(plain.stats.buffers_in_use, 1);
+    assert_int_equal(plain.stats.bytes_in_use, locked.stats.bytes_in_use);
+    assert_int_equal(plain.stats.bytes_requested, 5000);
+    assert_int_equal(plain.stats.owner_releases, 6);
+}
+
 typedef struct evict_ctx {
     int calls;
     uint64_t first_owner;
@@ -202,6 +269,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(owner_release_frees_all_of_an_owner),
         cmocka_unit_test(many_owners_come_and_go),
+        cmocka_unit_test(owner_hits_and_releases_agree_with_the_locked_path),
         cmocka_unit_test(over_budget_acquire_succeeds_after_the_callback_culls),
         cmocka_unit_test(eviction_reenters_a_thread_safe_pool),
         cmocka_unit_test(over_budget_acquire_fails_with_the_pool_unchanged),

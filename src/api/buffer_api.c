@@ -31,11 +31,12 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
 
-/* A pool without a lock, past its plain hit: the transient hit, else the rest (out of line,
- * so that the plain hit saves no registers for it). */
+/* A pool without a lock, past its plain hit: the transient hit, an owner's hit, else the rest
+ * (out of line, so that the plain hit saves no registers for them). */
 BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                                                const char *file, int line) {
     if (bpi_acquire_transient_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    if (desc->owner && bpi_owner_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
 
@@ -99,6 +100,7 @@ BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
 BPI_NOINLINE static bp_result release_slow(bp_pool *pool, bp_buffer buf) {
     bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
     if (c && bpi_tcache_release(pool, c, buf)) return BP_OK;
+    if (bpi_owner_release_plain(pool, buf)) return BP_OK; /* false at once in a thread_safe pool */
     return release_locked(pool, buf);
 }
 

@@ -412,6 +412,10 @@ bp_result bpi_owner_reserve(bp_pool *pool, uint64_t owner); /* before an acquire
 void bpi_owner_unreserve(bp_pool *pool, uint64_t owner);  /* undo a reserve of a failed acquire */
 void bpi_owner_link(bp_pool *pool, uint32_t index);         /* slot became in use with an owner */
 void bpi_owner_unlink(bp_pool *pool, uint32_t index);       /* slot leaves in-use */
+/* The unlocked owner hit and release (no lock, open scope, extras or trace): false, having
+ * changed nothing, where the full path must run. */
+bool bpi_owner_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line);
+bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf);
 void bpi_owner_capacity_changed(bp_pool *pool, uint32_t index, uint64_t old_capacity); /* native replaced */
 bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_released);
 bp_result bpi_owner_set_priority(bp_pool *pool, uint64_t owner, float priority);

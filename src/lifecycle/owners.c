@@ -116,16 +116,57 @@ void bpi_owner_unreserve(bp_pool *pool, uint64_t owner) {
     if (r && r->count == 0 && !r->priority_set) erase(pool, r);
 }
 
-void bpi_owner_link(bp_pool *pool, uint32_t index) {
+/* Slot `index` (in use, its owner set) at the head of record r's list. */
+static void link_to(bp_pool *pool, owner_rec *r, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    owner_rec *r = find(pool, s->owner); /* reserved by bpi_owner_reserve before the acquire */
-    OWNERS(pool)->pinned = 0;
     s->aux_prev = BPI_NIL;
     s->aux_next = r->head;
     if (r->head != BPI_NIL) pool->slots[r->head].aux_prev = index;
     r->head = index;
     r->count++;
     r->bytes += s->native.capacity;
+}
+
+void bpi_owner_link(bp_pool *pool, uint32_t index) {
+    owner_rec *r = find(pool, pool->slots[index].owner); /* reserved by bpi_owner_reserve before the acquire */
+    OWNERS(pool)->pinned = 0;
+    link_to(pool, r, index);
+}
+
+/* Seed 001 names an owner in every acquire: an owner that holds buffers (or has a priority)
+ * has its record, so a hit of its request is the plain hit plus the link, with no reserve (a
+ * hit creates nothing, so no eviction callback can run meanwhile and nothing needs pinning).
+ * plain_key, as for the plain hit: no lock, no open scope, hits not blocked, the hot group. */
+bool bpi_owner_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file, int line) {
+    uint32_t flags = d->flags;
+    if ((bpi_request_key(d) != pool->plain_key) || (flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) || d->alignment ||
+        !d->owner)
+        return false;
+    owner_rec *r = find(pool, d->owner);
+    if (!r) return false;
+    uint32_t index = bpi_take_hot(pool, d->size);
+    if (index == BPI_NIL) return false;
+    out->id = bpi_hand_out_fields(pool, index, d->size, flags, 0, true, d->tag, file, line);
+    pool->slots[index].owner = d->owner;
+    link_to(pool, r, index);
+    return true;
+}
+
+/* bp_release of a held buffer whose only link is its owner's, where the plain release runs
+ * (release_plain: no lock, extras, trace or callback): as bpi_release_held does it. */
+bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
+    if (!pool->release_plain) return false;
+    bpi_slot *s = bpi_held_fast(pool, buf);
+    if (!s || !s->owner || (s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth) return false;
+    uint32_t index = (uint32_t)(s - pool->slots);
+    bpi_owner_unlink(pool, index);
+    s->owner = 0;
+    s->linked = 0;
+    s->cache = 0;
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+    bpi_release_unlinked(pool, index);
+    return true;
 }
 
 void bpi_owner_unlink(bp_pool *pool, uint32_t index) {
