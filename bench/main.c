@@ -3,11 +3,13 @@
  *                 [--callgrind-ir N] [--callgrind-ir-thread-safe N] [--command TEXT] [--commit TEXT]
  *                 [--callgrind-frame-ir N] [--callgrind-frame-ir-fif2 N] [--callgrind-ir-size N]
  *                 [--callgrind-ir-shared N] [--callgrind-ir-shared-thread-safe N]
+ *                 [--callgrind-kinds "KIND=N ..."]
  *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe|size]   the pool-hit loop alone, for callgrind
  *   bufpool_bench write-trace FILE            write the default (mixed) trace
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
  *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
- *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks]   bufpool alone on it (bench/frames.c)
+ *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks|transient]   bufpool alone on it (bench/frames.c)
+ *   bufpool_bench callgrind-kinds KIND FRAMES   one kind of request, for callgrind (bench/kinds.c)
  *   bufpool_bench threads [--quick] [--repeats N]   the thread section alone, to stdout */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--callgrind-ir-shared-thread-safe")) op->callgrind_ir_so_ts = atof(val);
         else if (!strcmp(a, "--callgrind-frame-ir")) op->callgrind_frame_ir = atof(val);
         else if (!strcmp(a, "--callgrind-frame-ir-fif2")) op->callgrind_frame_ir_fif2 = atof(val);
+        else if (!strcmp(a, "--callgrind-kinds")) op->callgrind_kinds = val;
         else if (!strcmp(a, "--command")) op->command = val;
         else if (!strcmp(a, "--commit")) op->commit = val;
         else return fprintf(stderr, "bufpool_bench: unknown option %s\n", a), 2;
@@ -113,8 +116,9 @@ int main(int argc, char **argv) {
         return vulkan_child(argv[2], atoi(argv[3]), !strcmp(argv[4], "quick"));
 #endif
     if (argc < 2 || (strcmp(argv[1], "callgrind-hit") && strcmp(argv[1], "write-trace") &&
-                     strcmp(argv[1], "callgrind-frames")))
+                     strcmp(argv[1], "callgrind-frames") && strcmp(argv[1], "callgrind-kinds")))
         ensure_static_tls(argv);
+    if (argc == 4 && !strcmp(argv[1], "callgrind-kinds")) return bench_callgrind_kinds(argv[2], (uint64_t)atoll(argv[3]));
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-frames"))
         return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))

@@ -114,6 +114,27 @@ static void note_variant(verdicts *v, const contender *c, const char *workload, 
     }
 }
 
+/* Instructions per buffer by kind of request ("kind=N ..." from bench/run.sh), as one table. */
+static void report_kinds(FILE *o, const char *kinds) {
+    if (!kinds || !*kinds) return;
+    fprintf(o, "\nInstructions per buffer by kind of request under callgrind (`bufpool_bench callgrind-kinds KIND "
+               "2000`, bench/kinds.c): 16 buffers a frame, a new size class at every acquire, every one a hit; "
+               "each figure holds the acquire, its release (by bp_release, the frame end or the scope end), "
+               "a 16th of the frame boundary and the loop's own. *plain*: bp_acquire + bp_release; *size*: "
+               "bp_acquire_size + bp_release; *transient*: returned by the frame end (seed 000); *owner*: "
+               "owners that keep a buffer, as entities do (seed 001); *scoped*: released by bp_scope_end "
+               "(seed 002).\n\n|");
+    char name[32];
+    double n;
+    int used;
+    for (const char *p = kinds; sscanf(p, " %31[^=]=%lf%n", name, &n, &used) == 2; p += used) fprintf(o, " %s |", name);
+    fprintf(o, "\n|");
+    for (const char *p = kinds; sscanf(p, " %31[^=]=%lf%n", name, &n, &used) == 2; p += used) fprintf(o, "---:|");
+    fprintf(o, "\n|");
+    for (const char *p = kinds; sscanf(p, " %31[^=]=%lf%n", name, &n, &used) == 2; p += used) fprintf(o, " %.1f |", n);
+    fprintf(o, "\n");
+}
+
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
     static const size_t sizes[] = {256, 4096, 1u << 20};
     uint64_t pairs = op->quick ? 100000 : 500000;
@@ -167,6 +188,7 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
     else
         fprintf(o, "\nInstructions per pair: not measured in this run (bench/run.sh counts them with callgrind "
                    "when valgrind is installed).\n");
+    report_kinds(o, op->callgrind_kinds);
 }
 
 /* One row: throughput per thread count and the scaling of 2 threads over 1. */

@@ -14,6 +14,7 @@ typedef struct options {
     double callgrind_ir_so, callgrind_ir_so_ts; /* the same through libbufpool.so (bufpool_bench_shared) */
     double callgrind_ir_size;                   /* with bp_acquire_size instead of bp_acquire */
     double callgrind_frame_ir, callgrind_frame_ir_fif2; /* per frame end + begin, mesh loop; < 0 = not measured */
+    const char *callgrind_kinds; /* "kind=instructions ..." per buffer (bench/kinds.c), or NULL */
 } options;
 
 /* A bufpool configuration with a verdict of its own (contender.variant): its speedup over the
@@ -49,7 +50,8 @@ void report_targets(FILE *o, const verdicts *v); /* the targets table and why ea
 
 /* frames.c: one workload by name (instances, random, mesh, mixed, or a trace file). */
 bool bench_workload_named(event_list *l, const char *name, bool quick);
-int bench_callgrind_frames(const char *name, int rounds, const char *mode); /* NULL, "fif2" or "blocks" */
+int bench_callgrind_frames(const char *name, int rounds, const char *mode); /* NULL, "fif2", "blocks" or "transient" */
+int bench_callgrind_kinds(const char *kind, uint64_t frames); /* kinds.c */
 int bench_workload_alone(const char *name, const options *op, raw_alloc *allocs, int na);
 
 #endif

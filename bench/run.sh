@@ -47,6 +47,19 @@ count_frame_ir() {
   callgrind_annotate "$cg" 2>/dev/null | awk -v n=$((frames * rounds)) '
     /PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.1f", $1 / n }'
 }
+# Instructions per buffer by kind of request (bench/kinds.c): the counted loop inclusive,
+# divided by its buffers (16 a frame).
+count_kinds() {
+  if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then return; fi
+  local cg=$build/bench/callgrind-kinds.out frames=2000 kind n
+  for kind in plain size transient owner scoped; do
+    valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=bench_kind_loop \
+      "$bin" callgrind-kinds $kind $frames >/dev/null 2>&1 || continue
+    n=$(callgrind_annotate "$cg" 2>/dev/null | awk -v n=$((frames * 16)) '
+      /PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.1f", $1 / n }')
+    printf '%s=%s ' "$kind" "$n"
+  done
+}
 ir=$(count_ir)
 ir_ts=$(count_ir thread-safe)
 ir_size=$(count_ir size)
@@ -55,10 +68,11 @@ ir_so=$(count_ir "" "$build/bench/bufpool_bench_shared")
 ir_so_ts=$(count_ir thread-safe "$build/bench/bufpool_bench_shared")
 frame_ir=$(count_frame_ir)
 frame_ir_fif2=$(count_frame_ir fif2)
+kinds=$(count_kinds)
 extra=()
 [ -n "${QUICK:-}" ] && extra+=(--quick)
 cmd="make bench${TRACE:+ TRACE=$TRACE}"
 "$bin" --out "$out" "${traces[@]}" --callgrind-ir "$ir" --callgrind-ir-thread-safe "$ir_ts" \
   --callgrind-ir-size "$ir_size" --callgrind-ir-shared "$ir_so" --callgrind-ir-shared-thread-safe "$ir_so_ts" \
-  --callgrind-frame-ir "$frame_ir" --callgrind-frame-ir-fif2 "$frame_ir_fif2" --command "$cmd" \
+  --callgrind-frame-ir "$frame_ir" --callgrind-frame-ir-fif2 "$frame_ir_fif2" --callgrind-kinds "$kinds" --command "$cmd" \
   --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "${extra[@]}"

@@ -31,11 +31,13 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
 
-/* A pool without a lock, past its plain hit: the transient hit, an owner's hit, else the rest
- * (out of line, so that the plain hit saves no registers for them). */
+/* A pool without a lock, past its plain hit: the transient hit, the hit of a request that
+ * goes into a list (transient or in an open scope), an owner's hit, else the rest (out of
+ * line, so that the plain hit saves no registers for them). */
 BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                                                const char *file, int line) {
     if (bpi_acquire_transient_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    if (pool->scope_depth && bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
     if (desc->owner && bpi_owner_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
@@ -79,8 +81,10 @@ bp_result bp_acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_
     return acquire(pool, desc, out_buf, NULL, 0);
 }
 
-/* Under the lock: a held buffer is released; a wrong handle says how it is wrong. */
+/* An owner's buffer on its short path; else, under the lock, a held buffer is released and a
+ * wrong handle says how it is wrong. */
 BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
+    if (bpi_owner_release_plain(pool, buf)) return BP_OK; /* false at once in a thread_safe pool */
     bpi_lock_keep_caches(pool);
     bpi_slot *s = bpi_held_fast(pool, buf);
     bp_result r = bpi_not_in_callback(pool, BP_LOG_ITEM_NONE, "bp_release"); /* the eviction callback may */
@@ -100,7 +104,6 @@ BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
 BPI_NOINLINE static bp_result release_slow(bp_pool *pool, bp_buffer buf) {
     bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
     if (c && bpi_tcache_release(pool, c, buf)) return BP_OK;
-    if (bpi_owner_release_plain(pool, buf)) return BP_OK; /* false at once in a thread_safe pool */
     return release_locked(pool, buf);
 }
 
