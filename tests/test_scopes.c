@@ -32,6 +32,8 @@ static void nested_scopes_release_what_each_acquired(void **state) {
     bp_get_stats(pool, &s);
     assert_int_equal(s.scope_releases, 3);
     assert_int_equal(s.buffers_in_use, 2);
+    assert_int_equal(s.releases, 4); /* b2 by bp_release, b, a and d by the scope ends */
+    assert_int_equal(s.bytes_requested, 64 + 300);
     bp_release(pool, kept);
     bp_release(pool, before);
     ts_check_and_destroy(pool);

@@ -393,6 +393,19 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     return r;
 }
 
+/* bpi_release_held for a held buffer whose only link is `list` (the transient list or an open
+ * scope's: no owner) in a pool without release extras or a trace: the same changes, without
+ * the tests (the frame end's and the scope end's releases). */
+BPI_HOT void bpi_release_listed(bp_pool *pool, bpi_list *list, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    bpi_list_remove(pool, list, index);
+    s->cache = 0;
+    s->linked = 0;
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+    bpi_release_unlinked(pool, index);
+}
+
 /* What bpi_release_plain did: released the buffer (BPI_PLAIN_DONE), nothing (BPI_NOT_PLAIN),
  * or released it with bpi_pool_slot_finish still to run on the index it returns. */
 #define BPI_PLAIN_DONE BPI_NIL

@@ -13,29 +13,14 @@ static bool warning_state_changes(const bp_pool *pool) {
     return (pool->stats.bytes_reserved > pool->desc.warn_reserved_bytes) != pool->warned;
 }
 
-/* Every transient buffer goes back as bp_release would return it, oldest first, in one call.
- * Without guards, scrubbing or a trace (bpi_release_held's extras) and without an owner to
- * unlink, a buffer is the list's head and in no other list: it leaves the list and is pooled
- * (or waits for its frames) with the few counters bp_release moves. */
+/* Every transient buffer goes back as bp_release would return it, oldest first, in one call;
+ * without guards, scrubbing or a trace and without an owner to unlink, by the short path. */
 BPI_NOINLINE static void return_transients(bp_pool *pool) {
-    bpi_list *list = &pool->transient;
     bool plain = !pool->release_extras && !pool->trace;
     uint32_t index;
-    while ((index = list->head) != BPI_NIL) {
-        bpi_slot *s = &pool->slots[index];
-        if (!plain || s->owner) {
-            bpi_release_held(pool, index);
-            continue;
-        }
-        list->head = s->list_next;
-        if (s->list_next != BPI_NIL) pool->slots[s->list_next].list_prev = BPI_NIL;
-        else list->tail = BPI_NIL;
-        s->list_next = BPI_NIL; /* list_prev is NIL already: it was the head */
-        s->cache = 0;
-        s->linked = 0;
-        pool->stats.bytes_requested -= s->size;
-        pool->stats.releases++;
-        bpi_release_unlinked(pool, index);
+    while ((index = pool->transient.head) != BPI_NIL) {
+        if (plain && !pool->slots[index].owner) bpi_release_listed(pool, &pool->transient, index);
+        else bpi_release_held(pool, index);
     }
 }
 

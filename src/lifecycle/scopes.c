@@ -63,13 +63,17 @@ static bp_result resolve(bp_pool *pool, bp_scope mark, uint32_t *out_depth) {
     return BP_OK;
 }
 
-/* Release the scoped buffers of one list acquired after `seq`, newest first. */
-static uint32_t release_since(bp_pool *pool, const bpi_list *list, uint64_t seq) {
+/* Release the scoped buffers of one list acquired after `seq`, newest first; without guards,
+ * scrubbing or a trace and without an owner to unlink, by the short path. */
+static uint32_t release_since(bp_pool *pool, bpi_list *list, uint64_t seq) {
+    bool plain = !pool->release_extras && !pool->trace;
     uint32_t n = 0;
     for (uint32_t i = list->tail; i != BPI_NIL && pool->slots[i].seq > seq;) {
-        uint32_t prev = pool->slots[i].list_prev;
-        if (pool->slots[i].scope_depth != 0) {
-            bpi_release_slot(pool, i);
+        const bpi_slot *s = &pool->slots[i];
+        uint32_t prev = s->list_prev;
+        if (s->scope_depth != 0) {
+            if (plain && !s->owner) bpi_release_listed(pool, list, i);
+            else bpi_release_slot(pool, i);
             n++;
         }
         i = prev;
