@@ -36,9 +36,12 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
  * line, so that the plain hit saves no registers for them). */
 BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                                                const char *file, int line) {
-    if (bpi_acquire_transient_hit(pool, desc, out_buf, file, line)) return BP_OK;
-    if (pool->scope_depth && bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
-    if (desc->owner && bpi_owner_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    if (desc->owner) {
+        if (bpi_owner_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    } else if (bpi_acquire_transient_hit(pool, desc, out_buf, file, line) ||
+               (pool->scope_depth && bpi_acquire_hit(pool, desc, out_buf, file, line))) {
+        return BP_OK;
+    }
     return acquire_locked(pool, desc, out_buf, file, line, true);
 }
 

@@ -152,26 +152,10 @@ bool bpi_owner_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *o
     return true;
 }
 
-/* bp_release of a held buffer whose only link is its owner's, where the plain release runs
- * (release_plain: no lock, extras, trace or callback): as bpi_release_held does it. */
-bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
-    if (!pool->release_plain) return false;
-    bpi_slot *s = bpi_held_fast(pool, buf);
-    if (!s || !s->owner || (s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth) return false;
-    uint32_t index = (uint32_t)(s - pool->slots);
-    bpi_owner_unlink(pool, index);
-    s->owner = 0;
-    s->linked = 0;
-    s->cache = 0;
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
-    bpi_release_unlinked(pool, index);
-    return true;
-}
-
-void bpi_owner_unlink(bp_pool *pool, uint32_t index) {
+/* Slot `index` out of record r's list (the record goes with its last buffer unless it has a
+ * priority or an acquire in progress pinned it). */
+static void unlink_from(bp_pool *pool, owner_rec *r, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    owner_rec *r = find(pool, s->owner);
     if (s->aux_prev != BPI_NIL) pool->slots[s->aux_prev].aux_next = s->aux_next;
     else r->head = s->aux_next;
     if (s->aux_next != BPI_NIL) pool->slots[s->aux_next].aux_prev = s->aux_prev;
@@ -179,6 +163,25 @@ void bpi_owner_unlink(bp_pool *pool, uint32_t index) {
     r->count--;
     r->bytes -= s->native.capacity;
     if (r->count == 0 && !r->priority_set && OWNERS(pool)->pinned != s->owner) erase(pool, r);
+}
+
+void bpi_owner_unlink(bp_pool *pool, uint32_t index) { unlink_from(pool, find(pool, pool->slots[index].owner), index); }
+
+/* bp_release of a held buffer whose only link is its owner's, where the plain release runs
+ * (release_plain: no lock, extras, trace or callback): as bpi_release_held does it. */
+bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
+    if (!pool->release_plain) return false;
+    bpi_slot *s = bpi_held_fast(pool, buf);
+    if (!s || !s->owner || (s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth) return false;
+    uint32_t index = (uint32_t)(s - pool->slots);
+    unlink_from(pool, find(pool, s->owner), index);
+    s->owner = 0;
+    s->linked = 0;
+    s->cache = 0;
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+    bpi_release_unlinked(pool, index);
+    return true;
 }
 
 void bpi_owner_capacity_changed(bp_pool *pool, uint32_t index, uint64_t old_capacity) {
