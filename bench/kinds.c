@@ -10,15 +10,16 @@
  *   owner      bp_acquire({.size, .owner}) + bp_release, 4 owners that each keep one more
  *              buffer throughout, as entities do (seed 001)
  *   scoped     bp_acquire({.size}) inside bp_scope_begin / bp_scope_end, which releases them
- *              (seed 002) */
+ *              (seed 002)
+ *   thread-safe  plain, on a `thread_safe` pool (its thread's cache serves it) */
 #include <stdio.h>
 #include <string.h>
 
 #include "report.h"
 
 enum { PER_FRAME = 16 };
-typedef enum kind { KIND_PLAIN, KIND_SIZE, KIND_TRANSIENT, KIND_OWNER, KIND_SCOPED, KIND_COUNT } kind;
-static const char *const kind_names[KIND_COUNT] = {"plain", "size", "transient", "owner", "scoped"};
+typedef enum kind { KIND_PLAIN, KIND_SIZE, KIND_TRANSIENT, KIND_OWNER, KIND_SCOPED, KIND_THREAD_SAFE, KIND_COUNT } kind;
+static const char *const kind_names[KIND_COUNT] = {"plain", "size", "transient", "owner", "scoped", "thread-safe"};
 
 static uint64_t size_of(int i) { return 1024u + 512u * (uint64_t)i; }
 
@@ -51,7 +52,7 @@ int bench_callgrind_kinds(const char *name, uint64_t frames) {
     for (int i = 0; i < KIND_COUNT; i++)
         if (!strcmp(name, kind_names[i])) k = (kind)i;
     bp_pool *pool = NULL;
-    bp_pool_desc pd = {.name = "kinds", .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool_desc pd = {.name = "kinds", .frames_in_flight = BP_IMMEDIATE_REUSE, .thread_safe = k == KIND_THREAD_SAFE};
     if (k == KIND_COUNT || bp_pool_create(&pd, &pool) != BP_OK) return 2;
     bp_buffer kept[4];
     for (int o = 0; o < 4; o++) /* the owners' long-lived buffers */

@@ -413,6 +413,40 @@ static void a_size_memo_keeps_classes_and_checks(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Frame boundaries keep a thread's magazines (its next frame hits its own cache) only as far as
+ * the pool's guarantees allow: at every frame end a class holds no more than its retention cap,
+ * counting the caches, and the counts match a pool without caches. Sixteen classes a frame in
+ * rotation fit the cache's ways. */
+static void frame_ends_keep_magazines_within_the_caps(void **state) {
+    (void)state;
+    bp_stats end[2];
+    for (int p = 0; p < 2; p++) {
+        bp_pool_desc d = {.thread_safe = true, .no_thread_cache = p == 1, .max_pooled_per_class = 2,
+                          .frames_in_flight = BP_IMMEDIATE_REUSE};
+        bp_pool *pool;
+        assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+        for (int f = 0; f < 6; f++) {
+            assert_int_equal(bp_frame_begin(pool), BP_OK);
+            bp_buffer b[6], v[16];
+            for (int i = 0; i < 6; i++) b[i] = ts_acquire(pool, 4096, 0);
+            for (int i = 0; i < 6; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+            for (int i = 0; i < 16; i++) v[i] = ts_acquire(pool, 1024 + 512 * (uint64_t)i, 0);
+            for (int i = 0; i < 16; i++) assert_int_equal(bp_release(pool, v[i]), BP_OK);
+            assert_int_equal(bp_frame_end(pool), BP_OK);
+        }
+        end[p] = stats_of(pool);
+        assert_int_equal(end[p].buffers_in_use, 0);
+        assert_int_equal(bpi_check(pool), BP_OK);
+        ts_check_and_destroy(pool);
+    }
+    /* 2 of the 4096-byte class (1024 + 512 x 6 is one more of it), one of each of the 15 others */
+    assert_int_equal(end[0].buffers_pooled, 2 + 15);
+    assert_int_equal(end[0].buffers_pooled, end[1].buffers_pooled);
+    assert_int_equal(end[0].hits, end[1].hits);
+    assert_int_equal(end[0].misses, end[1].misses);
+    assert_int_equal(end[0].trims, end[1].trims);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_thread_counts_exactly),
@@ -427,6 +461,7 @@ int main(void) {
         cmocka_unit_test(a_new_groups_miss_trims_cached_buffers),
         cmocka_unit_test(two_pools_sharing_a_tls_way_keep_one_cache),
         cmocka_unit_test(more_threads_than_caches),
+        cmocka_unit_test(frame_ends_keep_magazines_within_the_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,10 @@ static bool is_idle_at(const bp_pool *pool, uint64_t frame, double time) {
     return seconds >= 0 && pool->now - time >= seconds;
 }
 
+bool bpi_trim_is_idle(const bp_pool *pool, uint64_t frame, double time) {
+    return pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC && is_idle_at(pool, frame, time);
+}
+
 /* When the frame end has to look at the bucket tails again (bpi_trim_due): once the oldest
  * buffer seen is idle, plus, for the frame threshold, a slack of 1/16 of it. Without it, a
  * pool whose pooled buffers have every age walks all its buckets at nearly every frame end

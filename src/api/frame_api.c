@@ -13,7 +13,7 @@ BPI_NOINLINE static void backend_frame_begin(bp_pool *pool) {
 
 bp_result bp_frame_begin(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    bpi_lock(pool);
+    bpi_lock_frame(pool);
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_begin");
     if (r == BP_OK && pool->in_frame)
         r = bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
@@ -29,13 +29,14 @@ bp_result bp_frame_begin(bp_pool *pool) {
          * application waited for its fence: make those buffers reusable in this frame. */
         if (pool->backend.frame_complete && pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     }
+    if (pool->tcache_count) bpi_tcache_frame_check(pool);
     bpi_unlock(pool);
     return r;
 }
 
 bp_result bp_frame_end(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    bpi_lock(pool);
+    bpi_lock_frame(pool);
     /* from the eviction callback it would close the frame in the middle of an acquire */
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
     if (r == BP_OK) r = bpi_frame_end(pool);

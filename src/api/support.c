@@ -216,9 +216,9 @@ BPI_NOINLINE static void lock_contended(bp_pool *pool) {
     pool->lock_depth = 1;
 }
 
-/* The pool lock, then (not when re-entered) every thread cache's: see lifecycle/thread_cache.c.
- * keep_cached: an acquire or release that missed its cache leaves the caches' buffers there. */
-void bpi_mutex_lock_ex(bp_pool *pool, bool keep_cached) {
+/* The pool lock, then (not when re-entered) every thread cache's, their buffers as `mode` says:
+ * see lifecycle/thread_cache.c. */
+void bpi_mutex_lock_ex(bp_pool *pool, bpi_cache_mode mode) {
     int expected = 0;
     if (!atomic_compare_exchange_strong_explicit(&pool->lock_word, &expected, 1, memory_order_acquire,
                                                  memory_order_relaxed)) {
@@ -227,10 +227,10 @@ void bpi_mutex_lock_ex(bp_pool *pool, bool keep_cached) {
         atomic_store_explicit(&pool->lock_owner, thread_id(), memory_order_relaxed);
         pool->lock_depth = 1;
     }
-    if (pool->lock_depth == 1 && pool->tcache_count) bpi_tcache_stop(pool, keep_cached);
+    if (pool->lock_depth == 1 && pool->tcache_count) bpi_tcache_stop(pool, mode);
 }
 
-void bpi_mutex_lock(bp_pool *pool) { bpi_mutex_lock_ex(pool, false); }
+void bpi_mutex_lock(bp_pool *pool) { bpi_mutex_lock_ex(pool, BPI_CACHES_FLUSH); }
 
 /* Someone waits: wake one sleeper, unless one was woken and has not looked yet. */
 BPI_NOINLINE static void wake_one(bp_pool *pool) {

@@ -30,7 +30,13 @@ static inline void bpi_unlock(bp_pool *pool) {
 /* The lock for an acquire or release that its thread cache did not serve: the caches keep
  * their buffers (any other call puts them back in the buckets first). */
 static inline void bpi_lock_keep_caches(bp_pool *pool) {
-    if (pool->thread_safe) bpi_mutex_lock_ex(pool, true);
+    if (pool->thread_safe) bpi_mutex_lock_ex(pool, BPI_CACHES_KEEP);
+}
+
+/* The lock for a frame boundary: the caches keep their magazines unless a cap or an idle
+ * buffer needs them back (bpi_tcache_frame_check), so a thread's next frame hits its cache. */
+static inline void bpi_lock_frame(bp_pool *pool) {
+    if (pool->thread_safe) bpi_mutex_lock_ex(pool, BPI_CACHES_KEEP_MAGAZINES);
 }
 
 /* ---- handles: the slot of a buffer the application holds, or NULL; on NULL the caller

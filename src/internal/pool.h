@@ -92,7 +92,7 @@ typedef struct bpi_list {
  * up to BPI_TCACHE_WAYS classes of one group, BPI_TCACHE_DEPTH pooled buffers each, and the
  * counters of its hits and releases not yet added to pool->stats. */
 #define BPI_MAX_TCACHES 64u
-#define BPI_TCACHE_WAYS 8u
+#define BPI_TCACHE_WAYS 32u /* a frame's classes in rotation: 32 consecutive fine classes span 16x in size */
 #define BPI_TCACHE_DEPTH 8u
 #define BPI_TCACHE_PENDING 64u /* releases a cache keeps between two pool-lock calls, with frames in flight */
 
@@ -109,13 +109,18 @@ typedef struct bpi_tcache {
     uint64_t key;                 /* bpi_request_key of its group; BPI_NO_KEY until set */
     uint64_t last_size;           /* the last size it served, always a valid one (1 at first), */
     uint32_t last_cls;            /* and its class: a repeated size skips the checks and lookup */
-    bpi_magazine mag[BPI_TCACHE_WAYS];
-    uint32_t pending_count;       /* released with frames in flight: the pool's pending FIFO's next */
-    uint32_t pending_items[BPI_TCACHE_PENDING];
-    /* not yet in pool->stats (bpi_tcache_fold) */
+    /* not yet in pool->stats (bpi_tcache_fold); beside the lock, which every hit takes too */
     uint64_t acquires, releases;
     int64_t requested, in_use, in_use_buffers, pending, pending_buffers;
     int64_t peak_requested, peak_in_use; /* highest `requested` and `in_use` since the fold */
+    /* A lower bound of the pooled stamps of its magazines' buffers, when floor_set: a frame
+     * boundary that keeps the magazines puts them back if one could be idle (bpi_tcache_frame_check). */
+    bool floor_set;
+    uint64_t floor_frame;
+    double floor_time;
+    bpi_magazine mag[BPI_TCACHE_WAYS];
+    uint32_t pending_count;       /* released with frames in flight: the pool's pending FIFO's next */
+    uint32_t pending_items[BPI_TCACHE_PENDING];
     /* whole 128-byte line pairs (thread_cache.c allocates on them): the adjacent-line prefetch
      * of one cache never pulls in another's */
     char pad_[128];
@@ -199,6 +204,8 @@ struct bp_pool {
     bool tcache_on;             /* thread_safe, not no_thread_cache, not fixed capacity */
     uint32_t tcache_count;
     bpi_tcache *tcaches[BPI_MAX_TCACHES];
+    uint64_t tcache_check_frame; /* the frame and clock at the last bpi_tcache_frame_check: what */
+    double tcache_check_time;    /* every buffer released into a cache since then is stamped with, or later */
 };
 
 /* The key of the unlocked plain hit follows hot_key and the scope depth. A thread_safe pool's
@@ -232,15 +239,23 @@ void *bpi_alloc_aligned(bp_pool *pool, size_t size, size_t alignment); /* a powe
 void bpi_free(bp_pool *pool, void *ptr);
 double bpi_clock(bp_pool *pool);
 void bpi_mutex_lock(bp_pool *pool);   /* thread_safe pools: through bpi_lock/bpi_unlock */
-void bpi_mutex_lock_ex(bp_pool *pool, bool keep_cached); /* bpi_lock_keep_caches */
+/* What taking the pool lock does with the thread caches' buffers (lifecycle/thread_cache.c). */
+typedef enum bpi_cache_mode {
+    BPI_CACHES_FLUSH,          /* back into their buckets, pending releases into the FIFO */
+    BPI_CACHES_KEEP,           /* left where they are: an acquire or release that missed its cache */
+    BPI_CACHES_KEEP_MAGAZINES, /* pending releases into the FIFO, magazines kept: a frame boundary */
+} bpi_cache_mode;
+void bpi_mutex_lock_ex(bp_pool *pool, bpi_cache_mode mode); /* bpi_lock_keep_caches, bpi_lock_frame */
 void bpi_mutex_unlock(bp_pool *pool);
 
 /* lifecycle/thread_cache.c (the hit and release: internal/thread_cache.h) */
-void bpi_tcache_stop(bp_pool *pool, bool keep_cached); /* lock every cache, fold, flush unless kept */
+void bpi_tcache_stop(bp_pool *pool, bpi_cache_mode mode); /* lock every cache, fold, then as `mode` says */
 void bpi_tcache_resume(bp_pool *pool);                  /* unlock every cache */
 struct bpi_tcache *bpi_tcache_attach(bp_pool *pool);    /* this thread's, made if need be; or NULL */
 void bpi_tcache_adopt(bp_pool *pool, struct bpi_tcache *c, const bp_acquire_desc *d, uint32_t index);
 bool bpi_tcache_flush(bp_pool *pool);                   /* cached buffers back to buckets; any? (caches exist) */
+void bpi_tcache_frame_check(bp_pool *pool);
+bool bpi_trim_is_idle(const bp_pool *pool, uint64_t frame, double time); /* accounting/trim.c: would idle trimming destroy it */ /* a frame boundary's: magazines back where a cap or idleness needs them */
 void bpi_tcache_destroy(bp_pool *pool);
 bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

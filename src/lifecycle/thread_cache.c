@@ -5,9 +5,12 @@
  * the class takes it from there. Whoever takes the pool lock also takes every cache's lock
  * (bpi_tcache_stop), adds their counters to pool->stats (so every count is exact when read;
  * peaks are an upper bound while several threads use caches) and, unless the call is an
- * acquire or release that missed its cache, puts the cached buffers back into their buckets,
- * so that trims, reports, the invariant check and the pool's end see one pool as without
- * caches. */
+ * acquire or release that missed its cache or a frame boundary, puts the cached buffers back
+ * into their buckets, so that trims, reports, the invariant check and the pool's end see one
+ * pool as without caches. A frame boundary moves the pending releases only and keeps the
+ * magazines, so that each thread's next frame hits its own cache, unless a class would hold
+ * more than its cap or a cached buffer could be idle (bpi_tcache_frame_check): at every frame
+ * boundary the caps and idle trimming hold as without caches. */
 #include <sched.h>
 
 #include "internal/pool.h"
@@ -67,19 +70,27 @@ static void keep_pooled_stamp(bp_pool *pool, bpi_slot *s, uint64_t frame, double
     bpi_trim_note_stamp(pool, frame, time);
 }
 
-/* Every cached buffer back into its bucket, as if released when it entered the cache (the
- * caps apply). True when there was one. */
-bool bpi_tcache_flush(bp_pool *pool) {
-    bool any = false;
+/* The caches' pending releases, in release order, at the FIFO's tail: every frame boundary is
+ * a pool-lock call that brings them here first, so they are of the FIFO's newest frame. */
+static void move_pending(bp_pool *pool) {
     for (uint32_t i = 0; i < pool->tcache_count; i++) {
         bpi_tcache *c = pool->tcaches[i];
-        /* pending releases, in release order, at the FIFO's tail: every frame end is a
-         * pool-lock call that brings them here first, so they are of the FIFO's newest frame */
         for (uint32_t k = 0; k < c->pending_count; k++) {
             pool->slots[c->pending_items[k]].cache = 0;
             bpi_list_push_back(pool, &pool->pending, c->pending_items[k]);
         }
         c->pending_count = 0;
+    }
+}
+
+/* Every cached buffer back into its bucket, as if released when it entered the cache (the
+ * caps apply), pending releases first. True when there was one. */
+bool bpi_tcache_flush(bp_pool *pool) {
+    bool any = false;
+    move_pending(pool);
+    for (uint32_t i = 0; i < pool->tcache_count; i++) {
+        bpi_tcache *c = pool->tcaches[i];
+        c->floor_set = false;
         for (uint32_t w = 0; w < BPI_TCACHE_WAYS; w++) {
             bpi_magazine *m = &c->mag[w];
             for (uint32_t k = 0; k < m->count; k++) { /* oldest first: the newest ends at the head */
@@ -98,10 +109,67 @@ bool bpi_tcache_flush(bp_pool *pool) {
 }
 
 
-void bpi_tcache_stop(bp_pool *pool, bool keep_cached) {
+void bpi_tcache_stop(bp_pool *pool, bpi_cache_mode mode) {
     for (uint32_t i = 0; i < pool->tcache_count; i++) lock_cache(pool->tcaches[i]);
     fold(pool);
-    if (!keep_cached) bpi_tcache_flush(pool);
+    /* A frame boundary keeps magazines only where nothing waits for frames and no bytes cap
+     * applies (bpi_tcache_frame_check says why); else they go back first, below the buffers
+     * the frame end pools from the pending FIFO, as in a pool without caches. */
+    bool keep_magazines = mode == BPI_CACHES_KEEP_MAGAZINES && !pool->release_defers && pool->pooled_cap == UINT64_MAX;
+    if (mode == BPI_CACHES_FLUSH || (mode == BPI_CACHES_KEEP_MAGAZINES && !keep_magazines)) bpi_tcache_flush(pool);
+    else if (keep_magazines) move_pending(pool);
+}
+
+/* Does a class hold more than its cap, counting every cache's magazine of it? With many
+ * caches the sum is not worth its cost at every frame boundary: they go back. */
+enum { FRAME_CHECK_MAX_CACHES = 8 };
+static bool over_cap(const bp_pool *pool) {
+    if (pool->tcache_count > FRAME_CHECK_MAX_CACHES) return true;
+    for (uint32_t i = 0; i < pool->tcache_count; i++) {
+        const bpi_tcache *c = pool->tcaches[i];
+        for (uint32_t w = 0; w < BPI_TCACHE_WAYS; w++) {
+            const bpi_magazine *m = &c->mag[w];
+            if (!m->count) continue;
+            const bpi_bucket *b = &pool->groups[c->group].buckets[m->cls];
+            uint64_t held = b->count;
+            for (uint32_t j = 0; j < pool->tcache_count; j++) {
+                const bpi_tcache *o = pool->tcaches[j];
+                const bpi_magazine *n = &o->mag[w]; /* a class has one way in every cache */
+                if (o->group == c->group && n->count && n->cls == m->cls) held += n->count;
+            }
+            if (held > b->cap) return true;
+        }
+    }
+    return false;
+}
+
+/* At a frame boundary (every cache locked, pending releases moved): the magazines go back into
+ * their buckets when keeping them would break what a pool without caches guarantees at a frame
+ * boundary: a class over its retention cap (a release of the frame may have filled its
+ * bucket), a buffer that idle trimming should see (the cache's floor is idle), a bytes cap, or
+ * frames in flight (the first frame begin turns them on): the buffers a frame end pools from
+ * the pending FIFO are the newest of their bucket, and a pool without caches reuses them
+ * first, where a kept magazine would hand out its own older ones and keep more buffers in
+ * use than the frames need (none idle, none trimmed). A cache with buffers and no floor got
+ * them all by releases since the last check, stamped with that check's frame and clock or
+ * later. */
+void bpi_tcache_frame_check(bp_pool *pool) {
+    bool flush = pool->release_defers || pool->pooled_cap != UINT64_MAX || over_cap(pool);
+    for (uint32_t i = 0; i < pool->tcache_count && !flush; i++) {
+        bpi_tcache *c = pool->tcaches[i];
+        bool any = false;
+        for (uint32_t w = 0; w < BPI_TCACHE_WAYS && !any; w++) any = c->mag[w].count != 0;
+        if (!any) continue;
+        if (!c->floor_set) {
+            c->floor_set = true;
+            c->floor_frame = pool->tcache_check_frame;
+            c->floor_time = pool->tcache_check_time;
+        }
+        flush = bpi_trim_is_idle(pool, c->floor_frame, c->floor_time);
+    }
+    if (flush) bpi_tcache_flush(pool);
+    pool->tcache_check_frame = pool->stats.frame;
+    pool->tcache_check_time = pool->now;
 }
 
 void bpi_tcache_resume(bp_pool *pool) {
@@ -156,8 +224,18 @@ void bpi_tcache_adopt(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, ui
     uint32_t fill = BPI_TCACHE_DEPTH / 2u < b->cap ? BPI_TCACHE_DEPTH / 2u : b->cap;
     uint32_t next, first = m->count;
     while (m->count < fill && (next = bpi_bucket_pop(pool, b)) != BPI_NIL) {
+        const bpi_slot *t = &pool->slots[next];
         pool->slots[next].cache = c->id;
         m->items[m->count++] = next;
+        /* the floor: no higher than what releases since the last check were stamped with, nor
+         * than a refilled buffer's own stamp (kept: see keep_pooled_stamp) */
+        if (!c->floor_set) {
+            c->floor_set = true;
+            c->floor_frame = pool->tcache_check_frame;
+            c->floor_time = pool->tcache_check_time;
+        }
+        if (t->frame < c->floor_frame) c->floor_frame = t->frame;
+        if (t->pooled_time < c->floor_time) c->floor_time = t->pooled_time;
     }
     /* the bucket's order kept: its newest on top (the next hit's), its oldest back first */
     for (uint32_t lo = first, hi = m->count; lo + 1u < hi; lo++, hi--) {
