@@ -123,7 +123,8 @@ static void report_kinds(FILE *o, const char *kinds) {
                "a 16th of the frame boundary and the loop's own. *plain*: bp_acquire + bp_release; *size*: "
                "bp_acquire_size + bp_release; *transient*: returned by the frame end (seed 000); *owner*: "
                "owners that keep a buffer, as entities do (seed 001); *scoped*: released by bp_scope_end "
-               "(seed 002).\n\n|");
+               "(seed 002); *thread-safe*: plain, on a `thread_safe` pool (its thread's cache serves "
+               "it, and keeps its buffers across the frame ends).\n\n|");
     char name[32];
     double n;
     int used;

@@ -52,7 +52,7 @@ count_frame_ir() {
 count_kinds() {
   if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then return; fi
   local cg=$build/bench/callgrind-kinds.out frames=2000 kind n
-  for kind in plain size transient owner scoped; do
+  for kind in plain size transient owner scoped thread-safe; do
     valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=bench_kind_loop \
       "$bin" callgrind-kinds $kind $frames >/dev/null 2>&1 || continue
     n=$(callgrind_annotate "$cg" 2>/dev/null | awk -v n=$((frames * 16)) '
