@@ -11,7 +11,7 @@ static bp_result grow(bp_pool *pool) {
         return bpi_fail(pool, BP_ERR_CAPACITY, BP_LOG_ITEM_CAPACITY,
                         "pool '%s': %u live buffers is the cap (max_buffers)", pool->name,
                         pool->desc.max_buffers);
-    bpi_slot *slots = bpi_alloc(pool, (size_t)cap * sizeof *slots);
+    bpi_slot *slots = bpi_alloc_aligned(pool, (size_t)cap * sizeof *slots, _Alignof(bpi_slot)); /* see bpi_slot */
     if (!slots) return bpi_fail(pool, BP_ERR_OUT_OF_MEMORY, BP_LOG_ITEM_NONE, "out of host memory for handles");
     if (pool->slot_count) memcpy(slots, pool->slots, (size_t)pool->slot_count * sizeof *slots);
     memset(slots + pool->slot_count, 0, (size_t)(cap - pool->slot_count) * sizeof *slots);

@@ -31,7 +31,12 @@ typedef enum bpi_state {
  * no list. The `aux` links chain it in its owner's list (in use) or its bucket (pooled).
  * The fields a pool hit and a plain release touch come first. */
 typedef struct bpi_slot {
-    _Alignas(64) uint32_t generation; /* slots on whole cache lines: two threads' slots share none */
+    /* Slots on whole 128-byte line pairs (the table is allocated on one, handle_table.c): two
+     * threads' slots share no line, nor a pair the adjacent-line prefetcher fetches together.
+     * With 192-byte slots, 2 threads on one thread_safe pool did 57 million pairs a second
+     * instead of 68 (bufpool_bench threads, five alternating runs), depending on where the
+     * table fell. */
+    _Alignas(128) uint32_t generation;
     uint8_t state;
     uint8_t linked;             /* in use and in a list or an owner's: not a plain release */
     uint8_t group;
