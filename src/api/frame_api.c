@@ -29,8 +29,7 @@ bp_result bp_frame_begin(bp_pool *pool) {
          * application waited for its fence: make those buffers reusable in this frame. */
         if (pool->backend.frame_complete && pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     }
-    if (pool->tcache_count) bpi_tcache_frame_check(pool);
-    bpi_unlock(pool);
+    bpi_unlock_frame(pool);
     return r;
 }
 
@@ -40,7 +39,7 @@ bp_result bp_frame_end(bp_pool *pool) {
     /* from the eviction callback it would close the frame in the middle of an acquire */
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
     if (r == BP_OK) r = bpi_frame_end(pool);
-    bpi_unlock(pool);
+    bpi_unlock_frame(pool);
     return r;
 }
 

@@ -39,6 +39,12 @@ static inline void bpi_lock_frame(bp_pool *pool) {
     if (pool->thread_safe) bpi_mutex_lock_ex(pool, BPI_CACHES_KEEP_MAGAZINES);
 }
 
+/* ... and its unlock, which first checks the kept magazines (a pool without a lock pays only
+ * the test it always paid). */
+static inline void bpi_unlock_frame(bp_pool *pool) {
+    if (pool->thread_safe) bpi_tcache_unlock_frame(pool);
+}
+
 /* ---- handles: the slot of a buffer the application holds, or NULL; on NULL the caller
  * asks bpi_lookup what is wrong (zero, foreign, stale or released handle) ---- */
 

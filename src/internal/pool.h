@@ -261,8 +261,9 @@ void bpi_tcache_resume(bp_pool *pool);                  /* unlock every cache */
 struct bpi_tcache *bpi_tcache_attach(bp_pool *pool);    /* this thread's, made if need be; or NULL */
 void bpi_tcache_adopt(bp_pool *pool, struct bpi_tcache *c, const bp_acquire_desc *d, uint32_t index);
 bool bpi_tcache_flush(bp_pool *pool);                   /* cached buffers back to buckets; any? (caches exist) */
-void bpi_tcache_frame_check(bp_pool *pool);
-bool bpi_trim_is_idle(const bp_pool *pool, uint64_t frame, double time); /* accounting/trim.c: would idle trimming destroy it */ /* a frame boundary's: magazines back where a cap or idleness needs them */
+bool bpi_tcache_frame_check(bp_pool *pool); /* a frame boundary's: magazines back where a cap or idleness needs them */
+void bpi_tcache_unlock_frame(bp_pool *pool); /* that check, then the pool lock's unlock */
+bool bpi_trim_is_idle(const bp_pool *pool, uint64_t frame, double time); /* accounting/trim.c: would idle trimming destroy it */
 void bpi_tcache_destroy(bp_pool *pool);
 bp_result bpi_fail(bp_pool *pool, bp_result r, bp_log_item item, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -49,7 +49,6 @@ bp_result bpi_frame_end(bp_pool *pool) {
      * bp_trim_older_than); fixed and high-water pools never destroy a pooled buffer by age. */
     if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) pool->now = bpi_clock(pool);
     if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
-    if (pool->tcache_count) bpi_tcache_frame_check(pool); /* caps and idleness, before the trim */
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
     if (pool->backend.frame_end || series) frame_end_hooks(pool, ended, series);

@@ -153,7 +153,7 @@ static bool over_cap(const bp_pool *pool) {
  * use than the frames need (none idle, none trimmed). A cache with buffers and no floor got
  * them all by releases since the last check, stamped with that check's frame and clock or
  * later. */
-void bpi_tcache_frame_check(bp_pool *pool) {
+bool bpi_tcache_frame_check(bp_pool *pool) {
     bool flush = pool->release_defers || pool->pooled_cap != UINT64_MAX || over_cap(pool);
     for (uint32_t i = 0; i < pool->tcache_count && !flush; i++) {
         bpi_tcache *c = pool->tcaches[i];
@@ -170,6 +170,15 @@ void bpi_tcache_frame_check(bp_pool *pool) {
     if (flush) bpi_tcache_flush(pool);
     pool->tcache_check_frame = pool->stats.frame;
     pool->tcache_check_time = pool->now;
+    return flush;
+}
+
+/* A frame boundary's unlock: the check runs after the frame end (its frame and clock are the
+ * new ones); the buffers it puts back get the idle trim a frame end gives its buckets. */
+void bpi_tcache_unlock_frame(bp_pool *pool) {
+    if (pool->lock_depth == 1 && pool->tcache_count && bpi_tcache_frame_check(pool) && bpi_trim_due(pool))
+        bpi_trim_idle(pool, false);
+    bpi_mutex_unlock(pool);
 }
 
 void bpi_tcache_resume(bp_pool *pool) {
