@@ -17,22 +17,27 @@ typedef struct counter {
     unsigned long long allocations, live_bytes, peak_bytes;
 } counter;
 
-/* The same accounting for both runs: every host allocation, live and peak bytes. */
+/* The same accounting for both runs: every host allocation, live and peak bytes. A header of
+ * the alignment's size (64 bytes at least) before the block keeps the block aligned as asked;
+ * its last two words remember the size and the header's. */
 static void *count_alloc(counter *c, size_t size, size_t alignment) {
+    size_t header = alignment < 64 ? 64 : alignment;
     void *p = NULL;
-    if (posix_memalign(&p, alignment < 64 ? 64 : alignment, size + 64) != 0) return NULL;
-    *(size_t *)p = size; /* remember the size in a 64-byte header */
+    if (posix_memalign(&p, header, size + header) != 0) return NULL;
+    size_t *words = (size_t *)((char *)p + header);
+    words[-1] = header;
+    words[-2] = size;
     c->allocations++;
     c->live_bytes += size;
     if (c->live_bytes > c->peak_bytes) c->peak_bytes = c->live_bytes;
-    return (char *)p + 64;
+    return words;
 }
 
 static void count_free(counter *c, void *ptr) {
     if (!ptr) return;
-    char *p = (char *)ptr - 64;
-    c->live_bytes -= *(size_t *)p;
-    free(p);
+    const size_t *words = ptr;
+    c->live_bytes -= words[-2];
+    free((char *)ptr - words[-1]);
 }
 
 static void *alloc_cb(void *user, size_t size, size_t alignment) { return count_alloc(user, size, alignment); }

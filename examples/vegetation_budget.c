@@ -129,18 +129,23 @@ static int update(world *w, bp_pool *pool) {
     return 0;
 }
 
+/* A header of the alignment's size (64 bytes at least) keeps the block aligned as asked; its
+ * last two words remember the size and the header's. */
 static void *alloc_cb(void *user, size_t size, size_t alignment) {
+    size_t header = alignment < 64 ? 64 : alignment;
     void *p = NULL;
-    if (posix_memalign(&p, alignment < 64 ? 64 : alignment, size + 64) != 0) return NULL;
-    *(size_t *)p = size;
+    if (posix_memalign(&p, header, size + header) != 0) return NULL;
+    size_t *words = (size_t *)((char *)p + header);
+    words[-1] = header;
+    words[-2] = size;
     *(unsigned long long *)user += size;
-    return (char *)p + 64;
+    return words;
 }
 static void free_cb(void *user, void *ptr) {
     if (!ptr) return;
-    char *p = (char *)ptr - 64;
-    *(unsigned long long *)user -= *(size_t *)p;
-    free(p);
+    const size_t *words = ptr;
+    *(unsigned long long *)user -= words[-2];
+    free((char *)ptr - words[-1]);
 }
 static void on_log(void *user, bp_log_level level, bp_log_item item, const char *msg) {
     world *w = user;
