@@ -293,7 +293,9 @@ BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buff
         return true;
     }
     out->id = bpi_hand_out_linked(pool, index, size, flags, false, d->tag, file, line);
-    if (pool->slots[index].linked) bpi_link_held(pool, index);
+    /* a hit has no owner: the list of its flags or scope is its only link (bpi_link_held) */
+    bpi_list *list = bpi_held_list(pool, &pool->slots[index]);
+    if (list) bpi_list_push_back(pool, list, index);
     return true;
 }
 
@@ -313,22 +315,6 @@ BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out
     uint32_t index = bpi_take_hot(pool, size);
     if (index == BPI_NIL) return false;
     out->id = bpi_hand_out_fields(pool, index, size, 0, 0, false, NULL, NULL, 0);
-    return true;
-}
-
-/* The unlocked transient hit (seed 000's per-frame buffers, returned by the frame end): the
- * plain hit's checks through plain_key (no lock, no open scope, the hot group), then into
- * the transient list. Returns false, having changed nothing, for everything else. */
-BPI_HOT bool bpi_acquire_transient_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *out, const char *file,
-                                       int line) {
-    uint32_t flags = d->flags;
-    if ((bpi_request_key(d) != pool->plain_key) ||
-        (((flags & ~(uint32_t)BP_ACQUIRE_NO_SCOPE) != BP_ACQUIRE_TRANSIENT) | (d->alignment != 0) | (d->owner != 0)))
-        return false;
-    uint32_t index = bpi_take_hot(pool, d->size);
-    if (index == BPI_NIL) return false;
-    out->id = bpi_hand_out_fields(pool, index, d->size, flags, 0, true, d->tag, file, line);
-    bpi_list_push_back(pool, &pool->transient, index);
     return true;
 }
 
@@ -384,6 +370,17 @@ BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
     if (bpi_release_unlinked_push(pool, index)) bpi_pool_slot_finish(pool, index);
 }
 
+/* The end every release of a held buffer shares once its links are undone: no cache's, no
+ * link, counted released, then pending or pooled. */
+BPI_HOT void bpi_release_counted(bp_pool *pool, uint32_t index) {
+    bpi_slot *s = &pool->slots[index];
+    s->cache = 0; /* no longer a thread cache's (thread_safe pools) */
+    s->linked = 0;
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+    bpi_release_unlinked(pool, index);
+}
+
 /* Release a held buffer: it waits `frames_in_flight` frame ends in the pending FIFO, or, with
  * no frame to wait for, is pooled at once. */
 BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
@@ -391,17 +388,13 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     bool extras = pool->release_extras;
     bp_result r = extras && pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
-    s->cache = 0; /* no longer a thread cache's (thread_safe pools) */
     if (s->linked) {
         if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
         if (s->owner) bpi_owner_unlink(pool, index);
         s->owner = 0;
-        s->linked = 0;
     }
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
     if (extras && (pool->desc.poison_on_release || pool->desc.zero_on_release) && s->native.mapped) bpi_scrub(pool, s);
-    bpi_release_unlinked(pool, index);
+    bpi_release_counted(pool, index);
     return r;
 }
 
@@ -409,13 +402,8 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
  * scope's: no owner) in a pool without release extras or a trace: the same changes, without
  * the tests (the frame end's and the scope end's releases). */
 BPI_HOT void bpi_release_listed(bp_pool *pool, bpi_list *list, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
     bpi_list_remove(pool, list, index);
-    s->cache = 0;
-    s->linked = 0;
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
-    bpi_release_unlinked(pool, index);
+    bpi_release_counted(pool, index);
 }
 
 /* What bpi_release_plain did: released the buffer (BPI_PLAIN_DONE), nothing (BPI_NOT_PLAIN),

@@ -176,11 +176,7 @@ bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
     uint32_t index = (uint32_t)(s - pool->slots);
     unlink_from(pool, find(pool, s->owner), index);
     s->owner = 0;
-    s->linked = 0;
-    s->cache = 0;
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
-    bpi_release_unlinked(pool, index);
+    bpi_release_counted(pool, index);
     return true;
 }
 

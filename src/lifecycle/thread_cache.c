@@ -109,15 +109,27 @@ bool bpi_tcache_flush(bp_pool *pool) {
 }
 
 
+/* Can a frame boundary keep the magazines at all? Not where releases wait for frames or a bytes
+ * cap applies (bpi_tcache_frame_check says why). */
+static bool magazines_may_stay(const bp_pool *pool) { return !pool->release_defers && pool->pooled_cap == UINT64_MAX; }
+
 void bpi_tcache_stop(bp_pool *pool, bpi_cache_mode mode) {
     for (uint32_t i = 0; i < pool->tcache_count; i++) lock_cache(pool->tcaches[i]);
     fold(pool);
-    /* A frame boundary keeps magazines only where nothing waits for frames and no bytes cap
-     * applies (bpi_tcache_frame_check says why); else they go back first, below the buffers
-     * the frame end pools from the pending FIFO, as in a pool without caches. */
-    bool keep_magazines = mode == BPI_CACHES_KEEP_MAGAZINES && !pool->release_defers && pool->pooled_cap == UINT64_MAX;
-    if (mode == BPI_CACHES_FLUSH || (mode == BPI_CACHES_KEEP_MAGAZINES && !keep_magazines)) bpi_tcache_flush(pool);
-    else if (keep_magazines) move_pending(pool);
+    /* where a frame boundary cannot keep them, the magazines go back first, below the buffers
+     * the frame end pools from the pending FIFO, as in a pool without caches */
+    if (mode == BPI_CACHES_KEEP_MAGAZINES && !magazines_may_stay(pool)) mode = BPI_CACHES_FLUSH;
+    if (mode == BPI_CACHES_FLUSH) bpi_tcache_flush(pool);
+    else if (mode == BPI_CACHES_KEEP_MAGAZINES) move_pending(pool);
+}
+
+/* A cache's floor, if it has none yet: the stamp of the last check, which every buffer
+ * released into it since then carries or exceeds. */
+static void floor_start(const bp_pool *pool, bpi_tcache *c) {
+    if (c->floor_set) return;
+    c->floor_set = true;
+    c->floor_frame = pool->tcache_check_frame;
+    c->floor_time = pool->tcache_check_time;
 }
 
 /* Does a class hold more than its cap, counting every cache's magazine of it? With many
@@ -154,17 +166,13 @@ static bool over_cap(const bp_pool *pool) {
  * them all by releases since the last check, stamped with that check's frame and clock or
  * later. */
 bool bpi_tcache_frame_check(bp_pool *pool) {
-    bool flush = pool->release_defers || pool->pooled_cap != UINT64_MAX || over_cap(pool);
+    bool flush = !magazines_may_stay(pool) || over_cap(pool);
     for (uint32_t i = 0; i < pool->tcache_count && !flush; i++) {
         bpi_tcache *c = pool->tcaches[i];
         bool any = false;
         for (uint32_t w = 0; w < BPI_TCACHE_WAYS && !any; w++) any = c->mag[w].count != 0;
         if (!any) continue;
-        if (!c->floor_set) {
-            c->floor_set = true;
-            c->floor_frame = pool->tcache_check_frame;
-            c->floor_time = pool->tcache_check_time;
-        }
+        floor_start(pool, c);
         flush = bpi_trim_is_idle(pool, c->floor_frame, c->floor_time);
     }
     if (flush) bpi_tcache_flush(pool);
@@ -238,11 +246,7 @@ void bpi_tcache_adopt(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *d, ui
         m->items[m->count++] = next;
         /* the floor: no higher than what releases since the last check were stamped with, nor
          * than a refilled buffer's own stamp (kept: see keep_pooled_stamp) */
-        if (!c->floor_set) {
-            c->floor_set = true;
-            c->floor_frame = pool->tcache_check_frame;
-            c->floor_time = pool->tcache_check_time;
-        }
+        floor_start(pool, c);
         if (t->frame < c->floor_frame) c->floor_frame = t->frame;
         if (t->pooled_time < c->floor_time) c->floor_time = t->pooled_time;
     }
