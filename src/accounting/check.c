@@ -102,6 +102,8 @@ static bp_result check_pool(bp_pool *pool) {
         CHECK(s->bucket == &pool->groups[s->group].buckets[s->class_index], "slot %u: bucket is not its class's", i);
         /* a preallocated buffer never handed out keeps generation 0 */
         CHECK(s->generation > 0 || s->state == BPI_POOLED, "live slot %u with generation 0", i);
+        CHECK(s->id_low == (uint32_t)bpi_make_id(pool, i, 0), "slot %u: its last id names another slot", i);
+        CHECK(s->state == BPI_IN_USE || !s->linked, "slot %u: linked but not held", i);
     }
     CHECK(live_listed == scoped && listed - live_listed == transient, "held buffers missing from their list");
     CHECK(b_listed <= b_in_use, "listed held bytes exceed the held bytes");
@@ -137,7 +139,7 @@ static bp_result check_pool(bp_pool *pool) {
                 CHECK(++n <= pool->slot_count, "cycle in a bucket");
                 prev = i;
             }
-            CHECK(n == grp->buckets[c].count, "bucket count drifted");
+            CHECK(n == bpi_bucket_count(&grp->buckets[c]), "bucket count drifted");
             CHECK(grp->buckets[c].tail == prev, "bucket tail is wrong");
             const bpi_bucket *b = &grp->buckets[c];
             CHECK(b->cap >= pool->retain_cap && b->release_cap == (pool->pooled_cap == UINT64_MAX ? b->cap : 0u),

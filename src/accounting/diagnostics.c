@@ -23,7 +23,7 @@ static void collect(bp_pool *pool, bp_diagnostics *d) {
     d->owner_releases = s->owner_releases;
     d->scope_releases = s->scope_releases;
     d->owners = bpi_owner_count(pool);
-    d->buffers_in_use = s->buffers_in_use;
+    d->buffers_in_use = bpi_buffers_in_use(pool);
 }
 
 static int format_line(bp_pool *pool, char *buf, size_t size) {

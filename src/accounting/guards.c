@@ -27,7 +27,8 @@ bp_result bpi_guard_check(bp_pool *pool, const bpi_slot *s, const char *when) {
     }
     if (!damaged) return BP_OK;
     memset(guard, BPI_GUARD_BYTE, g);
-    const char *tag = s->tag ? s->tag : s->state == BPI_POOLED ? "(pooled: released earlier)" : "(untagged)";
+    /* a pooled slot's tag is its last holder's, whose string may be gone: not read */
+    const char *tag = s->state == BPI_POOLED ? "(pooled: released earlier)" : s->tag ? s->tag : "(untagged)";
     return bpi_fail(pool, BP_ERR_CORRUPTION, BP_LOG_ITEM_CORRUPTION,
                     "corruption: buffer '%s' (%llu bytes asked, capacity %llu, acquired at %s:%d) has %u of its %u "
                     "guard bytes overwritten, the first %u bytes past its capacity; found %s",

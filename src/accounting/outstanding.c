@@ -38,7 +38,7 @@ static bp_result group_held(bp_pool *pool, bool by_owner, bp_tag_usage *out, uin
     if (out_count) *out_count = 0;
     if (!pool || !out_count || (capacity && !out)) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);
-    uint32_t held = pool->stats.buffers_in_use, n = 0;
+    uint32_t held = bpi_buffers_in_use(pool), n = 0;
     bp_tag_usage *g = held ? bpi_alloc(pool, (size_t)held * sizeof *g) : NULL;
     bp_result r = BP_OK;
     /* A failed call after the pool is read is counted and logged (bp_stats.errors, last error),

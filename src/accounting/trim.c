@@ -81,8 +81,10 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
 /* A bucket's cap and the figure its releases compare with (0 with a bytes cap: every release
  * over nothing asks bpi_pooled_over_cap, which applies both caps). */
 static void set_cap(const bp_pool *pool, bpi_bucket *b, uint32_t cap) {
+    int64_t count = bpi_bucket_count(b);
     b->cap = cap;
     b->release_cap = pool->pooled_cap == UINT64_MAX ? cap : 0;
+    b->room = (int64_t)b->release_cap - count;
 }
 
 void bpi_bucket_caps_reset(const bp_pool *pool, bpi_bucket *b) {
@@ -107,7 +109,7 @@ void bpi_retention_init(bp_pool *pool) {
  * retain_demand the class remembers the buffer its cap destroyed, for its next miss. */
 void bpi_pooled_over_cap(bp_pool *pool, uint32_t index) {
     bpi_bucket *b = pool->slots[index].bucket;
-    if (b->count > b->cap) {
+    if (bpi_bucket_count(b) > b->cap) {
         if (pool->retain_demand && b->capped < UINT32_MAX) b->capped++;
         bpi_destroy_pooled(pool, index);
     } else if (bpi_bytes_pooled(pool) > pool->pooled_cap) {
@@ -146,7 +148,7 @@ void bpi_enforce_class_cap(bp_pool *pool) {
         if (!grp->used) continue;
         for (uint32_t k = 0; k < pool->used_class_count; k++) {
             bpi_bucket *b = &grp->buckets[pool->used_classes[k]];
-            while (b->count > b->cap) bpi_destroy_pooled(pool, b->tail);
+            while (bpi_bucket_count(b) > b->cap) bpi_destroy_pooled(pool, b->tail);
         }
     }
 }

@@ -34,7 +34,7 @@ bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index) {
         if (r != BP_OK) return r;
     }
     uint32_t i = pool->slot_count++;
-    pool->slots[i].generation = 0;
+    pool->slots[i].id = bpi_make_id(pool, i, 0);
     *out_index = i;
     return BP_OK;
 }
@@ -54,11 +54,11 @@ void bpi_slot_unnew(bp_pool *pool, uint32_t index, uint32_t old_count) {
  * in which case it retires for good (no id is ever issued twice). */
 void bpi_slot_retire(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    uint32_t gen = s->generation;
+    uint64_t id = s->id; /* the generation, and the low word the slot keeps */
     memset(s, 0, sizeof *s);
-    s->generation = gen;
+    s->id = id;
     s->state = BPI_FREE;
-    if (gen == UINT32_MAX) return;
+    if (s->generation == UINT32_MAX) return;
     s->list_next = pool->free_slots;
     pool->free_slots = index;
 }
@@ -76,9 +76,9 @@ void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index) {
     bpi_slot_new(pool, &fresh); /* cannot fail: a free or spare slot exists */
     bpi_bucket_remove(pool, index);
     bpi_slot *s = &pool->slots[fresh];
-    uint32_t gen = s->generation;
+    uint64_t id = s->id;
     *s = pool->slots[index]; /* links are NIL after the removals */
-    s->generation = gen;
+    s->id = id; /* the fresh slot's generation and index */
     bpi_bucket_push(pool, fresh);
     bpi_slot_retire(pool, index);
 }

@@ -10,7 +10,9 @@
 #define BPI_HOT static inline __attribute__((always_inline))
 #define BPI_NOINLINE __attribute__((noinline)) /* the locked/slow path a hit tail-calls */
 #define BPI_UNLIKELY(x) __builtin_expect(!!(x), 0) /* lays the hit's common case out straight */
+#define BPI_KNOWN_FALSE(x) (__builtin_constant_p(x) && !(x)) /* a constant false argument of an inline */
 #else
+#define BPI_KNOWN_FALSE(x) 0
 #define BPI_UNLIKELY(x) (x)
 #define BPI_HOT static inline
 #define BPI_NOINLINE
@@ -52,18 +54,38 @@ static inline bpi_slot *bpi_held_fast(bp_pool *pool, bp_buffer buf) {
     uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return NULL;
     bpi_slot *s = &pool->slots[index];
-    return s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE ? s : NULL;
+    return s->id == buf.id && s->state == BPI_IN_USE ? s : NULL;
 }
 
-/* (state, linked) of a slot in one 16-bit word: held and in no list is one compare. */
-static inline bool bpi_held_unlinked(const bpi_slot *s) {
-    _Static_assert(offsetof(bpi_slot, linked) == offsetof(bpi_slot, state) + 1, "state and linked adjacent");
-    static const uint8_t want[2] = {BPI_IN_USE, 0};
-    uint16_t word, plain;
-    memcpy(&word, &s->state, sizeof word);
-    memcpy(&plain, want, sizeof plain);
-    return word == plain;
+/* (state, linked) of a slot in one 16-bit word: held and in no list is one compare, and a
+ * hand-out sets both in one store. */
+_Static_assert(offsetof(bpi_slot, linked) == offsetof(bpi_slot, state) + 1, "state and linked adjacent");
+static inline uint16_t bpi_state_word(uint8_t state, uint8_t linked) {
+    const uint8_t bytes[2] = {state, linked};
+    uint16_t word;
+    memcpy(&word, bytes, sizeof word);
+    return word;
 }
+
+static inline bool bpi_held_unlinked(const bpi_slot *s) {
+    uint16_t word;
+    memcpy(&word, &s->state, sizeof word);
+    return word == bpi_state_word(BPI_IN_USE, 0);
+}
+
+/* Two adjacent 32-bit fields of a slot in one store: compilers merge two constant stores, not
+ * a variable and a constant one (the hand-out's flags and scope depth, native generation and
+ * line). `first` is the offset of the first field. */
+static inline void bpi_slot_store_pair(bpi_slot *s, size_t first, uint32_t a, uint32_t b) {
+    const uint32_t pair[2] = {a, b};
+    uint64_t word;
+    memcpy(&word, pair, sizeof word);
+    memcpy((char *)s + first, &word, sizeof word);
+}
+_Static_assert(offsetof(bpi_slot, scope_depth) == offsetof(bpi_slot, flags) + 4 && offsetof(bpi_slot, flags) % 8 == 0 &&
+                   offsetof(bpi_slot, line) == offsetof(bpi_slot, native_generation) + 4 &&
+                   offsetof(bpi_slot, native_generation) % 8 == 0 && sizeof(int) == 4,
+               "the hand-out's store pairs are adjacent and aligned");
 
 /* ---- lifecycle: intrusive doubly linked lists of slots through their `list` links ---- */
 
@@ -105,8 +127,11 @@ static inline void bpi_slot_set_class(bp_pool *pool, bpi_slot *s, int g, uint32_
     s->bucket = &pool->groups[g].buckets[cls];
 }
 
-/* Returns the bucket's new count. */
-static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
+/* Pooled buffers in a bucket (see bpi_bucket). */
+static inline uint32_t bpi_bucket_count(const bpi_bucket *b) { return (uint32_t)((int64_t)b->release_cap - b->room); }
+
+/* Returns true when the bucket now holds more than its release_cap. */
+static inline bool bpi_bucket_push(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bpi_bucket *b = bpi_bucket_of(pool, s);
     uint32_t head = b->head;
@@ -114,7 +139,7 @@ static inline uint32_t bpi_bucket_push(bp_pool *pool, uint32_t index) {
     if (head != BPI_NIL) pool->slots[head].aux_prev = index;
     else b->tail = index;
     b->head = index;
-    return ++b->count;
+    return --b->room < 0;
 }
 
 /* A bucket's head keeps no back link (a pop does not touch the next slot's line), so a removal
@@ -128,7 +153,7 @@ static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
     if (next != BPI_NIL) pool->slots[next].aux_prev = prev;
     else b->tail = prev;
     s->aux_prev = s->aux_next = BPI_NIL;
-    b->count--;
+    b->room++;
 }
 
 /* Take the most recently pooled buffer of a bucket, or BPI_NIL. The new head's back link is
@@ -140,7 +165,7 @@ static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
     uint32_t next = pool->slots[index].aux_next; /* left as it was: a held slot's is never read */
     b->head = next;
     if (next == BPI_NIL) b->tail = BPI_NIL;
-    b->count--;
+    b->room++;
     return index;
 }
 
@@ -151,9 +176,8 @@ static inline void bpi_stats_adjust(bp_pool *pool, const bpi_slot *slot, bpi_sta
     bp_stats *st = &pool->stats;
     uint64_t cap = slot->native.capacity;
     switch (state) {
-    case BPI_IN_USE:
+    case BPI_IN_USE: /* the count is acquires - releases (bpi_buffers_in_use) */
         st->bytes_in_use += sign > 0 ? cap : -cap;
-        st->buffers_in_use += (uint32_t)sign;
         if (sign > 0 && st->bytes_in_use > st->peak_in_use) st->peak_in_use = st->bytes_in_use;
         break;
     case BPI_PENDING:
@@ -195,23 +219,25 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
 BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, uint32_t depth,
                                      bool linked, const char *tag, const char *file, int line) {
     bpi_slot *s = &pool->slots[index];
-    uint32_t gen = ++s->generation;
-    s->state = BPI_IN_USE;
-    s->linked = linked;
-    s->flags = flags;
+    uint64_t id = bpi_slot_next_id(s);
+    if (BPI_KNOWN_FALSE(linked)) { /* the plain hit: pooled and new slots are unlinked already (bpi_check) */
+        s->state = BPI_IN_USE;
+    } else {
+        uint16_t word = bpi_state_word(BPI_IN_USE, linked);
+        memcpy(&s->state, &word, sizeof word);
+    }
+    bpi_slot_store_pair(s, offsetof(bpi_slot, flags), flags, depth);
+    bpi_slot_store_pair(s, offsetof(bpi_slot, native_generation), 1, (uint32_t)line);
     s->size = size;
     s->tag = tag;
     s->file = file;
-    s->line = line;
     s->frame = pool->stats.frame;
     s->seq = ++pool->seq;
-    s->scope_depth = depth;
-    s->native_generation = 1;
     bp_stats *st = &pool->stats;
     st->acquires++;
     st->bytes_requested += size;
     if (st->bytes_requested > st->peak_requested) st->peak_requested = st->bytes_requested;
-    return bpi_make_id(pool, index, gen);
+    return id;
 }
 
 /* ... for a request whose list membership follows from its flags, the open scope (unless it
@@ -340,10 +366,10 @@ BPI_HOT bool bpi_pool_slot_push(bp_pool *pool, uint32_t index) {
     s->frame = pool->stats.frame;
     s->pooled_time = pool->now;
     s->seq = ++pool->seq;
-    s->tag = NULL; /* the application's string may not outlive the holding; owner is 0 already */
-    uint32_t count = bpi_bucket_push(pool, index);
-    /* one compare for both caps; the generation's rare case (after 2^32 - 1 acquires) joins it */
-    return (count > s->bucket->release_cap) | (s->generation == UINT32_MAX);
+    /* the tag stays: a pooled slot's is never read (the application's string may not outlive
+     * the holding), and the next hand-out sets it; owner is 0 already */
+    /* the generation's rare case (after 2^32 - 1 acquires) joins the caps' */
+    return bpi_bucket_push(pool, index) || s->generation == UINT32_MAX;
 }
 
 BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
@@ -387,7 +413,7 @@ BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     bool extras = pool->release_extras;
     bp_result r = extras && pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
-    bpi_trace_release(pool, bpi_make_id(pool, index, s->generation));
+    bpi_trace_release(pool, s->id);
     if (s->linked) {
         if ((s->flags & BP_ACQUIRE_TRANSIENT) | s->scope_depth) bpi_list_remove(pool, bpi_held_list(pool, s), index);
         if (s->owner) bpi_owner_unlink(pool, index);
@@ -420,7 +446,7 @@ BPI_HOT uint32_t bpi_release_plain(bp_pool *pool, bp_buffer buf) {
     uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return BPI_NOT_PLAIN;
     bpi_slot *s = &pool->slots[index];
-    if ((s->generation != (uint32_t)(buf.id >> 32)) | !bpi_held_unlinked(s)) return BPI_NOT_PLAIN;
+    if ((s->id != buf.id) | !bpi_held_unlinked(s)) return BPI_NOT_PLAIN;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     return bpi_release_unlinked_push(pool, index) ? index : BPI_PLAIN_DONE;
@@ -443,13 +469,20 @@ static inline uint64_t bpi_bytes_pooled(const bp_pool *pool) {
     return pool->stats.bytes_reserved - pool->stats.bytes_in_use - pool->stats.bytes_pending;
 }
 
+/* Held buffers: every acquire hands one out and every release takes one back (an undone
+ * acquire uncounts itself), so no call moves a counter for them. */
+static inline uint32_t bpi_buffers_in_use(const bp_pool *pool) {
+    return (uint32_t)(pool->stats.acquires - pool->stats.releases);
+}
+
 /* The pool's stats as a reader sees them: pool->stats with the fields no call keeps (hits,
- * pooled bytes and buffers, hit rate) computed: an acquire that created no buffer is a hit. For every reader: the stats calls, JSON, series, the
+ * held buffers, pooled bytes and buffers, hit rate) computed: an acquire that created no buffer is a hit. For every reader: the stats calls, JSON, series, the
  * warning callback, bpi_check. */
 static inline bp_stats bpi_stats_read(const bp_pool *pool) {
     bp_stats st = pool->stats;
     st.hits = st.acquires - st.misses;
     st.bytes_pooled = bpi_bytes_pooled(pool);
+    st.buffers_in_use = bpi_buffers_in_use(pool);
     st.buffers_pooled = st.buffers_total - st.buffers_in_use - st.buffers_pending;
     st.hit_rate = bpi_hit_rate(&st);
     return st;

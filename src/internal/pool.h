@@ -36,16 +36,30 @@ typedef struct bpi_slot {
      * With 192-byte slots, 2 threads on one thread_safe pool did 57 million pairs a second
      * instead of 68 (bufpool_bench threads, five alternating runs), depending on where the
      * table fell. */
-    _Alignas(128) uint32_t generation;
+    /* The id the slot issued last, whole: a hit adds 1 << 32 to hand out the next and a release
+     * compares a handle with it in one compare. Its low word (tag | index) is set when the slot
+     * is taken (bpi_slot_new) and kept through every reset; the high word is the generation. */
+    _Alignas(128) union {
+        uint64_t id;
+        struct {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            uint32_t generation, id_low;
+#else
+            uint32_t id_low, generation;
+#endif
+        };
+    };
     uint8_t state;
     uint8_t linked;             /* in use and in a list or an owner's: not a plain release */
     uint8_t group;
     uint8_t cache;              /* thread cache owning it (its id, 1..): see lifecycle/thread_cache.c */
+    uint16_t class_index;
     uint32_t aux_prev, aux_next;
+    /* Pairs a hand-out writes in one store each (bpi_store_pair): flags and scope_depth, then
+     * native_generation and line. */
     uint32_t flags;             /* acquire flags */
     uint32_t scope_depth;       /* scope open when acquired (0 = none) */
     uint32_t native_generation;
-    uint16_t class_index;
     int line;
     struct bpi_bucket *bucket;  /* groups[group].buckets[class_index]: a release finds it in one load */
     uint64_t size;              /* requested */
@@ -64,10 +78,13 @@ typedef struct bpi_slot {
  * so the oldest pooled buffer of the pool is the oldest of the bucket tails. */
 /* A bucket's retention cap is its own: `cap` starts at the pool's retain_cap and, with
  * retain_demand, rises with the class's misses (trim.c). `release_cap` is what a release
- * compares its count with: `cap`, or 0 with a bytes cap (bpi_pooled_over_cap applies both). */
+ * compares its count with: `cap`, or 0 with a bytes cap (bpi_pooled_over_cap applies both).
+ * The bucket keeps `room`, release_cap - count, rather than its count (bpi_bucket_count): a
+ * release takes one and is over the cap when that leaves less than none, one instruction and
+ * its jump where the count took a load, add, store, compare and jump. */
 typedef struct bpi_bucket {
     uint32_t head, tail;
-    uint32_t count;
+    int64_t room;
     uint32_t release_cap;
     uint32_t cap;
     uint32_t capped; /* retain_demand: buffers the cap destroyed that no miss has answered yet */
@@ -124,7 +141,7 @@ typedef struct bpi_tcache {
      * `bufpool_bench threads`, five alternating runs) 2 threads did 47 million pairs a second
      * instead of 58, and the hit was no shorter. */
     uint64_t acquires, releases;
-    int64_t requested, in_use, in_use_buffers, pending, pending_buffers;
+    int64_t requested, in_use, pending, pending_buffers;
     int64_t peak_requested, peak_in_use; /* highest `requested` and `in_use` since the fold */
     uint32_t pending_count;       /* released with frames in flight: the pool's pending FIFO's next */
     uint32_t pending_items[BPI_TCACHE_PENDING];
@@ -315,6 +332,12 @@ static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t ge
 /* The slot index an id names, in one xor: another pool's tag leaves bits above the index, so
  * the result is past every slot count (tag and range are one compare). */
 static inline uint32_t bpi_id_index(const bp_pool *p, uint64_t id) { return (uint32_t)id ^ p->tag_bits; }
+/* A hand-out's id: the slot's last one with the generation one higher, recorded as its last
+ * (its low word is bpi_make_id's already: bpi_slot_new). */
+static inline uint64_t bpi_slot_next_id(bpi_slot *s) {
+    s->id += (uint64_t)1 << 32;
+    return s->id;
+}
 bp_result bpi_slot_new(bp_pool *pool, uint32_t *out_index);
 void bpi_slot_retire(bp_pool *pool, uint32_t index);
 void bpi_slot_unnew(bp_pool *pool, uint32_t index, uint32_t old_count);

@@ -49,7 +49,6 @@ static inline bpi_magazine *bpi_tcache_way(bpi_tcache *c, uint32_t cls) { return
 static inline void bpi_tcache_count_out(bpi_tcache *c, uint64_t capacity, uint64_t size) {
     c->acquires++;
     c->in_use += (int64_t)capacity;
-    c->in_use_buffers++;
     c->requested += (int64_t)size;
     if (c->in_use > c->peak_in_use) c->peak_in_use = c->in_use;
     if (c->requested > c->peak_requested) c->peak_requested = c->requested;
@@ -59,7 +58,6 @@ static inline void bpi_tcache_count_out(bpi_tcache *c, uint64_t capacity, uint64
 static inline void bpi_tcache_count_back(bpi_tcache *c, uint64_t capacity, uint64_t size) {
     c->releases++;
     c->in_use -= (int64_t)capacity;
-    c->in_use_buffers--;
     c->requested -= (int64_t)size;
 }
 
@@ -86,20 +84,17 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
     }
     uint32_t index = m->items[--m->count];
     bpi_slot *s = &pool->slots[index];
-    uint32_t gen = ++s->generation;
+    out->id = bpi_slot_next_id(s);
     s->state = BPI_IN_USE;
-    s->flags = flags;
+    bpi_slot_store_pair(s, offsetof(bpi_slot, flags), flags, 0);
+    bpi_slot_store_pair(s, offsetof(bpi_slot, native_generation), 1, (uint32_t)line);
     s->size = size;
     s->tag = d->tag;
     s->file = file;
-    s->line = line;
     s->frame = pool->stats.frame;
     s->seq = pool->seq; /* the pool's counter is not ours to move: ties with the last one */
-    s->scope_depth = 0;
-    s->native_generation = 1;
     s->hits++;
     bpi_tcache_count_out(c, s->native.capacity, size);
-    out->id = bpi_make_id(pool, index, gen);
     bpi_tcache_unlock(c);
     return true;
 }
@@ -115,7 +110,7 @@ BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
     bool ok = !pool->release_extras & !pool->trace & (index < pool->slot_count);
     bpi_slot *s = ok ? &pool->slots[index] : NULL;
     /* only the slots this cache owns are read further: no other thread writes them now */
-    ok = ok && s->cache == c->id && s->generation == (uint32_t)(buf.id >> 32) && s->state == BPI_IN_USE &&
+    ok = ok && s->cache == c->id && s->id == buf.id && s->state == BPI_IN_USE &&
          !s->linked && s->generation != UINT32_MAX;
     if (ok && pool->release_defers) {
         ok = c->pending_count < BPI_TCACHE_PENDING;
@@ -136,7 +131,6 @@ BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
             s->state = BPI_POOLED;
             s->frame = pool->stats.frame;
             s->pooled_time = pool->now;
-            s->tag = NULL;
         }
     }
     if (ok) bpi_tcache_count_back(c, s->native.capacity, s->size);

@@ -111,7 +111,7 @@ static bp_result capacity_exceeded(bp_pool *pool, uint32_t memory, uint64_t size
                     "(largest %llu bytes) preallocated at creation, %u of them held and %u waiting for frames "
                     "in flight",
                     pool->name, bp_memory_string((bp_memory)memory), (unsigned long long)size,
-                    pool->stats.buffers_total, (unsigned long long)largest, pool->stats.buffers_in_use,
+                    pool->stats.buffers_total, (unsigned long long)largest, bpi_buffers_in_use(pool),
                     pool->stats.buffers_pending);
 }
 

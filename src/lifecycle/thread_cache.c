@@ -45,12 +45,11 @@ static void fold(bp_pool *pool) {
         st->bytes_requested += (uint64_t)c->requested;
         st->bytes_in_use += (uint64_t)c->in_use;
         st->bytes_pending += (uint64_t)c->pending;
-        st->buffers_in_use += (uint32_t)c->in_use_buffers;
         st->buffers_pending += (uint32_t)c->pending_buffers;
         peak_in_use += (uint64_t)c->peak_in_use;
         peak_requested += (uint64_t)c->peak_requested;
         c->acquires = c->releases = 0;
-        c->requested = c->in_use = c->in_use_buffers = c->peak_in_use = c->peak_requested = 0;
+        c->requested = c->in_use = c->peak_in_use = c->peak_requested = 0;
         c->pending = c->pending_buffers = 0;
     }
     /* in use never exceeds reserved, nor requested in use: still upper bounds when clamped */
@@ -143,7 +142,7 @@ static bool over_cap(const bp_pool *pool) {
             const bpi_magazine *m = &c->mag[w];
             if (!m->count) continue;
             const bpi_bucket *b = &pool->groups[c->group].buckets[m->cls];
-            uint64_t held = b->count;
+            uint64_t held = bpi_bucket_count(b);
             for (uint32_t j = 0; j < pool->tcache_count; j++) {
                 const bpi_tcache *o = pool->tcaches[j];
                 const bpi_magazine *n = &o->mag[w]; /* a class has one way in every cache */

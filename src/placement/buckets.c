@@ -56,7 +56,7 @@ int bpi_bucket_next_nonempty(const bp_pool *pool, int g, uint32_t from_class) {
     const bpi_bucket *buckets = pool->groups[g].buckets;
     for (uint32_t k = 0; k < pool->used_class_count; k++) {
         uint32_t c = pool->used_classes[k];
-        if (c >= from_class && buckets[c].count) return (int)c;
+        if (c >= from_class && bpi_bucket_count(&buckets[c])) return (int)c;
     }
     return -1;
 }
