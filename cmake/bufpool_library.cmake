@@ -50,6 +50,11 @@ function(bp_add_library short)
     POSITION_INDEPENDENT_CODE ON C_VISIBILITY_PRESET hidden)
   target_compile_definitions(${target}_objects PRIVATE BP_BUILDING_LIBRARY)
   target_compile_options(${target}_objects PRIVATE ${BP_WARN})
+  # GCC's straight-line vectoriser packs the hot paths' adjacent counters into SSE registers,
+  # two more instructions each time (bp_release: 6 where 4 did); the loop vectoriser stays.
+  if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target}_objects PRIVATE -fno-tree-slp-vectorize)
+  endif()
   target_include_directories(${target}_objects
     PUBLIC ${PROJECT_SOURCE_DIR}/include PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${target}_objects PUBLIC ${A_LINK})

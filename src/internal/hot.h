@@ -57,20 +57,14 @@ static inline bpi_slot *bpi_held_fast(bp_pool *pool, bp_buffer buf) {
     return s->id == buf.id && s->state == BPI_IN_USE ? s : NULL;
 }
 
-/* (state, linked) of a slot in one 16-bit word: held and in no list is one compare, and a
- * hand-out sets both in one store. */
-_Static_assert(offsetof(bpi_slot, linked) == offsetof(bpi_slot, state) + 1, "state and linked adjacent");
-static inline uint16_t bpi_state_word(uint8_t state, uint8_t linked) {
-    const uint8_t bytes[2] = {state, linked};
-    uint16_t word;
-    memcpy(&word, bytes, sizeof word);
-    return word;
-}
-
+/* (state, linked) of a slot in one 16-bit word: held and in no list is one compare. */
 static inline bool bpi_held_unlinked(const bpi_slot *s) {
-    uint16_t word;
+    _Static_assert(offsetof(bpi_slot, linked) == offsetof(bpi_slot, state) + 1, "state and linked adjacent");
+    static const uint8_t want[2] = {BPI_IN_USE, 0};
+    uint16_t word, plain;
     memcpy(&word, &s->state, sizeof word);
-    return word == bpi_state_word(BPI_IN_USE, 0);
+    memcpy(&plain, want, sizeof plain);
+    return word == plain;
 }
 
 /* Two adjacent 32-bit fields of a slot in one store: compilers merge two constant stores, not
@@ -220,12 +214,9 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
                                      bool linked, const char *tag, const char *file, int line) {
     bpi_slot *s = &pool->slots[index];
     uint64_t id = bpi_slot_next_id(s);
-    if (BPI_KNOWN_FALSE(linked)) { /* the plain hit: pooled and new slots are unlinked already (bpi_check) */
-        s->state = BPI_IN_USE;
-    } else {
-        uint16_t word = bpi_state_word(BPI_IN_USE, linked);
-        memcpy(&s->state, &word, sizeof word);
-    }
+    s->state = BPI_IN_USE;
+    /* the plain hit stores no link flag: pooled and new slots are unlinked already (bpi_check) */
+    if (!BPI_KNOWN_FALSE(linked)) s->linked = linked;
     bpi_slot_store_pair(s, offsetof(bpi_slot, flags), flags, depth);
     bpi_slot_store_pair(s, offsetof(bpi_slot, native_generation), 1, (uint32_t)line);
     s->size = size;
@@ -379,9 +370,9 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
 /* A held buffer out of its lists waits `frames_in_flight` frame ends in the pending FIFO, or,
  * with no frame to wait for, is pooled at once. Returns true when bpi_pool_slot_finish must
  * follow (bpi_pool_slot_push). */
-BPI_HOT bool bpi_release_unlinked_push(bp_pool *pool, uint32_t index) {
+BPI_HOT bool bpi_release_unlinked_push_as(bp_pool *pool, uint32_t index, bool defers) {
     bpi_slot *s = &pool->slots[index];
-    if (pool->release_defers) {
+    if (defers) {
         bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
         s->state = BPI_PENDING;
         s->frame = pool->stats.frame;
@@ -390,6 +381,10 @@ BPI_HOT bool bpi_release_unlinked_push(bp_pool *pool, uint32_t index) {
     }
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED);
     return bpi_pool_slot_push(pool, index);
+}
+
+BPI_HOT bool bpi_release_unlinked_push(bp_pool *pool, uint32_t index) {
+    return bpi_release_unlinked_push_as(pool, index, pool->release_defers);
 }
 
 BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
@@ -441,15 +436,23 @@ BPI_HOT void bpi_release_listed(bp_pool *pool, bpi_list *list, uint32_t index) {
  * with no lock, goes straight to the pending FIFO or its bucket. Changes nothing for everything
  * else (bpi_release_held). The rare end is the caller's, so that it can be a tail call and the
  * plain release needs no stack frame. */
-BPI_HOT uint32_t bpi_release_plain(bp_pool *pool, bp_buffer buf) {
-    if (!pool->release_plain) return BPI_NOT_PLAIN; /* before any slot is read: a locked pool's are guarded */
+BPI_HOT uint32_t bpi_release_plain_as(bp_pool *pool, bp_buffer buf, bool defers) {
     uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return BPI_NOT_PLAIN;
     bpi_slot *s = &pool->slots[index];
     if ((s->id != buf.id) | !bpi_held_unlinked(s)) return BPI_NOT_PLAIN;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
-    return bpi_release_unlinked_push(pool, index) ? index : BPI_PLAIN_DONE;
+    return bpi_release_unlinked_push_as(pool, index, defers) ? index : BPI_PLAIN_DONE;
+}
+
+/* release_plain says which of the two a pool runs (one compare for the common one), read
+ * before any slot: a locked pool's slots are guarded. */
+BPI_HOT uint32_t bpi_release_plain(bp_pool *pool, bp_buffer buf) {
+    uint8_t mode = pool->release_plain;
+    if (mode == BPI_RELEASE_POOLS) return bpi_release_plain_as(pool, buf, false);
+    if (mode == BPI_RELEASE_DEFERS) return bpi_release_plain_as(pool, buf, true);
+    return BPI_NOT_PLAIN;
 }
 
 /* Can a pooled buffer be idle (idle_trim_frames or idle_trim_seconds)? Two compares, so an

@@ -74,6 +74,11 @@ typedef struct bpi_slot {
     bp_backend_buffer native;
 } bpi_slot;
 
+/* What bp_release may do before any lock or call (bp_pool.release_plain): nothing (a lock,
+ * release extras, a trace or a callback running), pool a plain buffer, or queue it for the
+ * frames in flight. */
+typedef enum bpi_release_mode { BPI_RELEASE_LOCKED = 0, BPI_RELEASE_POOLS, BPI_RELEASE_DEFERS } bpi_release_mode;
+
 /* A bucket is ordered by pooling: head most recently pooled (warm caches), tail the oldest,
  * so the oldest pooled buffer of the pool is the oldest of the bucket tails. */
 /* A bucket's retention cap is its own: `cap` starts at the pool's retain_cap and, with
@@ -164,7 +169,7 @@ struct bp_pool {
     uint64_t hot_size;          /* may skip the slow path (none found, eviction callback, trace) */
     bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size is always valid) */
     bool thread_safe;
-    bool release_plain;         /* no lock, extras or trace: see bpi_fast_flags */
+    uint8_t release_plain;      /* no lock, extras or trace (bpi_fast_flags): a bpi_release_mode */
     bool release_defers;        /* a release waits frames_in_flight frame ends (frames began) */
     uint32_t scope_depth;
     uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all; each
@@ -252,9 +257,12 @@ static inline void bpi_fast_flags(bp_pool *pool) {
     if (pool->hit_blocked) bpi_set_hot_key(pool, BPI_NO_KEY);
     /* A thread_safe pool's stays false from creation on and is never written again: bp_release
      * reads it before taking the lock, so a write here would race with that read. */
-    if (!pool->thread_safe) pool->release_plain = !pool->release_extras && !pool->trace;
     /* A pool that never began a frame has no GPU frame to wait for. */
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
+    if (!pool->thread_safe)
+        pool->release_plain = pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
+                              : pool->release_defers              ? BPI_RELEASE_DEFERS
+                                                                  : BPI_RELEASE_POOLS;
 }
 
 /* support.c */
@@ -308,14 +316,15 @@ static inline bp_result bpi_not_in_callback(bp_pool *pool, bp_log_item item, con
  * key, no plain release); both come back as they were, since the callback changed nothing. */
 typedef struct bpi_callback_guard {
     uint64_t hot_key;
-    bool in_callback, release_plain;
+    bool in_callback;
+    uint8_t release_plain;
 } bpi_callback_guard;
 
 static inline bpi_callback_guard bpi_callback_enter(bp_pool *pool) {
     bpi_callback_guard g = {pool->hot_key, pool->in_callback, pool->release_plain};
     pool->in_callback = true;
     bpi_set_hot_key(pool, BPI_NO_KEY);
-    if (!pool->thread_safe) pool->release_plain = false; /* a thread_safe pool's is false, never written */
+    if (!pool->thread_safe) pool->release_plain = BPI_RELEASE_LOCKED; /* a thread_safe pool's always is */
     return g;
 }
 
