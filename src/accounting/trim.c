@@ -72,7 +72,8 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
             if (everything) bpi_bucket_caps_reset(pool, b); /* bp_trim(everything): demand starts over */
             if (t == BPI_NIL) continue;
             if (pool->slots[t].frame < oldest_frame) oldest_frame = pool->slots[t].frame;
-            oldest_time = fmin(oldest_time, pool->slots[t].pooled_time);
+            /* not fmin: a library call per bucket for NaN rules no clock reading needs */
+            if (pool->slots[t].pooled_time < oldest_time) oldest_time = pool->slots[t].pooled_time;
         }
     }
     set_trim_due(pool, oldest_frame, oldest_time);
