@@ -140,7 +140,7 @@ static bp_result check_pool(bp_pool *pool) {
                 prev = i;
             }
             CHECK(n == bpi_bucket_count(&grp->buckets[c]), "bucket count drifted");
-            CHECK(grp->buckets[c].tail == prev, "bucket tail is wrong");
+            CHECK(bpi_bucket_oldest(&grp->buckets[c]) == prev, "bucket tail is wrong");
             const bpi_bucket *b = &grp->buckets[c];
             CHECK(b->cap >= pool->retain_cap && b->release_cap == (pool->pooled_cap == UINT64_MAX ? b->cap : 0u),
                   "bucket %u: caps drifted from the pool's", c);

@@ -66,7 +66,7 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
         for (uint32_t k = 0; k < pool->used_class_count; k++) {
             bpi_bucket *b = &grp->buckets[pool->used_classes[k]];
             uint32_t t;
-            while ((t = b->tail) != BPI_NIL &&
+            while ((t = bpi_bucket_oldest(b)) != BPI_NIL &&
                    (everything || is_idle_at(pool, pool->slots[t].frame, pool->slots[t].pooled_time)))
                 bpi_destroy_idle(pool, t);
             if (everything) bpi_bucket_caps_reset(pool, b); /* bp_trim(everything): demand starts over */
@@ -149,7 +149,7 @@ void bpi_enforce_class_cap(bp_pool *pool) {
         if (!grp->used) continue;
         for (uint32_t k = 0; k < pool->used_class_count; k++) {
             bpi_bucket *b = &grp->buckets[pool->used_classes[k]];
-            while (bpi_bucket_count(b) > b->cap) bpi_destroy_pooled(pool, b->tail);
+            while (bpi_bucket_count(b) > b->cap) bpi_destroy_pooled(pool, bpi_bucket_oldest(b));
         }
     }
 }

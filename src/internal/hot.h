@@ -152,16 +152,18 @@ static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
 
 /* Take the most recently pooled buffer of a bucket, or BPI_NIL. The new head's back link is
  * left as it was: heads have none (bpi_bucket_remove); so is the taken slot's forward link
- * (an owner's list, the only other user of the links, sets both). */
+ * (an owner's list, the only other user of the links, sets both), and so is the tail when the
+ * bucket empties: an empty bucket's tail is never read (bpi_bucket_oldest). */
 static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
     uint32_t index = b->head;
     if (index == BPI_NIL) return index;
-    uint32_t next = pool->slots[index].aux_next; /* left as it was: a held slot's is never read */
-    b->head = next;
-    if (next == BPI_NIL) b->tail = BPI_NIL;
+    b->head = pool->slots[index].aux_next; /* left as it was: a held slot's is never read */
     b->room++;
     return index;
 }
+
+/* The oldest pooled buffer of a bucket (its tail), or BPI_NIL when it is empty. */
+static inline uint32_t bpi_bucket_oldest(const bpi_bucket *b) { return b->head == BPI_NIL ? BPI_NIL : b->tail; }
 
 /* ---- accounting: pool counters kept per state, so bp_get_stats is O(1) (per-class ones are
  * recounted when read) ---- */

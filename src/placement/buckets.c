@@ -67,7 +67,7 @@ uint32_t bpi_oldest_pooled(const bp_pool *pool) {
         const bpi_group *grp = &pool->groups[g];
         if (!grp->used) continue;
         for (uint32_t k = 0; k < pool->used_class_count; k++) {
-            uint32_t t = grp->buckets[pool->used_classes[k]].tail;
+            uint32_t t = bpi_bucket_oldest(&grp->buckets[pool->used_classes[k]]);
             if (t != BPI_NIL && (best == BPI_NIL || pool->slots[t].seq < pool->slots[best].seq)) best = t;
         }
     }
