@@ -11,12 +11,17 @@ void bpi_stats_created(bp_pool *pool, const bpi_slot *slot) {
     bpi_class_note_used(pool, slot->class_index);
 }
 
+void bpi_slot_fold_hits(bp_pool *pool, bpi_slot *s) {
+    bpi_class_counters *cc = &pool->classes[s->class_index];
+    uint32_t hits = bpi_slot_hits(s);
+    cc->acquires += hits;
+    cc->hits += hits;
+    s->hit_base = s->generation;
+}
+
 void bpi_stats_destroyed(bp_pool *pool, bpi_slot *slot) {
     bp_stats *st = &pool->stats;
-    bpi_class_counters *cc = &pool->classes[slot->class_index];
-    cc->acquires += slot->hits;
-    cc->hits += slot->hits;
-    slot->hits = 0;
+    bpi_slot_fold_hits(pool, slot);
     st->bytes_reserved -= slot->native.capacity;
     st->backend_destroys++;
     st->buffers_total--;
@@ -39,8 +44,8 @@ void bpi_class_totals(const bp_pool *pool, bp_class_stats all[BPI_MAX_CLASSES]) 
         const bpi_slot *s = &pool->slots[i];
         if (s->state == BPI_FREE) continue;
         bp_class_stats *t = &all[s->class_index];
-        t->acquires += s->hits;
-        t->hits += s->hits;
+        t->acquires += bpi_slot_hits(s);
+        t->hits += bpi_slot_hits(s);
         if (s->state == BPI_IN_USE) {
             t->in_use++;
             t->bytes_requested += s->size;

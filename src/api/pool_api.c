@@ -81,6 +81,7 @@ static bp_result preallocate(bp_pool *pool, const bp_capacity_entry *e) {
         }
         bpi_slot_set_class(pool, s, g, cls);
         s->generation++; /* a live slot never has generation 0, even before its first acquire */
+        s->hit_base = s->generation;
         s->list_prev = s->list_next = BPI_NIL; /* a recycled slot's list_next linked the free slots */
         bpi_stats_created(pool, s);
         bpi_stats_state(pool, s, BPI_FREE, BPI_POOLED);

@@ -75,10 +75,12 @@ void bpi_slot_renew_pooled(bp_pool *pool, uint32_t index) {
     }
     bpi_slot_new(pool, &fresh); /* cannot fail: a free or spare slot exists */
     bpi_bucket_remove(pool, index);
+    bpi_slot_fold_hits(pool, &pool->slots[index]); /* the fresh slot's count starts at zero */
     bpi_slot *s = &pool->slots[fresh];
     uint64_t id = s->id;
     *s = pool->slots[index]; /* links are NIL after the removals */
     s->id = id; /* the fresh slot's generation and index */
+    s->hit_base = s->generation;
     bpi_bucket_push(pool, fresh);
     bpi_slot_retire(pool, index);
 }

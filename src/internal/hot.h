@@ -225,9 +225,8 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
     s->tag = tag;
     s->file = file;
     s->frame = pool->stats.frame;
-    s->seq = ++pool->seq;
     bp_stats *st = &pool->stats;
-    st->acquires++;
+    s->seq = ++st->acquires; /* the acquisition order is the acquires count (see bpi_slot.seq) */
     st->bytes_requested += size;
     if (st->bytes_requested > st->peak_requested) st->peak_requested = st->bytes_requested;
     return id;
@@ -254,10 +253,11 @@ BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_de
     return id;
 }
 
-/* A pooled buffer (out of its bucket) taken for the application: counted in use. */
+/* A pooled buffer (out of its bucket) taken for the application: counted in use. Its hit
+ * counts itself: the hand-out's new id (bpi_slot_hits); the pool's hits are acquires -
+ * misses (bpi_stats_read). */
 BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
     bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
-    pool->slots[index].hits++; /* the pool's hits are acquires - misses (bpi_stats_read) */
 }
 
 /* (memory, usage) of a request in one word: they are adjacent in bp_acquire_desc. */

@@ -64,8 +64,13 @@ typedef struct bpi_slot {
     struct bpi_bucket *bucket;  /* groups[group].buckets[class_index]: a release finds it in one load */
     uint64_t size;              /* requested */
     uint64_t frame;             /* acquire frame (in use), release frame (pending), pooled frame */
-    uint64_t seq;               /* pool->seq when acquired (in use) or pooled (pooled) */
-    uint64_t hits;              /* pool hits of this native; folded into its class when destroyed */
+    uint64_t seq;               /* in use: stats.acquires after its acquire (acquisition order; an
+                                   undone acquire uncounts itself); pooled: pool->seq, which
+                                   counts the poolings (pooling order) */
+    /* The generation when this native's hits were last zero: every hit hands out one more
+     * id, so its hits are generation - hit_base (bpi_slot_hits), counted by no call. Folded
+     * into the class when the native is destroyed or moves (bpi_slot_fold_hits). */
+    uint32_t hit_base;
     const char *tag;
     const char *file;
     double pooled_time;
@@ -334,6 +339,11 @@ static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
     if (!pool->thread_safe) pool->release_plain = g.release_plain;
 }
 
+/* Pool hits of a slot's native since its last fold (bpi_slot.hit_base). */
+static inline uint32_t bpi_slot_hits(const bpi_slot *s) { return s->generation - s->hit_base; }
+/* accounting/stats.c: a native's hits into its class's counters, the slot's back to zero. */
+void bpi_slot_fold_hits(bp_pool *pool, bpi_slot *s);
+
 /* handles/handle_table.c */
 static inline uint64_t bpi_make_id(const bp_pool *p, uint32_t index, uint32_t gen) {
     return ((uint64_t)gen << 32) | p->tag_bits | index;
@@ -398,7 +408,7 @@ typedef struct bpi_undo_entry {
 
 typedef struct bpi_undo {
     uint32_t count;       /* acquires done; e[count] is the one in progress */
-    uint64_t seq, peak_reserved, peak_in_use, peak_requested, warnings;
+    uint64_t peak_reserved, peak_in_use, peak_requested, warnings;
     bool warned;
     bpi_undo_entry e[BPI_UNDO_MAX];
 } bpi_undo;

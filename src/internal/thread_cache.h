@@ -92,8 +92,7 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
     s->tag = d->tag;
     s->file = file;
     s->frame = pool->stats.frame;
-    s->seq = pool->seq; /* the pool's counter is not ours to move: ties with the last one */
-    s->hits++;
+    s->seq = pool->stats.acquires; /* the pool's count is not ours to move: ties with the last one */
     bpi_tcache_count_out(c, s->native.capacity, size);
     bpi_tcache_unlock(c);
     return true;

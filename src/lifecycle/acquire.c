@@ -138,6 +138,7 @@ static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, 
     bpi_slot *s = &pool->slots[index];
     bpi_slot_set_class(pool, s, g, cls);
     s->native = native;
+    s->hit_base = s->generation + 1u; /* the hand-out that follows is the miss, not a hit */
     s->state = BPI_FREE;
     s->list_prev = s->list_next = BPI_NIL; /* a recycled slot's list_next linked the free slots */
     bpi_stats_created(pool, s);

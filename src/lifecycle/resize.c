@@ -44,18 +44,18 @@ bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size) {
     bp_backend_buffer old_native = h->native;
     uint16_t old_class = h->class_index;
     bpi_bucket *old_bucket = h->bucket;
-    uint64_t old_size = h->size, old_hits = h->hits;
+    uint64_t old_size = h->size;
+    bpi_slot_fold_hits(pool, h); /* each native's hits count for its class, so go with it */
+    bpi_slot_fold_hits(pool, n);
     h->native = n->native;
     h->class_index = n->class_index;
     h->bucket = n->bucket;
     h->size = new_size;
-    h->hits = n->hits; /* a native's hits count for its class */
     h->native_generation++;
     n->native = old_native;
     n->class_index = old_class;
     n->bucket = old_bucket;
     n->size = old_size;
-    n->hits = old_hits;
     bpi_owner_capacity_changed(pool, hi, old_native.capacity);
     return bpi_release_slot(pool, ni);
 }

@@ -10,7 +10,7 @@
 #include "internal/pool.h"
 
 typedef struct scope_entry {
-    uint64_t seq;    /* pool->seq when the scope opened */
+    uint64_t seq;    /* stats.acquires when the scope opened: later acquires' seq is higher */
     uint32_t serial; /* tells a reopened depth from the scope a stale mark named */
 } scope_entry;
 
@@ -39,7 +39,7 @@ bp_result bpi_scope_begin(bp_pool *pool, bp_scope *out) {
                         BP_MAX_SCOPE_DEPTH);
     scope_state *st = SCOPES(pool);
     if (++st->next_serial == 0) st->next_serial = 1;
-    st->open[pool->scope_depth] = (scope_entry){pool->seq, st->next_serial};
+    st->open[pool->scope_depth] = (scope_entry){pool->stats.acquires, st->next_serial};
     pool->scope_depth++;
     bpi_plain_key_update(pool); /* a scoped acquire is listed: not the unlocked plain hit */
     out->id = ((uint64_t)st->next_serial << 32) | pool->tag_bits | pool->scope_depth;

@@ -22,7 +22,6 @@ _Static_assert(BP_FRAME_SET_MAX <= BPI_UNDO_MAX, "a frame set's acquires must fi
 void bpi_undo_begin(bp_pool *pool, bpi_undo *u) {
     const bp_stats *st = &pool->stats;
     u->count = 0;
-    u->seq = pool->seq;
     u->peak_reserved = st->peak_reserved;
     u->peak_in_use = st->peak_in_use;
     u->peak_requested = st->peak_requested;
@@ -162,8 +161,5 @@ void bpi_undo_rollback(bp_pool *pool, bpi_undo *u) {
         pool->warned = u->warned;
     }
     if (pool->warned && st->bytes_reserved <= pool->desc.warn_reserved_bytes) pool->warned = false;
-    /* Each hand-out took one sequence number; when nothing else took one meanwhile (a buffer
-     * pooled by the eviction callback's releases), the next acquire gets the first again. */
-    if (pool->seq == u->seq + u->count) pool->seq = u->seq;
     pool->undo = NULL;
 }
