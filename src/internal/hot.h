@@ -448,12 +448,11 @@ BPI_HOT uint32_t bpi_release_plain_as(bp_pool *pool, bp_buffer buf, bool defers)
     return bpi_release_unlinked_push_as(pool, index, defers) ? index : BPI_PLAIN_DONE;
 }
 
-/* release_plain says which of the two a pool runs (one compare for the common one), read
- * before any slot: a locked pool's slots are guarded. */
+/* The release mode says which of the two a pool runs (one compare each), read before any
+ * slot: a locked pool's slots are guarded. */
 BPI_HOT uint32_t bpi_release_plain(bp_pool *pool, bp_buffer buf) {
-    uint8_t mode = pool->release_plain;
-    if (mode == BPI_RELEASE_POOLS) return bpi_release_plain_as(pool, buf, false);
-    if (mode == BPI_RELEASE_DEFERS) return bpi_release_plain_as(pool, buf, true);
+    if (pool->release_pools) return bpi_release_plain_as(pool, buf, false);
+    if (pool->release_queues) return bpi_release_plain_as(pool, buf, true);
     return BPI_NOT_PLAIN;
 }
 

@@ -79,7 +79,7 @@ typedef struct bpi_slot {
     bp_backend_buffer native;
 } bpi_slot;
 
-/* What bp_release may do before any lock or call (bp_pool.release_plain): nothing (a lock,
+/* What bp_release may do before any lock or call (bpi_release_mode): nothing (a lock,
  * release extras, a trace or a callback running), pool a plain buffer, or queue it for the
  * frames in flight. */
 typedef enum bpi_release_mode { BPI_RELEASE_LOCKED = 0, BPI_RELEASE_POOLS, BPI_RELEASE_DEFERS } bpi_release_mode;
@@ -174,7 +174,8 @@ struct bp_pool {
     uint64_t hot_size;          /* may skip the slow path (none found, eviction callback, trace) */
     bpi_bucket *hot_bucket;     /* hot_size's bucket in hot_buckets (hot_size is always valid) */
     bool thread_safe;
-    uint8_t release_plain;      /* no lock, extras or trace (bpi_fast_flags): a bpi_release_mode */
+    bool release_pools;         /* the bpi_release_mode, as one flag per plain release, so that */
+    bool release_queues;        /* bp_release tests each with one compare (bpi_set_release_mode) */
     bool release_defers;        /* a release waits frames_in_flight frame ends (frames began) */
     uint32_t scope_depth;
     uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all; each
@@ -255,6 +256,15 @@ static inline void bpi_set_hot_key(bp_pool *pool, uint64_t key) {
     bpi_plain_key_update(pool);
 }
 
+static inline bpi_release_mode bpi_get_release_mode(const bp_pool *pool) {
+    return pool->release_pools ? BPI_RELEASE_POOLS : pool->release_queues ? BPI_RELEASE_DEFERS : BPI_RELEASE_LOCKED;
+}
+
+static inline void bpi_set_release_mode(bp_pool *pool, bpi_release_mode mode) {
+    pool->release_pools = mode == BPI_RELEASE_POOLS;
+    pool->release_queues = mode == BPI_RELEASE_DEFERS;
+}
+
 /* The pool-wide conditions of the inline hit and release, recomputed whenever one changes
  * (eviction callback, trace file, first frame). */
 static inline void bpi_fast_flags(bp_pool *pool) {
@@ -265,9 +275,9 @@ static inline void bpi_fast_flags(bp_pool *pool) {
     /* A pool that never began a frame has no GPU frame to wait for. */
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
     if (!pool->thread_safe)
-        pool->release_plain = pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
-                              : pool->release_defers              ? BPI_RELEASE_DEFERS
-                                                                  : BPI_RELEASE_POOLS;
+        bpi_set_release_mode(pool, pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
+                                   : pool->release_defers              ? BPI_RELEASE_DEFERS
+                                                                       : BPI_RELEASE_POOLS);
 }
 
 /* support.c */
@@ -322,21 +332,21 @@ static inline bp_result bpi_not_in_callback(bp_pool *pool, bp_log_item item, con
 typedef struct bpi_callback_guard {
     uint64_t hot_key;
     bool in_callback;
-    uint8_t release_plain;
+    bpi_release_mode release_mode;
 } bpi_callback_guard;
 
 static inline bpi_callback_guard bpi_callback_enter(bp_pool *pool) {
-    bpi_callback_guard g = {pool->hot_key, pool->in_callback, pool->release_plain};
+    bpi_callback_guard g = {pool->hot_key, pool->in_callback, bpi_get_release_mode(pool)};
     pool->in_callback = true;
     bpi_set_hot_key(pool, BPI_NO_KEY);
-    if (!pool->thread_safe) pool->release_plain = BPI_RELEASE_LOCKED; /* a thread_safe pool's always is */
+    if (!pool->thread_safe) bpi_set_release_mode(pool, BPI_RELEASE_LOCKED); /* a thread_safe pool's always is */
     return g;
 }
 
 static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
     pool->in_callback = g.in_callback;
     bpi_set_hot_key(pool, g.hot_key);
-    if (!pool->thread_safe) pool->release_plain = g.release_plain;
+    if (!pool->thread_safe) bpi_set_release_mode(pool, g.release_mode);
 }
 
 /* Pool hits of a slot's native since its last fold (bpi_slot.hit_base). */

@@ -168,9 +168,9 @@ static void unlink_from(bp_pool *pool, owner_rec *r, uint32_t index) {
 void bpi_owner_unlink(bp_pool *pool, uint32_t index) { unlink_from(pool, find(pool, pool->slots[index].owner), index); }
 
 /* bp_release of a held buffer whose only link is its owner's, where the plain release runs
- * (release_plain: no lock, extras, trace or callback): as bpi_release_held does it. */
+ * (bpi_release_mode: no lock, extras, trace or callback): as bpi_release_held does it. */
 bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
-    if (!pool->release_plain) return false;
+    if (bpi_get_release_mode(pool) == BPI_RELEASE_LOCKED) return false;
     bpi_slot *s = bpi_held_fast(pool, buf);
     if (!s || !s->owner || (s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth) return false;
     uint32_t index = (uint32_t)(s - pool->slots);
