@@ -103,7 +103,7 @@ static bp_result check_pool(bp_pool *pool) {
         /* a preallocated buffer never handed out keeps generation 0 */
         CHECK(s->generation > 0 || s->state == BPI_POOLED, "live slot %u with generation 0", i);
         CHECK(s->id_low == (uint32_t)bpi_make_id(pool, i, 0), "slot %u: its last id names another slot", i);
-        CHECK(s->state == BPI_IN_USE || !s->linked, "slot %u: linked but not held", i);
+        CHECK(s->state == BPI_IN_USE || (!s->linked && !s->scope_depth), "slot %u: linked or scoped but not held", i);
     }
     CHECK(live_listed == scoped && listed - live_listed == transient, "held buffers missing from their list");
     CHECK(b_listed <= b_in_use, "listed held bytes exceed the held bytes");

@@ -219,7 +219,8 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
     s->state = BPI_IN_USE;
     /* the plain hit stores no link flag: pooled and new slots are unlinked already (bpi_check) */
     if (!BPI_KNOWN_FALSE(linked)) s->linked = linked;
-    bpi_slot_store_pair(s, offsetof(bpi_slot, flags), flags, depth);
+    if (BPI_KNOWN_FALSE(depth)) s->flags = flags; /* a slot that is not held has no scope depth (bpi_check) */
+    else bpi_slot_store_pair(s, offsetof(bpi_slot, flags), flags, depth);
     bpi_slot_store_pair(s, offsetof(bpi_slot, native_generation), 1, (uint32_t)line);
     s->size = size;
     s->tag = tag;
@@ -399,6 +400,7 @@ BPI_HOT void bpi_release_counted(bp_pool *pool, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
     s->cache = 0; /* no longer a thread cache's (thread_safe pools) */
     s->linked = 0;
+    s->scope_depth = 0; /* a plain hit of the slot leaves it as it finds it (bpi_hand_out_fields) */
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;
     bpi_release_unlinked(pool, index);

@@ -86,7 +86,7 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
     bpi_slot *s = &pool->slots[index];
     out->id = bpi_slot_next_id(s);
     s->state = BPI_IN_USE;
-    bpi_slot_store_pair(s, offsetof(bpi_slot, flags), flags, 0);
+    s->flags = flags; /* it has no scope depth: only unlinked buffers enter a cache */
     bpi_slot_store_pair(s, offsetof(bpi_slot, native_generation), 1, (uint32_t)line);
     s->size = size;
     s->tag = d->tag;
