@@ -129,12 +129,13 @@ static bp_result check_pool(bp_pool *pool) {
         if (!grp->used) continue;
         for (uint32_t k = 0; k < used_count; k++) {
             uint32_t c = used[k], n = 0, prev = BPI_NIL;
-            for (uint32_t i = grp->buckets[c].head; i != BPI_NIL; i = pool->slots[i].aux_next) {
-                CHECK(i < pool->slot_count, "bucket index %u out of range", i);
+            for (uint32_t l = grp->buckets[c].head, i; l != BPI_NIL; l = pool->slots[i].aux_next) {
+                i = bpi_link_index(l);
+                CHECK(l == bpi_link_of(i) && i < pool->slot_count, "bucket link %u out of range", l);
                 CHECK(pool->slots[i].state == BPI_POOLED && pool->slots[i].class_index == c &&
                           pool->slots[i].group == g,
                       "slot %u in the wrong bucket", i);
-                CHECK(prev == BPI_NIL || pool->slots[i].aux_prev == prev, "slot %u: broken bucket back link", i);
+                CHECK(prev == BPI_NIL || pool->slots[i].aux_prev == bpi_link_of(prev), "slot %u: broken bucket back link", i);
                 CHECK(prev == BPI_NIL || pool->slots[prev].seq > pool->slots[i].seq, "bucket %u out of pooling order", c);
                 CHECK(++n <= pool->slot_count, "cycle in a bucket");
                 prev = i;

@@ -53,7 +53,7 @@ static inline void bpi_unlock_frame(bp_pool *pool) {
 static inline bpi_slot *bpi_held_fast(bp_pool *pool, bp_buffer buf) {
     uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return NULL;
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     return s->id == buf.id && s->state == BPI_IN_USE ? s : NULL;
 }
 
@@ -84,7 +84,7 @@ _Static_assert(offsetof(bpi_slot, scope_depth) == offsetof(bpi_slot, flags) + 4 
 /* ---- lifecycle: intrusive doubly linked lists of slots through their `list` links ---- */
 
 static inline void bpi_list_push_back(bp_pool *pool, bpi_list *list, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     s->list_next = BPI_NIL;
     s->list_prev = list->tail;
     if (list->tail != BPI_NIL) pool->slots[list->tail].list_next = index;
@@ -93,7 +93,7 @@ static inline void bpi_list_push_back(bp_pool *pool, bpi_list *list, uint32_t in
 }
 
 static inline void bpi_list_remove(bp_pool *pool, bpi_list *list, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     if (s->list_prev != BPI_NIL) pool->slots[s->list_prev].list_next = s->list_next;
     else list->head = s->list_next;
     if (s->list_next != BPI_NIL) pool->slots[s->list_next].list_prev = s->list_prev;
@@ -126,25 +126,27 @@ static inline uint32_t bpi_bucket_count(const bpi_bucket *b) { return (uint32_t)
 
 /* Returns true when the bucket now holds more than its release_cap. */
 static inline bool bpi_bucket_push(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    uint32_t link = bpi_link_of(index);
+    bpi_slot *s = bpi_slot_at(pool, index);
     bpi_bucket *b = bpi_bucket_of(pool, s);
     uint32_t head = b->head;
     s->aux_next = head; /* its aux_prev is left as it was: a head's is never read */
-    if (head != BPI_NIL) pool->slots[head].aux_prev = index;
-    else b->tail = index;
-    b->head = index;
+    if (head != BPI_NIL) bpi_link_slot(pool, head)->aux_prev = link;
+    else b->tail = link;
+    b->head = link;
     return --b->room < 0;
 }
 
 /* A bucket's head keeps no back link (a pop does not touch the next slot's line), so a removal
  * tells the head by the bucket's head field. */
 static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    uint32_t link = bpi_link_of(index);
+    bpi_slot *s = bpi_link_slot(pool, link);
     bpi_bucket *b = bpi_bucket_of(pool, s);
-    uint32_t prev = b->head == index ? BPI_NIL : s->aux_prev, next = s->aux_next;
+    uint32_t prev = b->head == link ? BPI_NIL : s->aux_prev, next = s->aux_next;
     if (prev == BPI_NIL) b->head = next;
-    else pool->slots[prev].aux_next = next;
-    if (next != BPI_NIL) pool->slots[next].aux_prev = prev;
+    else bpi_link_slot(pool, prev)->aux_next = next;
+    if (next != BPI_NIL) bpi_link_slot(pool, next)->aux_prev = prev;
     else b->tail = prev;
     s->aux_prev = s->aux_next = BPI_NIL;
     b->room++;
@@ -154,16 +156,25 @@ static inline void bpi_bucket_remove(bp_pool *pool, uint32_t index) {
  * left as it was: heads have none (bpi_bucket_remove); so is the taken slot's forward link
  * (an owner's list, the only other user of the links, sets both), and so is the tail when the
  * bucket empties: an empty bucket's tail is never read (bpi_bucket_oldest). */
-static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
-    uint32_t index = b->head;
-    if (index == BPI_NIL) return index;
-    b->head = pool->slots[index].aux_next; /* left as it was: a held slot's is never read */
+static inline bpi_slot *bpi_bucket_pop_slot(bp_pool *pool, bpi_bucket *b) {
+    uint32_t link = b->head;
+    if (link == BPI_NIL) return NULL;
+    bpi_slot *s = bpi_link_slot(pool, link);
+    b->head = s->aux_next; /* left as it was: a held slot's is never read */
     b->room++;
-    return index;
+    return s;
 }
 
-/* The oldest pooled buffer of a bucket (its tail), or BPI_NIL when it is empty. */
-static inline uint32_t bpi_bucket_oldest(const bpi_bucket *b) { return b->head == BPI_NIL ? BPI_NIL : b->tail; }
+/* ... as an index, or BPI_NIL. */
+static inline uint32_t bpi_bucket_pop(bp_pool *pool, bpi_bucket *b) {
+    bpi_slot *s = bpi_bucket_pop_slot(pool, b);
+    return s ? bpi_slot_index(pool, s) : BPI_NIL;
+}
+
+/* The oldest pooled buffer of a bucket (its tail's index), or BPI_NIL when it is empty. */
+static inline uint32_t bpi_bucket_oldest(const bpi_bucket *b) {
+    return b->head == BPI_NIL ? BPI_NIL : bpi_link_index(b->tail);
+}
 
 /* ---- accounting: pool counters kept per state, so bp_get_stats is O(1) (per-class ones are
  * recounted when read) ---- */
@@ -212,9 +223,8 @@ static inline uint64_t bpi_group_key(uint32_t memory, uint32_t ukey, uint32_t as
  * and the request counters; returns the new id. `depth` is the open scope it records, `linked`
  * whether the slot goes into a list or an owner's (the caller links it, bpi_link_held). The
  * owner field is 0 (pooled and new slots have none) and stays so unless the caller sets it. */
-BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, uint32_t depth,
+BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, bpi_slot *s, uint64_t size, uint32_t flags, uint32_t depth,
                                      bool linked, const char *tag, const char *file, int line) {
-    bpi_slot *s = &pool->slots[index];
     uint64_t id = bpi_slot_next_id(s);
     s->state = BPI_IN_USE;
     /* the plain hit stores no link flag: pooled and new slots are unlinked already (bpi_check) */
@@ -235,19 +245,19 @@ BPI_HOT uint64_t bpi_hand_out_fields(bp_pool *pool, uint32_t index, uint64_t siz
 
 /* ... for a request whose list membership follows from its flags, the open scope (unless it
  * opts out) and owner. */
-BPI_HOT uint64_t bpi_hand_out_linked(bp_pool *pool, uint32_t index, uint64_t size, uint32_t flags, bool owned,
+BPI_HOT uint64_t bpi_hand_out_linked(bp_pool *pool, bpi_slot *s, uint64_t size, uint32_t flags, bool owned,
                                      const char *tag, const char *file, int line) {
     uint32_t depth = (flags & BP_ACQUIRE_NO_SCOPE) ? 0 : pool->scope_depth;
     bool linked = (flags & BP_ACQUIRE_TRANSIENT) || depth || owned;
-    return bpi_hand_out_fields(pool, index, size, flags, depth, linked, tag, file, line);
+    return bpi_hand_out_fields(pool, s, size, flags, depth, linked, tag, file, line);
 }
 
 /* The general hand-out (lifecycle/acquire.c): fields, links, zeroing. */
 BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_desc *d, const char *file,
                                     int line) {
     uint32_t flags = d->flags;
-    uint64_t id = bpi_hand_out_linked(pool, index, d->size, flags, d->owner != 0, d->tag, file, line);
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
+    uint64_t id = bpi_hand_out_linked(pool, s, d->size, flags, d->owner != 0, d->tag, file, line);
     s->owner = d->owner;
     if (s->linked) bpi_link_held(pool, index);
     if ((flags & BP_ACQUIRE_ZERO) && s->native.mapped) memset(s->native.mapped, 0, bpi_usable_capacity(pool, s));
@@ -257,8 +267,8 @@ BPI_HOT uint64_t bpi_hand_out(bp_pool *pool, uint32_t index, const bp_acquire_de
 /* A pooled buffer (out of its bucket) taken for the application: counted in use. Its hit
  * counts itself: the hand-out's new id (bpi_slot_hits); the pool's hits are acquires -
  * misses (bpi_stats_read). */
-BPI_HOT void bpi_take_pooled(bp_pool *pool, uint32_t index) {
-    bpi_stats_state(pool, &pool->slots[index], BPI_POOLED, BPI_IN_USE);
+BPI_HOT void bpi_take_pooled(bp_pool *pool, bpi_slot *s) {
+    bpi_stats_state(pool, s, BPI_POOLED, BPI_IN_USE);
 }
 
 /* (memory, usage) of a request in one word: they are adjacent in bp_acquire_desc. */
@@ -283,13 +293,13 @@ BPI_HOT bool bpi_hot_bucket_refresh(bp_pool *pool, uint64_t size) {
 }
 
 /* The pooled buffer of `size` in the hot group's bucket, taken for the application (counted in
- * use), or BPI_NIL (no such buffer, or a size no acquire takes), having changed nothing the
+ * use), or NULL (no such buffer, or a size no acquire takes), having changed nothing the
  * caller can see. The caller has matched the request's key with the hot group's. */
-BPI_HOT uint32_t bpi_take_hot(bp_pool *pool, uint64_t size) {
-    if (BPI_UNLIKELY(size != pool->hot_size) && !bpi_hot_bucket_refresh(pool, size)) return BPI_NIL;
-    uint32_t index = bpi_bucket_pop(pool, pool->hot_bucket);
-    if (index != BPI_NIL) bpi_take_pooled(pool, index);
-    return index;
+BPI_HOT bpi_slot *bpi_take_hot(bp_pool *pool, uint64_t size) {
+    if (BPI_UNLIKELY(size != pool->hot_size) && !bpi_hot_bucket_refresh(pool, size)) return NULL;
+    bpi_slot *s = bpi_bucket_pop_slot(pool, pool->hot_bucket);
+    if (s) bpi_take_pooled(pool, s);
+    return s;
 }
 
 /* A pool hit: a plain request (no owner, alignment or zeroing) with the memory kind and usage
@@ -306,16 +316,16 @@ BPI_HOT bool bpi_acquire_hit_as(bp_pool *pool, const bp_acquire_desc *d, bp_buff
     if ((bpi_request_key(d) != (listed ? pool->hot_key : pool->plain_key)) ||
         ((flags & ~allowed) | d->alignment | d->owner))
         return false;
-    uint32_t index = bpi_take_hot(pool, size);
-    if (index == BPI_NIL) return false;
+    bpi_slot *s = bpi_take_hot(pool, size);
+    if (!s) return false;
     if (!listed) {
-        out->id = bpi_hand_out_fields(pool, index, size, flags, 0, false, d->tag, file, line);
+        out->id = bpi_hand_out_fields(pool, s, size, flags, 0, false, d->tag, file, line);
         return true;
     }
-    out->id = bpi_hand_out_linked(pool, index, size, flags, false, d->tag, file, line);
+    out->id = bpi_hand_out_linked(pool, s, size, flags, false, d->tag, file, line);
     /* a hit has no owner: the list of its flags or scope is its only link (bpi_link_held) */
-    bpi_list *list = bpi_held_list(pool, &pool->slots[index]);
-    if (list) bpi_list_push_back(pool, list, index);
+    bpi_list *list = bpi_held_list(pool, s);
+    if (list) bpi_list_push_back(pool, list, bpi_slot_index(pool, s));
     return true;
 }
 
@@ -332,9 +342,9 @@ BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
 _Static_assert(BP_MEMORY_DEVICE_LOCAL == 0, "a zeroed descriptor's request key is BPI_DEFAULT_REQUEST_KEY");
 BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out) {
     if (pool->plain_key != BPI_DEFAULT_REQUEST_KEY) return false;
-    uint32_t index = bpi_take_hot(pool, size);
-    if (index == BPI_NIL) return false;
-    out->id = bpi_hand_out_fields(pool, index, size, 0, 0, false, NULL, NULL, 0);
+    bpi_slot *s = bpi_take_hot(pool, size);
+    if (!s) return false;
+    out->id = bpi_hand_out_fields(pool, s, size, 0, 0, false, NULL, NULL, 0);
     return true;
 }
 
@@ -355,7 +365,7 @@ bp_result bpi_pool_slot_finish(bp_pool *pool, uint32_t index);
  * or its slot has issued its last id (it is destroyed, or, in a pool that keeps its buffers,
  * moves to a fresh slot). */
 BPI_HOT bool bpi_pool_slot_push(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     s->state = BPI_POOLED;
     s->frame = pool->stats.frame;
     s->pooled_time = pool->now;
@@ -374,7 +384,7 @@ BPI_HOT void bpi_pool_slot(bp_pool *pool, uint32_t index) {
  * with no frame to wait for, is pooled at once. Returns true when bpi_pool_slot_finish must
  * follow (bpi_pool_slot_push). */
 BPI_HOT bool bpi_release_unlinked_push_as(bp_pool *pool, uint32_t index, bool defers) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     if (defers) {
         bpi_stats_state(pool, s, BPI_IN_USE, BPI_PENDING);
         s->state = BPI_PENDING;
@@ -397,7 +407,7 @@ BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
 /* The end every release of a held buffer shares once its links are undone: no cache's, no
  * link, counted released, then pending or pooled. */
 BPI_HOT void bpi_release_counted(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     s->cache = 0; /* no longer a thread cache's (thread_safe pools) */
     s->linked = 0;
     s->scope_depth = 0; /* a plain hit of the slot leaves it as it finds it (bpi_hand_out_fields) */
@@ -409,7 +419,7 @@ BPI_HOT void bpi_release_counted(bp_pool *pool, uint32_t index) {
 /* Release a held buffer: it waits `frames_in_flight` frame ends in the pending FIFO, or, with
  * no frame to wait for, is pooled at once. */
 BPI_HOT bp_result bpi_release_held(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     bool extras = pool->release_extras;
     bp_result r = extras && pool->desc.guard_bytes ? bpi_guard_check(pool, s, "at release") : BP_OK;
     bpi_trace_release(pool, s->id);
@@ -443,7 +453,7 @@ BPI_HOT void bpi_release_listed(bp_pool *pool, bpi_list *list, uint32_t index) {
 BPI_HOT uint32_t bpi_release_plain_as(bp_pool *pool, bp_buffer buf, bool defers) {
     uint32_t index = bpi_id_index(pool, buf.id);
     if (index >= pool->slot_count) return BPI_NOT_PLAIN;
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     if ((s->id != buf.id) | !bpi_held_unlinked(s)) return BPI_NOT_PLAIN;
     pool->stats.bytes_requested -= s->size;
     pool->stats.releases++;

@@ -54,7 +54,7 @@ typedef struct bpi_slot {
     uint8_t group;
     uint8_t cache;              /* thread cache owning it (its id, 1..): see lifecycle/thread_cache.c */
     uint16_t class_index;
-    uint32_t aux_prev, aux_next;
+    uint32_t aux_prev, aux_next; /* slot links (bpi_link_of), not indices */
     /* Pairs a hand-out writes in one store each (bpi_store_pair): flags and scope_depth, then
      * native_generation and line. */
     uint32_t flags;             /* acquire flags */
@@ -93,7 +93,7 @@ typedef enum bpi_release_mode { BPI_RELEASE_LOCKED = 0, BPI_RELEASE_POOLS, BPI_R
  * release takes one and is over the cap when that leaves less than none, one instruction and
  * its jump where the count took a load, add, store, compare and jump. */
 typedef struct bpi_bucket {
-    uint32_t head, tail;
+    uint32_t head, tail; /* slot links (bpi_link_of) */
     int64_t room;
     uint32_t release_cap;
     uint32_t cap;
@@ -347,6 +347,27 @@ static inline void bpi_callback_leave(bp_pool *pool, bpi_callback_guard g) {
     pool->in_callback = g.in_callback;
     bpi_set_hot_key(pool, g.hot_key);
     if (!pool->thread_safe) bpi_set_release_mode(pool, g.release_mode);
+}
+
+/* The aux links (buckets, owners' lists) name a slot by its place in the table in bytes,
+ * index * sizeof(bpi_slot): the hit and the release reach a slot from a link with one add,
+ * where an index takes a shift as well. BPI_NIL is no slot's link (2^24 slots of 256 bytes
+ * end at 2^32 - 256). */
+#define BPI_SLOT_SHIFT 8u
+_Static_assert(sizeof(bpi_slot) == 1u << BPI_SLOT_SHIFT, "a slot link is its index shifted by BPI_SLOT_SHIFT");
+_Static_assert((uint64_t)BPI_MAX_SLOTS << BPI_SLOT_SHIFT <= (uint64_t)UINT32_MAX + 1u, "every link fits 32 bits");
+/* (both from one 64-bit shift, which a slot's address and its link then share) */
+static inline uint64_t bpi_slot_offset(uint32_t index) { return (uint64_t)index << BPI_SLOT_SHIFT; }
+static inline uint32_t bpi_link_of(uint32_t index) { return (uint32_t)bpi_slot_offset(index); }
+static inline uint32_t bpi_link_index(uint32_t link) { return link >> BPI_SLOT_SHIFT; }
+static inline bpi_slot *bpi_link_slot(const bp_pool *pool, uint32_t link) {
+    return (bpi_slot *)(void *)((char *)pool->slots + link);
+}
+static inline uint32_t bpi_slot_index(const bp_pool *pool, const bpi_slot *s) { return (uint32_t)(s - pool->slots); }
+/* &pool->slots[index] as the hot paths address slots, so that a release computes a slot's
+ * address and link once (index < slot_count: the link does not wrap). */
+static inline bpi_slot *bpi_slot_at(const bp_pool *pool, uint32_t index) {
+    return (bpi_slot *)(void *)((char *)pool->slots + bpi_slot_offset(index));
 }
 
 /* Pool hits of a slot's native since its last fold (bpi_slot.hit_base). */

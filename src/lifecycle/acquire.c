@@ -181,7 +181,7 @@ BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
     bool hit = index != BPI_NIL;
     if (hit) {
         if (u) bpi_undo_save_hit(pool, u, index);
-        bpi_take_pooled(pool, index);
+        bpi_take_pooled(pool, &pool->slots[index]);
     } else {
         if (u) bpi_undo_save_miss(pool, u, cls);
         r = create_for_miss(pool, d->memory, ukey, ashift, cls, d->tag, &index);

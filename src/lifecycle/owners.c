@@ -11,7 +11,7 @@ typedef struct owner_rec {
     uint64_t id; /* 0 = empty */
     float priority;
     bool priority_set;
-    uint32_t head, count;
+    uint32_t head, count; /* head: a slot link (bpi_link_of) */
     uint64_t bytes;
 } owner_rec;
 
@@ -118,11 +118,12 @@ void bpi_owner_unreserve(bp_pool *pool, uint64_t owner) {
 
 /* Slot `index` (in use, its owner set) at the head of record r's list. */
 static void link_to(bp_pool *pool, owner_rec *r, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    uint32_t link = bpi_link_of(index);
+    bpi_slot *s = bpi_link_slot(pool, link);
     s->aux_prev = BPI_NIL;
     s->aux_next = r->head;
-    if (r->head != BPI_NIL) pool->slots[r->head].aux_prev = index;
-    r->head = index;
+    if (r->head != BPI_NIL) bpi_link_slot(pool, r->head)->aux_prev = link;
+    r->head = link;
     r->count++;
     r->bytes += s->native.capacity;
 }
@@ -144,11 +145,11 @@ bool bpi_owner_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *o
         return false;
     owner_rec *r = find(pool, d->owner);
     if (!r) return false;
-    uint32_t index = bpi_take_hot(pool, d->size);
-    if (index == BPI_NIL) return false;
-    out->id = bpi_hand_out_fields(pool, index, d->size, flags, 0, true, d->tag, file, line);
-    pool->slots[index].owner = d->owner;
-    link_to(pool, r, index);
+    bpi_slot *s = bpi_take_hot(pool, d->size);
+    if (!s) return false;
+    out->id = bpi_hand_out_fields(pool, s, d->size, flags, 0, true, d->tag, file, line);
+    s->owner = d->owner;
+    link_to(pool, r, bpi_slot_index(pool, s));
     return true;
 }
 
@@ -156,9 +157,9 @@ bool bpi_owner_acquire_hit(bp_pool *pool, const bp_acquire_desc *d, bp_buffer *o
  * priority or an acquire in progress pinned it). */
 static void unlink_from(bp_pool *pool, owner_rec *r, uint32_t index) {
     bpi_slot *s = &pool->slots[index];
-    if (s->aux_prev != BPI_NIL) pool->slots[s->aux_prev].aux_next = s->aux_next;
+    if (s->aux_prev != BPI_NIL) bpi_link_slot(pool, s->aux_prev)->aux_next = s->aux_next;
     else r->head = s->aux_next;
-    if (s->aux_next != BPI_NIL) pool->slots[s->aux_next].aux_prev = s->aux_prev;
+    if (s->aux_next != BPI_NIL) bpi_link_slot(pool, s->aux_next)->aux_prev = s->aux_prev;
     s->aux_prev = s->aux_next = BPI_NIL;
     r->count--;
     r->bytes -= s->native.capacity;
@@ -190,7 +191,7 @@ bp_result bpi_owner_release(bp_pool *pool, uint64_t owner, uint32_t *out_release
     uint32_t n = 0;
     owner_rec *r = find(pool, owner);
     while (r && r->head != BPI_NIL) {
-        bpi_release_slot(pool, r->head); /* may erase r when the last buffer goes */
+        bpi_release_slot(pool, bpi_link_index(r->head)); /* may erase r when the last buffer goes */
         n++;
         r = find(pool, owner);
     }
