@@ -263,10 +263,12 @@ static void why(FILE *o, const verdicts *v) {
                    "compare each for the handle's tag and range, its state and list, and both retention caps, "
                    "and bucket heads without a back link (a pop writes no other slot; 135 at commit 2035d2b); "
                    "then a plain release that tail-calls its rare end (over a cap, or a slot's last id) instead "
-                   "of keeping a stack frame, and a pop that leaves the taken slot's links. What is left is spread "
-                   "thin: entry checks, the handle check, bucket links, the in-use and requested counters "
-                   "with their peaks, and the slot's fields. Under 100 would need a design without exact "
-                   "per-call counters and per-buffer records.\n",
+                   "of keeping a stack frame, and a pop that leaves the taken slot's links (127 at commit a5007c8); "
+                   "then a slot that keeps its whole last id, a bucket that keeps its room under the cap, the "
+                   "held count, a native's hits and the acquisition order derived from counters the hit moves "
+                   "anyway, and bucket links that are a slot's byte place in the table (99 at commit 2d1056d). "
+                   "What is left is spread thin: entry checks, the handle check, bucket links, the in-use and "
+                   "requested counters with their peaks, and the slot's fields.\n",
                 v->hit_ns, v->hit_ns / 10, v->hit_ir >= 0 ? " and " : "", v->hit_ir >= 0 ? v->hit_ir : 0,
                 v->hit_ir >= 0 ? " instructions" : "", v->hit_fastest_alloc ? v->hit_fastest_alloc : "-",
                 v->hit_fastest_alloc_ns);

@@ -35,6 +35,8 @@ bp_result bp_frame_begin(bp_pool *pool) {
 
 bp_result bp_frame_end(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    /* the usual frame end, no lock and no callback running: a tail call, no stack frame here */
+    if (!(pool->thread_safe | pool->in_eviction | pool->in_callback)) return bpi_frame_end(pool);
     bpi_lock_frame(pool);
     /* from the eviction callback it would close the frame in the middle of an acquire */
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
