@@ -275,7 +275,7 @@ static void why(FILE *o, const verdicts *v) {
     if (v->worst_speedup < 2)
         fprintf(o, "- **Host workloads** (bufpool vs the fastest allocator: %s): bufpool wins where requests "
                    "are large and come back (glibc maps and unmaps every block above its mmap threshold, "
-                   "jemalloc and mimalloc go to their large-size paths); it loses where they are small, as an "
+                   "jemalloc and mimalloc go to their large-size paths); it falls short of 2x where they are small, as an "
                    "allocator's thread cache is cheaper than the pool's bookkeeping above, and where its hit "
                    "rate is low: every miss creates a buffer through the backend (a malloc or posix_memalign here) and a "
                    "release over the retention cap (8 per class) destroys one. An allocator reuses freed "
