@@ -35,8 +35,9 @@ bp_result bp_frame_begin(bp_pool *pool) {
 
 bp_result bp_frame_end(bp_pool *pool) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    /* the usual frame end, no lock and no callback running: a tail call, no stack frame here */
-    if (!(pool->thread_safe | pool->in_eviction | pool->in_callback)) return bpi_frame_end(pool);
+    /* the usual frame end, no lock and no callback running: a tail call, no stack frame here
+     * (thread_safe first and alone: it never changes, while the callback flags are the lock's) */
+    if (!pool->thread_safe && !(pool->in_eviction | pool->in_callback)) return bpi_frame_end(pool);
     bpi_lock_frame(pool);
     /* from the eviction callback it would close the frame in the middle of an acquire */
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
