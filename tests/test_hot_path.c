@@ -204,6 +204,50 @@ static void acquire_size_is_the_default_request(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* The class entry of `size` (its smallest class that holds it) among the used classes. */
+static bp_class_stats class_of_size(bp_pool *pool, uint64_t size) {
+    bp_class_stats cs[16];
+    uint32_t n = 0;
+    assert_int_equal(bp_calculate_class_stats(pool, cs, 16, &n), BP_OK);
+    for (uint32_t i = 0; i < n; i++)
+        if (cs[i].class_size >= size) return cs[i];
+    fail_msg("no class holds %llu bytes", (unsigned long long)size);
+    return cs[0];
+}
+
+/* A hit counts itself through its slot's generation (no counter of its own): the class keeps a
+ * native's hits when the native moves (bp_resize hands the holder a new one and pools the old)
+ * and after it is destroyed (bp_trim everything). */
+static void class_hits_follow_their_native(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    bp_release(pool, ts_acquire(pool, 4096, 0)); /* the miss */
+    bp_release(pool, ts_acquire(pool, 4096, 0)); /* hit 1 */
+    bp_buffer b = ts_acquire(pool, 4096, 0);     /* hit 2, held */
+    assert_int_equal(bp_resize(pool, b, 100000), BP_OK); /* a miss of the larger class; 4096's native pooled */
+    bp_class_stats small = class_of_size(pool, 4096), large = class_of_size(pool, 100000);
+    assert_int_equal(small.acquires, 3);
+    assert_int_equal(small.hits, 2);
+    assert_int_equal(large.acquires, 1);
+    assert_int_equal(large.hits, 0);
+    bp_release(pool, ts_acquire(pool, 4096, 0)); /* hit 3: the old native again */
+    bp_release(pool, b);
+    assert_int_equal(bp_trim(pool, true), BP_OK); /* every native destroyed: the counts stay */
+    small = class_of_size(pool, 4096);
+    large = class_of_size(pool, 100000);
+    assert_int_equal(small.acquires, 4);
+    assert_int_equal(small.hits, 3);
+    assert_int_equal(large.acquires, 1);
+    assert_int_equal(large.hits, 0);
+    bp_stats st;
+    bp_get_stats(pool, &st);
+    assert_int_equal(st.hits, 3);
+    assert_int_equal(st.buffers_total, 0);
+    ts_check_and_destroy(pool);
+}
+
 /* A thread_safe pool serves bp_acquire_size from the thread's cache as it serves bp_acquire. */
 static void acquire_size_on_a_thread_safe_pool(void **state) {
     (void)state;
@@ -227,6 +271,7 @@ int main(void) {
         cmocka_unit_test(size_cache_and_scopes_after_a_hit),
         cmocka_unit_test(acquire_size_is_the_default_request),
         cmocka_unit_test(acquire_size_on_a_thread_safe_pool),
+        cmocka_unit_test(class_hits_follow_their_native),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
