@@ -45,17 +45,17 @@ static bool frame_done(bp_pool *pool, uint64_t frame) {
 
 /* The head of the pending FIFO leaves it (cheaper than bpi_list_remove: it has no prev). */
 static void pop_pending_head(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     uint32_t next = s->list_next;
     pool->pending.head = next;
-    if (next != BPI_NIL) pool->slots[next].list_prev = BPI_NIL;
+    if (next != BPI_NIL) bpi_slot_at(pool, next)->list_prev = BPI_NIL;
     else pool->pending.tail = BPI_NIL;
     s->list_next = BPI_NIL;
 }
 
 BPI_HOT void promote(bp_pool *pool, uint32_t index) {
     pop_pending_head(pool, index);
-    bpi_stats_state(pool, &pool->slots[index], BPI_PENDING, BPI_POOLED);
+    bpi_stats_state(pool, bpi_slot_at(pool, index), BPI_PENDING, BPI_POOLED);
     bpi_pool_slot(pool, index);
 }
 
@@ -65,13 +65,13 @@ BPI_HOT void promote(bp_pool *pool, uint32_t index) {
 void bpi_promote_pending(bp_pool *pool) {
     uint32_t fif = pool->desc.frames_in_flight;
     if (pool->backend.frame_complete || fif == BP_IMMEDIATE_REUSE) {
-        while (pool->pending.head != BPI_NIL && frame_done(pool, pool->slots[pool->pending.head].frame))
+        while (pool->pending.head != BPI_NIL && frame_done(pool, bpi_slot_at(pool, pool->pending.head)->frame))
             promote(pool, pool->pending.head);
         return;
     }
     if (pool->stats.frame < fif) return; /* frame + fif <= stats.frame holds for no frame yet */
     uint64_t newest_done = pool->stats.frame - fif;
-    while (pool->pending.head != BPI_NIL && pool->slots[pool->pending.head].frame <= newest_done)
+    while (pool->pending.head != BPI_NIL && bpi_slot_at(pool, pool->pending.head)->frame <= newest_done)
         promote(pool, pool->pending.head);
 }
 
