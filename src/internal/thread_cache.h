@@ -83,7 +83,7 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
         return false;
     }
     uint32_t index = m->items[--m->count];
-    bpi_slot *s = &pool->slots[index];
+    bpi_slot *s = bpi_slot_at(pool, index);
     out->id = bpi_slot_next_id(s);
     s->state = BPI_IN_USE;
     s->flags = flags; /* it has no scope depth: only unlinked buffers enter a cache */
@@ -107,7 +107,7 @@ BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
     if (!bpi_tcache_trylock(c)) return false;
     uint32_t index = bpi_id_index(pool, buf.id);
     bool ok = !pool->release_extras & !pool->trace & (index < pool->slot_count);
-    bpi_slot *s = ok ? &pool->slots[index] : NULL;
+    bpi_slot *s = ok ? bpi_slot_at(pool, index) : NULL;
     /* only the slots this cache owns are read further: no other thread writes them now */
     ok = ok && s->cache == c->id && s->id == buf.id && s->state == BPI_IN_USE &&
          !s->linked && s->generation != UINT32_MAX;

@@ -19,7 +19,7 @@ BPI_NOINLINE static void return_transients(bp_pool *pool) {
     bool plain = !pool->release_extras && !pool->trace;
     uint32_t index;
     while ((index = pool->transient.head) != BPI_NIL) {
-        if (plain && !pool->slots[index].owner) bpi_release_listed(pool, &pool->transient, index);
+        if (plain && !bpi_slot_at(pool, index)->owner) bpi_release_listed(pool, &pool->transient, index);
         else bpi_release_held(pool, index);
     }
 }

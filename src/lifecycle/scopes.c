@@ -68,8 +68,8 @@ static bp_result resolve(bp_pool *pool, bp_scope mark, uint32_t *out_depth) {
 static uint32_t release_since(bp_pool *pool, bpi_list *list, uint64_t seq) {
     bool plain = !pool->release_extras && !pool->trace;
     uint32_t n = 0;
-    for (uint32_t i = list->tail; i != BPI_NIL && pool->slots[i].seq > seq;) {
-        const bpi_slot *s = &pool->slots[i];
+    for (uint32_t i = list->tail; i != BPI_NIL && bpi_slot_at(pool, i)->seq > seq;) {
+        const bpi_slot *s = bpi_slot_at(pool, i);
         uint32_t prev = s->list_prev;
         if (s->scope_depth != 0) {
             if (plain && !s->owner) bpi_release_listed(pool, list, i);
