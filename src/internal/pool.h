@@ -225,6 +225,7 @@ struct bp_pool {
     void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
 
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
+    bool tcache_release_ok;     /* no release extras, no trace: a thread cache may take a release */
     bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
 
     /* The pool lock's sleepers (api/support.c): threads waiting for the lock, and the futex
@@ -274,6 +275,7 @@ static inline void bpi_fast_flags(bp_pool *pool) {
      * reads it before taking the lock, so a write here would race with that read. */
     /* A pool that never began a frame has no GPU frame to wait for. */
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
+    pool->tcache_release_ok = !pool->release_extras && !pool->trace; /* read under a cache's lock */
     if (!pool->thread_safe)
         bpi_set_release_mode(pool, pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
                                    : pool->release_defers              ? BPI_RELEASE_DEFERS
