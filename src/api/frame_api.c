@@ -11,8 +11,15 @@ BPI_NOINLINE static void backend_frame_begin(bp_pool *pool) {
     bpi_callback_leave(pool, g);
 }
 
-bp_result bp_frame_begin(bp_pool *pool) {
-    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+/* The usual frame begin: no lock, no callback running, no frame open, frames begun before and
+ * no backend hook; it only opens the frame (thread_safe first and alone, as in bp_frame_end). */
+static bool frame_begin_plain(const bp_pool *pool) {
+    return !pool->thread_safe && !(pool->in_eviction | pool->in_callback | pool->in_frame) && pool->frames_used &&
+           !pool->backend.frame_begin && !pool->backend.frame_complete;
+}
+
+/* Every other frame begin (out of line, so that the plain one keeps no stack frame). */
+BPI_NOINLINE static bp_result frame_begin_locked(bp_pool *pool) {
     bpi_lock_frame(pool);
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_begin");
     if (r == BP_OK && pool->in_frame)
@@ -31,6 +38,15 @@ bp_result bp_frame_begin(bp_pool *pool) {
     }
     bpi_unlock_frame(pool);
     return r;
+}
+
+bp_result bp_frame_begin(bp_pool *pool) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    if (frame_begin_plain(pool)) {
+        pool->in_frame = true;
+        return BP_OK;
+    }
+    return frame_begin_locked(pool);
 }
 
 bp_result bp_frame_end(bp_pool *pool) {

@@ -37,11 +37,11 @@ bp_result bpi_frame_end(bp_pool *pool) {
     if (!pool->in_frame)
         return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
                         "bp_frame_end without bp_frame_begin (frame %llu)", (unsigned long long)pool->stats.frame);
-    bool series = pool->ext[2] != NULL; /* the series ring or the plot hook (accounting/series.c) */
-    if (series) bpi_series_frame_closing(pool);
+    /* the series ring or the plot hook (accounting/series.c); read again where needed, as the
+     * ended frame is, so that only the pool stays in a register across the calls below */
+    if (pool->ext[2]) bpi_series_frame_closing(pool);
     if (pool->transient.head != BPI_NIL) return_transients(pool);
     bpi_trace_frame(pool);
-    uint64_t ended = pool->stats.frame;
     pool->in_frame = false;
     pool->stats.frame++;
     /* Buffers pooled from now on are stamped with this reading (bpi_pool_slot), and the idle
@@ -51,7 +51,8 @@ bp_result bpi_frame_end(bp_pool *pool) {
     if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
-    if (pool->backend.frame_end || series) frame_end_hooks(pool, ended, series);
+    bool series = pool->ext[2] != NULL;
+    if (pool->backend.frame_end || series) frame_end_hooks(pool, pool->stats.frame - 1u, series);
     if (pool->desc.diagnostics_every_frames) bpi_diagnostics_frame(pool);
     return BP_OK;
 }
