@@ -135,6 +135,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     pool->now = bpi_clock(pool);
     r = bpi_series_init(pool);
     if (r == BP_OK) r = bpi_trace_open(pool);
+    bpi_fast_flags(pool); /* the series and the trace are known now (frame_extras) */
     if (r != BP_OK) {
         bp_pool_destroy(pool);
         return r;

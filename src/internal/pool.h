@@ -226,6 +226,8 @@ struct bp_pool {
 
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
     bool tcache_release_ok;     /* no release extras, no trace: a thread cache may take a release */
+    bool frame_extras;          /* a series or plot hook, a trace, the backend's frame end or
+                                   diagnostics: the frame end's optional steps (bpi_fast_flags) */
     bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
 
     /* The pool lock's sleepers (api/support.c): threads waiting for the lock, and the futex
@@ -276,6 +278,7 @@ static inline void bpi_fast_flags(bp_pool *pool) {
     /* A pool that never began a frame has no GPU frame to wait for. */
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
     pool->tcache_release_ok = !pool->release_extras && !pool->trace; /* read under a cache's lock */
+    pool->frame_extras = pool->ext[2] || pool->trace || pool->backend.frame_end || pool->desc.diagnostics_every_frames;
     if (!pool->thread_safe)
         bpi_set_release_mode(pool, pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
                                    : pool->release_defers              ? BPI_RELEASE_DEFERS

@@ -33,17 +33,9 @@ BPI_NOINLINE static void frame_end_hooks(bp_pool *pool, uint64_t ended, bool ser
     bpi_callback_leave(pool, g);
 }
 
-bp_result bpi_frame_end(bp_pool *pool) {
-    if (!pool->in_frame)
-        return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
-                        "bp_frame_end without bp_frame_begin (frame %llu)", (unsigned long long)pool->stats.frame);
-    /* the series ring or the plot hook (accounting/series.c); read again where needed, as the
-     * ended frame is, so that only the pool stays in a register across the calls below */
-    if (pool->ext[2]) bpi_series_frame_closing(pool);
-    if (pool->transient.head != BPI_NIL) return_transients(pool);
-    bpi_trace_frame(pool);
-    pool->in_frame = false;
-    pool->stats.frame++;
+/* What every frame end does once the frame is closed: the clock, the pending buffers, idle
+ * trimming and the warning, each after one test when it has nothing to do. */
+static inline void frame_end_steps(bp_pool *pool) {
     /* Buffers pooled from now on are stamped with this reading (bpi_pool_slot), and the idle
      * trim compares with it. Only dynamic pools read those stamps back (idle trimming,
      * bp_trim_older_than); fixed and high-water pools never destroy a pooled buffer by age. */
@@ -51,8 +43,34 @@ bp_result bpi_frame_end(bp_pool *pool) {
     if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
-    bool series = pool->ext[2] != NULL;
-    if (pool->backend.frame_end || series) frame_end_hooks(pool, pool->stats.frame - 1u, series);
+}
+
+/* A frame end with a series or plot hook, a trace, the backend's frame end or diagnostics
+ * (frame_extras): the same steps with those around them, in their order. */
+BPI_NOINLINE static void frame_end_with_extras(bp_pool *pool) {
+    bool series = pool->ext[2] != NULL; /* the series ring or the plot hook (accounting/series.c) */
+    if (series) bpi_series_frame_closing(pool);
+    if (pool->transient.head != BPI_NIL) return_transients(pool);
+    bpi_trace_frame(pool);
+    uint64_t ended = pool->stats.frame;
+    pool->in_frame = false;
+    pool->stats.frame++;
+    frame_end_steps(pool);
+    if (pool->backend.frame_end || series) frame_end_hooks(pool, ended, series);
     if (pool->desc.diagnostics_every_frames) bpi_diagnostics_frame(pool);
+}
+
+bp_result bpi_frame_end(bp_pool *pool) {
+    if (!pool->in_frame)
+        return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
+                        "bp_frame_end without bp_frame_begin (frame %llu)", (unsigned long long)pool->stats.frame);
+    if (pool->frame_extras) {
+        frame_end_with_extras(pool);
+        return BP_OK;
+    }
+    if (pool->transient.head != BPI_NIL) return_transients(pool);
+    pool->in_frame = false;
+    pool->stats.frame++;
+    frame_end_steps(pool);
     return BP_OK;
 }
