@@ -12,10 +12,10 @@ BPI_NOINLINE static void backend_frame_begin(bp_pool *pool) {
 }
 
 /* The usual frame begin: no lock, no callback running, no frame open, frames begun before and
- * no backend hook; it only opens the frame (thread_safe first and alone, as in bp_frame_end). */
+ * no backend hook; it only opens the frame. thread_safe first and alone, as in bp_frame_end:
+ * the other fields are the lock's in a thread_safe pool. */
 static bool frame_begin_plain(const bp_pool *pool) {
-    return !pool->thread_safe && !(pool->in_eviction | pool->in_callback | pool->in_frame) && pool->frames_used &&
-           !pool->backend.frame_begin && !pool->backend.frame_complete;
+    return !pool->thread_safe && pool->frame_begin_plain && !(pool->in_eviction | pool->in_callback | pool->in_frame);
 }
 
 /* Every other frame begin (out of line, so that the plain one keeps no stack frame). */
@@ -49,17 +49,23 @@ bp_result bp_frame_begin(bp_pool *pool) {
     return frame_begin_locked(pool);
 }
 
-bp_result bp_frame_end(bp_pool *pool) {
-    if (!pool) return BP_ERR_INVALID_ARGUMENT;
-    /* the usual frame end, no lock and no callback running: a tail call, no stack frame here
-     * (thread_safe first and alone: it never changes, while the callback flags are the lock's) */
-    if (!pool->thread_safe && !(pool->in_eviction | pool->in_callback)) return bpi_frame_end(pool);
+/* A frame end under the lock or from a callback (out of line, so that the usual one is a tail
+ * call with no stack frame). */
+BPI_NOINLINE static bp_result frame_end_locked(bp_pool *pool) {
     bpi_lock_frame(pool);
     /* from the eviction callback it would close the frame in the middle of an acquire */
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
     if (r == BP_OK) r = bpi_frame_end(pool);
     bpi_unlock_frame(pool);
     return r;
+}
+
+bp_result bp_frame_end(bp_pool *pool) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    /* the usual frame end, no lock and no callback running (thread_safe first and alone: it
+     * never changes, while the callback flags are the lock's) */
+    if (!pool->thread_safe && !(pool->in_eviction | pool->in_callback)) return bpi_frame_end(pool);
+    return frame_end_locked(pool);
 }
 
 bp_result bp_trim(bp_pool *pool, bool everything) {

@@ -228,6 +228,8 @@ struct bp_pool {
     bool tcache_release_ok;     /* no release extras, no trace: a thread cache may take a release */
     bool frame_extras;          /* a series or plot hook, a trace, the backend's frame end or
                                    diagnostics: the frame end's optional steps (bpi_fast_flags) */
+    bool frame_begin_plain;     /* no lock, frames begun before, no backend frame hook: a frame
+                                   begin only opens the frame, outside callbacks (bpi_fast_flags) */
     bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
 
     /* The pool lock's sleepers (api/support.c): threads waiting for the lock, and the futex
@@ -279,6 +281,8 @@ static inline void bpi_fast_flags(bp_pool *pool) {
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
     pool->tcache_release_ok = !pool->release_extras && !pool->trace; /* read under a cache's lock */
     pool->frame_extras = pool->ext[2] || pool->trace || pool->backend.frame_end || pool->desc.diagnostics_every_frames;
+    pool->frame_begin_plain =
+        !pool->thread_safe && pool->frames_used && !pool->backend.frame_begin && !pool->backend.frame_complete;
     if (!pool->thread_safe)
         bpi_set_release_mode(pool, pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
                                    : pool->release_defers              ? BPI_RELEASE_DEFERS
