@@ -92,6 +92,17 @@ static inline void bpi_list_push_back(bp_pool *pool, bpi_list *list, uint32_t in
     list->tail = index;
 }
 
+/* The head of a list leaves it: cheaper than bpi_list_remove, as a head has no prev (the
+ * pending FIFO's promotion and the frame end's return of the transient list). */
+static inline void bpi_list_pop_head(bp_pool *pool, bpi_list *list) {
+    bpi_slot *s = bpi_slot_at(pool, list->head);
+    uint32_t next = s->list_next;
+    list->head = next;
+    if (next != BPI_NIL) bpi_slot_at(pool, next)->list_prev = BPI_NIL;
+    else list->tail = BPI_NIL;
+    s->list_next = BPI_NIL;
+}
+
 static inline void bpi_list_remove(bp_pool *pool, bpi_list *list, uint32_t index) {
     bpi_slot *s = bpi_slot_at(pool, index);
     if (s->list_prev != BPI_NIL) pool->slots[s->list_prev].list_next = s->list_next;

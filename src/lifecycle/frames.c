@@ -19,8 +19,12 @@ BPI_NOINLINE static void return_transients(bp_pool *pool) {
     bool plain = !pool->release_extras && !pool->trace;
     uint32_t index;
     while ((index = pool->transient.head) != BPI_NIL) {
-        if (plain && !bpi_slot_at(pool, index)->owner) bpi_release_listed(pool, &pool->transient, index);
-        else bpi_release_held(pool, index);
+        if (plain && !bpi_slot_at(pool, index)->owner) {
+            bpi_list_pop_head(pool, &pool->transient); /* its only link, as in bpi_release_listed */
+            bpi_release_counted(pool, index);
+        } else {
+            bpi_release_held(pool, index);
+        }
     }
 }
 

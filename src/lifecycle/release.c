@@ -43,18 +43,9 @@ static bool frame_done(bp_pool *pool, uint64_t frame) {
     return frame + fif <= pool->stats.frame;
 }
 
-/* The head of the pending FIFO leaves it (cheaper than bpi_list_remove: it has no prev). */
-static void pop_pending_head(bp_pool *pool, uint32_t index) {
-    bpi_slot *s = bpi_slot_at(pool, index);
-    uint32_t next = s->list_next;
-    pool->pending.head = next;
-    if (next != BPI_NIL) bpi_slot_at(pool, next)->list_prev = BPI_NIL;
-    else pool->pending.tail = BPI_NIL;
-    s->list_next = BPI_NIL;
-}
-
+/* The head of the pending FIFO (`index`) into the pool. */
 BPI_HOT void promote(bp_pool *pool, uint32_t index) {
-    pop_pending_head(pool, index);
+    bpi_list_pop_head(pool, &pool->pending);
     bpi_stats_state(pool, bpi_slot_at(pool, index), BPI_PENDING, BPI_POOLED);
     bpi_pool_slot(pool, index);
 }
