@@ -71,6 +71,7 @@ typedef struct bpi_slot {
      * id, so its hits are generation - hit_base (bpi_slot_hits), counted by no call. Folded
      * into the class when the native is destroyed or moves (bpi_slot_fold_hits). */
     uint32_t hit_base;
+    uint32_t owner_rec;         /* held with an owner: where its record was when linked (owners.c) */
     const char *tag;
     const char *file;
     double pooled_time;

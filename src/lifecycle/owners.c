@@ -41,6 +41,15 @@ static owner_rec *find(bp_pool *pool, uint64_t id) {
     }
 }
 
+/* The record of a held slot's owner (nonzero): where the link found it (owner_rec), unless a
+ * growth or an erase has moved it since (then another id, or none, is there), else by the
+ * table. A release needs no hash. */
+static owner_rec *find_of(bp_pool *pool, const bpi_slot *s) {
+    owner_table *t = OWNERS(pool);
+    if (t && s->owner_rec < t->capacity && t->recs[s->owner_rec].id == s->owner) return &t->recs[s->owner_rec];
+    return find(pool, s->owner);
+}
+
 static bp_result grow(bp_pool *pool) {
     owner_table *t = OWNERS(pool);
     if (!t) {
@@ -120,6 +129,7 @@ void bpi_owner_unreserve(bp_pool *pool, uint64_t owner) {
 static void link_to(bp_pool *pool, owner_rec *r, uint32_t index) {
     uint32_t link = bpi_link_of(index);
     bpi_slot *s = bpi_link_slot(pool, link);
+    s->owner_rec = (uint32_t)(r - OWNERS(pool)->recs);
     s->aux_prev = BPI_NIL;
     s->aux_next = r->head;
     if (r->head != BPI_NIL) bpi_link_slot(pool, r->head)->aux_prev = link;
@@ -166,7 +176,7 @@ static void unlink_from(bp_pool *pool, owner_rec *r, uint32_t index) {
     if (r->count == 0 && !r->priority_set && OWNERS(pool)->pinned != s->owner) erase(pool, r);
 }
 
-void bpi_owner_unlink(bp_pool *pool, uint32_t index) { unlink_from(pool, find(pool, pool->slots[index].owner), index); }
+void bpi_owner_unlink(bp_pool *pool, uint32_t index) { unlink_from(pool, find_of(pool, &pool->slots[index]), index); }
 
 /* bp_release of a held buffer whose only link is its owner's, where the plain release runs
  * (bpi_release_mode: no lock, extras, trace or callback): as bpi_release_held does it. */
@@ -175,7 +185,7 @@ bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
     bpi_slot *s = bpi_held_fast(pool, buf);
     if (!s || !s->owner || (s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth) return false;
     uint32_t index = (uint32_t)(s - pool->slots);
-    unlink_from(pool, find(pool, s->owner), index);
+    unlink_from(pool, find_of(pool, s), index);
     s->owner = 0;
     bpi_release_counted(pool, index);
     return true;
@@ -183,7 +193,7 @@ bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
 
 void bpi_owner_capacity_changed(bp_pool *pool, uint32_t index, uint64_t old_capacity) {
     const bpi_slot *s = &pool->slots[index];
-    owner_rec *r = s->owner ? find(pool, s->owner) : NULL;
+    owner_rec *r = s->owner ? find_of(pool, s) : NULL;
     if (r) r->bytes = r->bytes - old_capacity + s->native.capacity;
 }
 
