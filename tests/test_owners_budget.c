@@ -265,6 +265,49 @@ static void diagnostics_report_budget_use_and_cleanups(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Owner records move: the table grows (rehash) and erasing a record shifts its neighbours
+ * back. A held buffer remembers where its owner's record was when it was linked, so its
+ * release, by bp_release or by the owner, must still find the record it belongs to after
+ * both kinds of move. */
+static void releases_find_owner_records_that_moved(void **state) {
+    (void)state;
+    bp_pool *pool;
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    enum { OWNERS = 300 };
+    bp_buffer held[OWNERS][2];
+    for (int o = 0; o < OWNERS; o++) /* 300 records: the table grows from 64 entries, twice over */
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(bp_acquire(pool, &(bp_acquire_desc){.size = 512, .owner = 1000u + (uint64_t)o}, &held[o][k]),
+                             BP_OK);
+    for (int o = 0; o < OWNERS; o += 3) { /* erase every third record: its neighbours shift back */
+        uint32_t n = 0;
+        assert_int_equal(bp_owner_release(pool, 1000u + (uint64_t)o, &n), BP_OK);
+        assert_int_equal(n, 2);
+    }
+    assert_int_equal(bpi_check(pool), BP_OK);
+    for (int o = 0; o < OWNERS; o++) {
+        if (o % 3 == 0) continue;
+        bp_owner_usage u;
+        assert_int_equal(bp_owner_get_usage(pool, 1000u + (uint64_t)o, &u), BP_OK);
+        assert_int_equal(u.buffers, 2);
+        assert_int_equal(bp_release(pool, held[o][0]), BP_OK); /* by its handle: the owner's list shrinks */
+        assert_int_equal(bp_owner_get_usage(pool, 1000u + (uint64_t)o, &u), BP_OK);
+        assert_int_equal(u.buffers, 1);
+        assert_int_equal(u.bytes, 512);
+    }
+    assert_int_equal(bpi_check(pool), BP_OK);
+    for (int o = 0; o < OWNERS; o++)
+        if (o % 3) assert_int_equal(bp_release(pool, held[o][1]), BP_OK);
+    bp_stats st;
+    bp_get_stats(pool, &st);
+    assert_int_equal(st.buffers_in_use, 0);
+    uint32_t count = 99;
+    assert_int_equal(bp_calculate_owners(pool, NULL, 0, &count), BP_OK);
+    assert_int_equal(count, 0); /* every record went with its last buffer */
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(owner_release_frees_all_of_an_owner),
@@ -275,6 +318,7 @@ int main(void) {
         cmocka_unit_test(over_budget_acquire_fails_with_the_pool_unchanged),
         cmocka_unit_test(budget_trims_idle_pooled_buffers_first),
         cmocka_unit_test(diagnostics_report_budget_use_and_cleanups),
+        cmocka_unit_test(releases_find_owner_records_that_moved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
