@@ -415,6 +415,12 @@ BPI_HOT void bpi_release_unlinked(bp_pool *pool, uint32_t index) {
     if (bpi_release_unlinked_push(pool, index)) bpi_pool_slot_finish(pool, index);
 }
 
+/* The counters every release of a held buffer moves. */
+static inline void bpi_count_release(bp_pool *pool, const bpi_slot *s) {
+    pool->stats.bytes_requested -= s->size;
+    pool->stats.releases++;
+}
+
 /* The end every release of a held buffer shares once its links are undone: no cache's, no
  * link, counted released, then pending or pooled. */
 BPI_HOT void bpi_release_counted(bp_pool *pool, uint32_t index) {
@@ -422,8 +428,7 @@ BPI_HOT void bpi_release_counted(bp_pool *pool, uint32_t index) {
     s->cache = 0; /* no longer a thread cache's (thread_safe pools) */
     s->linked = 0;
     s->scope_depth = 0; /* a plain hit of the slot leaves it as it finds it (bpi_hand_out_fields) */
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
+    bpi_count_release(pool, s);
     bpi_release_unlinked(pool, index);
 }
 
@@ -466,8 +471,7 @@ BPI_HOT uint32_t bpi_release_plain_as(bp_pool *pool, bp_buffer buf, bool defers)
     if (index >= pool->slot_count) return BPI_NOT_PLAIN;
     bpi_slot *s = bpi_slot_at(pool, index);
     if ((s->id != buf.id) | !bpi_held_unlinked(s)) return BPI_NOT_PLAIN;
-    pool->stats.bytes_requested -= s->size;
-    pool->stats.releases++;
+    bpi_count_release(pool, s); /* unlinked: no cache's, no link, no scope depth to clear */
     return bpi_release_unlinked_push_as(pool, index, defers) ? index : BPI_PLAIN_DONE;
 }
 

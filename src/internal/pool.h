@@ -55,7 +55,7 @@ typedef struct bpi_slot {
     uint8_t cache;              /* thread cache owning it (its id, 1..): see lifecycle/thread_cache.c */
     uint16_t class_index;
     uint32_t aux_prev, aux_next; /* slot links (bpi_link_of), not indices */
-    /* Pairs a hand-out writes in one store each (bpi_store_pair): flags and scope_depth, then
+    /* Pairs a hand-out writes in one store each (bpi_slot_store_pair): flags and scope_depth, then
      * native_generation and line. */
     uint32_t flags;             /* acquire flags */
     uint32_t scope_depth;       /* scope open when acquired (0 = none) */
@@ -226,7 +226,8 @@ struct bp_pool {
     void *ext[4];               /* feature state (owners, scopes, series...) owned by their files */
 
     bool release_extras;        /* guard bytes, poison or zero on release: fixed at creation */
-    bool tcache_release_ok;     /* no release extras, no trace: a thread cache may take a release */
+    bool release_short;         /* no release extras, no trace: a release may take a short path (the
+                                   thread cache's, the frame end's, the scope end's; bpi_fast_flags) */
     bool frame_extras;          /* a series or plot hook, a trace, the backend's frame end or
                                    diagnostics: the frame end's optional steps (bpi_fast_flags) */
     bool frame_begin_plain;     /* no lock, frames begun before, no backend frame hook: a frame
@@ -276,16 +277,16 @@ static inline void bpi_set_release_mode(bp_pool *pool, bpi_release_mode mode) {
 static inline void bpi_fast_flags(bp_pool *pool) {
     pool->hit_blocked = pool->in_eviction || pool->trace;
     if (pool->hit_blocked) bpi_set_hot_key(pool, BPI_NO_KEY);
-    /* A thread_safe pool's stays false from creation on and is never written again: bp_release
-     * reads it before taking the lock, so a write here would race with that read. */
     /* A pool that never began a frame has no GPU frame to wait for. */
     pool->release_defers = pool->desc.frames_in_flight != BP_IMMEDIATE_REUSE && pool->frames_used;
-    pool->tcache_release_ok = !pool->release_extras && !pool->trace; /* read under a cache's lock */
+    pool->release_short = !pool->release_extras && !pool->trace; /* a thread cache reads it under its lock */
     pool->frame_extras = pool->ext[2] || pool->trace || pool->backend.frame_end || pool->desc.diagnostics_every_frames;
     pool->frame_begin_plain =
         !pool->thread_safe && pool->frames_used && !pool->backend.frame_begin && !pool->backend.frame_complete;
+    /* A thread_safe pool's mode stays BPI_RELEASE_LOCKED from creation on and is never written
+     * again: bp_release reads it before taking the lock, so a write here would race with that read. */
     if (!pool->thread_safe)
-        bpi_set_release_mode(pool, pool->release_extras || pool->trace ? BPI_RELEASE_LOCKED
+        bpi_set_release_mode(pool, !pool->release_short ? BPI_RELEASE_LOCKED
                                    : pool->release_defers              ? BPI_RELEASE_DEFERS
                                                                        : BPI_RELEASE_POOLS);
 }

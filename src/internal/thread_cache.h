@@ -106,7 +106,7 @@ BPI_HOT bool bpi_tcache_acquire(bp_pool *pool, bpi_tcache *c, const bp_acquire_d
 BPI_HOT bool bpi_tcache_release(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
     if (!bpi_tcache_trylock(c)) return false;
     uint32_t index = bpi_id_index(pool, buf.id);
-    bool ok = pool->tcache_release_ok & (index < pool->slot_count);
+    bool ok = pool->release_short & (index < pool->slot_count);
     bpi_slot *s = ok ? bpi_slot_at(pool, index) : NULL;
     /* only the slots this cache owns are read further: no other thread writes them now */
     ok = ok && s->cache == c->id && s->id == buf.id && bpi_held_unlinked(s) && s->generation != UINT32_MAX;

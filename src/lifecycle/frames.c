@@ -16,10 +16,9 @@ static bool warning_state_changes(const bp_pool *pool) {
 /* Every transient buffer goes back as bp_release would return it, oldest first, in one call;
  * without guards, scrubbing or a trace and without an owner to unlink, by the short path. */
 BPI_NOINLINE static void return_transients(bp_pool *pool) {
-    bool plain = !pool->release_extras && !pool->trace;
     uint32_t index;
     while ((index = pool->transient.head) != BPI_NIL) {
-        if (plain && !bpi_slot_at(pool, index)->owner) {
+        if (pool->release_short && !bpi_slot_at(pool, index)->owner) {
             bpi_list_pop_head(pool, &pool->transient); /* its only link, as in bpi_release_listed */
             bpi_release_counted(pool, index);
         } else {

@@ -184,7 +184,7 @@ bool bpi_owner_release_plain(bp_pool *pool, bp_buffer buf) {
     if (bpi_get_release_mode(pool) == BPI_RELEASE_LOCKED) return false;
     bpi_slot *s = bpi_held_fast(pool, buf);
     if (!s || !s->owner || (s->flags & BP_ACQUIRE_TRANSIENT) || s->scope_depth) return false;
-    uint32_t index = (uint32_t)(s - pool->slots);
+    uint32_t index = bpi_slot_index(pool, s);
     unlink_from(pool, find_of(pool, s), index);
     s->owner = 0;
     bpi_release_counted(pool, index);

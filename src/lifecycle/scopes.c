@@ -66,13 +66,12 @@ static bp_result resolve(bp_pool *pool, bp_scope mark, uint32_t *out_depth) {
 /* Release the scoped buffers of one list acquired after `seq`, newest first; without guards,
  * scrubbing or a trace and without an owner to unlink, by the short path. */
 static uint32_t release_since(bp_pool *pool, bpi_list *list, uint64_t seq) {
-    bool plain = !pool->release_extras && !pool->trace;
     uint32_t n = 0;
     for (uint32_t i = list->tail; i != BPI_NIL && bpi_slot_at(pool, i)->seq > seq;) {
         const bpi_slot *s = bpi_slot_at(pool, i);
         uint32_t prev = s->list_prev;
         if (s->scope_depth != 0) {
-            if (plain && !s->owner) bpi_release_listed(pool, list, i);
+            if (pool->release_short && !s->owner) bpi_release_listed(pool, list, i);
             else bpi_release_slot(pool, i);
             n++;
         }
