@@ -235,7 +235,7 @@ typedef struct bp_pool_desc {
     void *warning_user;            /**< Passed to `warning`. */
     bp_evict_fn evict;             /**< Eviction callback for budgets; may be NULL. */
     void *evict_user;              /**< Passed to `evict`. */
-    bp_clock_fn clock;             /**< Clock in seconds; NULL = CLOCK_MONOTONIC_COARSE (the kernel tick, 1-4 ms: idle times are seconds), else CLOCK_MONOTONIC. */
+    bp_clock_fn clock;             /**< Clock in seconds, read at every frame end of a dynamic pool; NULL = CLOCK_MONOTONIC_COARSE (the kernel tick, 1-4 ms: idle times are seconds; without it CLOCK_MONOTONIC), which frames shorter than a millisecond read every 2-16 frame ends only (see ::bp_trim_older_than). */
     void *clock_user;              /**< Passed to `clock`. */
     uint32_t diagnostics_every_frames; /**< Log a ::BP_LOG_ITEM_DIAGNOSTICS line (::BP_LOG_INFO) every N frame ends; 0 = never. */
     bp_plot_fn plot;               /**< Profiler hook: named values at every frame end; may be NULL. */
@@ -899,7 +899,10 @@ bp_result bp_set_max_pooled(bp_pool *pool, uint32_t per_class, uint64_t bytes);
  * have been idle at least `seconds` by the pool's clock. Releases do not read the clock: a
  * buffer counts as pooled at the pool's last clock reading before its release (the last frame
  * end, ::bp_trim or ::bp_trim_older_than call, or creation), so in a program without frames a
- * buffer released since the previous trim call is as old as that call. Fixed and high-water
+ * buffer released since the previous trim call is as old as that call. With the built-in
+ * clock, frames shorter than a millisecond read it every 2-16 frame ends only (the coarse
+ * clock would return the same tick); a buffer released after a frame end that did not read it
+ * counts as pooled at the next reading, never older than it is. Fixed and high-water
  * pools keep theirs. @param out_destroyed receives how many were destroyed; may be NULL.
  * @param pool the pool.
  * @param seconds idle time (by the pool's clock) at or beyond which a pooled buffer is destroyed.

@@ -51,6 +51,64 @@ void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time) {
 
 void bpi_trim_init(bp_pool *pool) {
     set_trim_due(pool, 0, 0.0); /* nothing pooled yet: the first frame end looks once */
+    pool->clock_skip = pool->clock_stride = 1;
+}
+
+/* The frame end's clock reading stamps the buffers pooled until the next one and is what idle
+ * trimming by seconds compares with; only dynamic pools read those stamps back (idle trimming,
+ * bp_trim_older_than): fixed and high-water pools never destroy a pooled buffer by age, so
+ * their frame ends never read it. An application's clock, and a thread_safe pool's (its
+ * thread caches keep stamps of their own), is read at every frame end (tests step it frame by
+ * frame). The built-in one is the coarse kernel tick (1-4 ms), which a loop of microsecond
+ * frames would read unchanged thousands of times, at a vDSO call each (4-5 ns, a third of
+ * such a frame end): while readings `stride` frame ends apart differ by under a millisecond,
+ * the stride doubles, up to 16; a longer span sets it back to 1. */
+#define BPI_CLOCK_STRIDE_MAX 16u
+#define BPI_CLOCK_FAST_SPAN 1e-3
+
+/* The buffers pooled after a frame end that skipped its reading carry the reading before it,
+ * which may be long before their release (a pause after fast frames): they take the new one,
+ * so that idle trimming never sees a buffer as older than it is. They are the newest of their
+ * buckets (a bucket is ordered by pooling time), so the walk stops at each bucket's first
+ * older buffer. */
+static void restamp_since(bp_pool *pool, uint64_t frame, double t) {
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
+        bpi_group *grp = &pool->groups[g];
+        if (!grp->used) continue;
+        for (uint32_t k = 0; k < pool->used_class_count; k++) {
+            bpi_slot *s;
+            for (uint32_t l = grp->buckets[pool->used_classes[k]].head; l != BPI_NIL; l = s->aux_next) {
+                s = bpi_link_slot(pool, l);
+                if (s->frame <= frame) break;
+                s->pooled_time = t;
+            }
+        }
+    }
+}
+
+/* A reading; `newest` is the newest frame a pooled buffer can carry (a frame end reads after
+ * counting the frame, and pools nothing in the new one before it). */
+static void clock_read(bp_pool *pool, uint64_t newest) {
+    double t = bpi_clock(pool);
+    if (newest > pool->clock_frame && t > pool->now && pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC)
+        restamp_since(pool, pool->clock_frame, t);
+    pool->now = t;
+    pool->clock_frame = pool->stats.frame;
+}
+
+void bpi_clock_now(bp_pool *pool) { clock_read(pool, pool->stats.frame); }
+
+void bpi_frame_clock(bp_pool *pool) {
+    if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) {
+        pool->clock_skip = UINT32_MAX; /* never read: a frame end only counts down */
+        return;
+    }
+    double before = pool->now;
+    clock_read(pool, pool->stats.frame - 1u);
+    uint32_t stride = 1;
+    if (!pool->desc.clock && !pool->thread_safe && pool->now - before < BPI_CLOCK_FAST_SPAN)
+        stride = pool->clock_stride * 2u < BPI_CLOCK_STRIDE_MAX ? pool->clock_stride * 2u : BPI_CLOCK_STRIDE_MAX;
+    pool->clock_stride = pool->clock_skip = stride;
 }
 
 void bpi_trim_idle(bp_pool *pool, bool everything) {

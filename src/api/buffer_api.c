@@ -39,7 +39,7 @@ BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_d
     if (desc->owner ? bpi_owner_acquire_hit(pool, desc, out_buf, file, line)
                     : bpi_acquire_hit(pool, desc, out_buf, file, line))
         return BP_OK;
-    return acquire_locked(pool, desc, out_buf, file, line, true);
+    return acquire_locked(pool, desc, out_buf, file, line, false); /* no lock: the hit was just tried */
 }
 
 /* Both acquire calls. A pool without a lock serves the plain hit with no call on the way

@@ -73,7 +73,7 @@ bp_result bp_trim(bp_pool *pool, bool everything) {
     bpi_lock(pool);
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_NONE, "bp_trim");
     if (r == BP_OK) {
-        pool->now = bpi_clock(pool);
+        bpi_clock_now(pool);
         bpi_promote_pending(pool);
         bpi_trim_idle(pool, everything);
     }

@@ -28,7 +28,7 @@ bp_result bp_trim_older_than(bp_pool *pool, double seconds, uint32_t *out_destro
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_NONE, "bp_trim_older_than");
     uint32_t n = 0;
     if (r == BP_OK) {
-        pool->now = bpi_clock(pool);
+        bpi_clock_now(pool);
         bpi_promote_pending(pool);
         /* Oldest first: stop at the first buffer younger than `seconds`. */
         uint32_t i;

@@ -185,6 +185,9 @@ struct bp_pool {
     uint64_t pooled_cap;        /* max_pooled_bytes; UINT64_MAX when the pool keeps all */
     uint64_t seq;
     double now;                 /* clock read at frame end / trim; hot paths do not read it */
+    uint32_t clock_skip;        /* frame ends left until the next reading (bpi_frame_clock) */
+    uint32_t clock_stride;      /* frame ends between readings: 1, or more for fast frames */
+    uint64_t clock_frame;       /* stats.frame at the last reading */
     bp_stats stats;
 
     bp_pool_desc desc;          /* resolved: no zero defaults left */
@@ -482,6 +485,8 @@ void bpi_trim_idle(bp_pool *pool, bool everything);
  * once it can be idle (trim.c keeps the thresholds). */
 void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time);
 void bpi_trim_init(bp_pool *pool); /* at creation, once the desc is resolved */
+void bpi_frame_clock(bp_pool *pool); /* accounting/trim.c: a frame end's clock reading, when due */
+void bpi_clock_now(bp_pool *pool);   /* a reading outside the frame end (bp_trim, bp_trim_older_than) */
 void bpi_enforce_pooled_cap(bp_pool *pool);
 void bpi_pooled_over_cap(bp_pool *pool, uint32_t index); /* a release over its bucket's release_cap */
 /* retain_cap and pooled_cap from the desc (creation, bp_set_max_pooled), every bucket's caps

@@ -39,10 +39,10 @@ BPI_NOINLINE static void frame_end_hooks(bp_pool *pool, uint64_t ended, bool ser
 /* What every frame end does once the frame is closed: the clock, the pending buffers, idle
  * trimming and the warning, each after one test when it has nothing to do. */
 static inline void frame_end_steps(bp_pool *pool) {
-    /* Buffers pooled from now on are stamped with this reading (bpi_pool_slot), and the idle
-     * trim compares with it. Only dynamic pools read those stamps back (idle trimming,
-     * bp_trim_older_than); fixed and high-water pools never destroy a pooled buffer by age. */
-    if (pool->desc.capacity_mode == BP_CAPACITY_DYNAMIC) pool->now = bpi_clock(pool);
+    /* Buffers pooled from now on are stamped with the reading (bpi_pool_slot), and the idle
+     * trim compares with it: read at every frame end, or fewer while frames are short
+     * (bpi_frame_clock says when). */
+    if (--pool->clock_skip == 0) bpi_frame_clock(pool);
     if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
