@@ -92,6 +92,35 @@ static void default_clock_trims_by_seconds(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* bp_trim_older_than after fast frames and a pause: the buffer pooled before the pause is
+ * destroyed, the one released after it, in a frame whose frame end did not read the clock,
+ * is not (it takes the trim's reading, not the one before the pause). */
+static void trim_older_than_after_skipped_readings(void **state) {
+    (void)state;
+    bp_pool_desc d = {.idle_trim_seconds = -1, .idle_trim_frames = BP_NEVER, .frames_in_flight = BP_IMMEDIATE_REUSE};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_release(pool, ts_acquire(pool, 4096, 0));
+    for (int i = 0; i < 100; i++) end_frame(pool);
+    struct timespec pause = {0, 80 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    end_frame(pool); /* likely skips its reading: frames were fast */
+    bp_release(pool, ts_acquire(pool, 65536, 0));
+    uint32_t n = 0;
+    assert_int_equal(bp_trim_older_than(pool, 0.04, &n), BP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(stats_of(pool).buffers_pooled, 1);
+    bp_buffer_info info;
+    bp_buffer b = ts_acquire(pool, 65536, 0); /* the young one is still pooled: a hit */
+    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+    assert_int_equal(stats_of(pool).buffers_pooled, 0);
+    assert_int_equal(stats_of(pool).backend_creates, 2);
+    bp_release(pool, b);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 /* Pending buffers are promoted after the clock is read: a buffer that waited frames in flight
  * counts as pooled at the reading of the frame end that promoted it. */
 static void promoted_buffers_age_from_their_promotion(void **state) {
@@ -271,6 +300,7 @@ int main(void) {
         cmocka_unit_test(idle_seconds_trim_at_frame_end),
         cmocka_unit_test(idle_frames_trim_in_batches),
         cmocka_unit_test(default_clock_trims_by_seconds),
+        cmocka_unit_test(trim_older_than_after_skipped_readings),
         cmocka_unit_test(promoted_buffers_age_from_their_promotion),
         cmocka_unit_test(pending_promoted_by_release_frame),
         cmocka_unit_test(fixed_and_high_water_frames_skip_the_clock),
