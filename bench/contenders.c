@@ -117,10 +117,8 @@ uint64_t bench_pool_acquire(void *ctx, size_t size) {
     return bp_acquire_size(ctx, size, &b) == BP_OK ? b.id : 0;
 }
 void bench_pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
-void bench_pool_frame(void *ctx) {
-    bp_frame_end(ctx);
-    bp_frame_begin(ctx);
-}
+/* The frame boundary: bp_frame_next (bp_frame_end + bp_frame_begin in one call). */
+void bench_pool_frame(void *ctx) { bp_frame_next(ctx); }
 
 /* A bufpool contender reusing a released buffer at once, as the CPU programs do. */
 static contender pool_contender(const char *name, bp_pool_desc desc, uint64_t host_block_size, bool variant) {

@@ -5,7 +5,7 @@
  *     blocks; transient: buffers released at the end of their own frame acquired transient
  *     instead, returned by the frame end, as seed 000's clear(): events_transient)
  * NAME: instances, random, mesh, mixed, or a trace file. Under callgrind, the frame boundary
- * (bench_pool_frame: bp_frame_end + bp_frame_begin) and the whole replay (bench_frames_round)
+ * (bench_pool_frame: bp_frame_next, the frame end and the next begin) and the whole replay (bench_frames_round)
  * are separate functions, so `callgrind_annotate --inclusive=yes` gives both. */
 #include <stdlib.h>
 #include <string.h>

@@ -38,8 +38,7 @@ static void kind_frames(bp_pool *pool, kind k, uint64_t frames) {
         if (k == KIND_SCOPED) bp_scope_end(pool, scope, NULL);
         else if (k != KIND_TRANSIENT)
             for (int i = 0; i < PER_FRAME; i++) bp_release(pool, b[i]);
-        bp_frame_end(pool);
-        bp_frame_begin(pool);
+        bp_frame_next(pool);
     }
 }
 

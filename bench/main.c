@@ -190,7 +190,7 @@ int main(int argc, char **argv) {
     fprintf(o, "\n## Workloads\n\nEach workload is generated once as a list of events, then replayed by every "
                "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round. "
                "A bufpool contender asks for bytes as malloc does, with bp_acquire_size, and ends each frame "
-               "with bp_frame_end + bp_frame_begin. "
+               "with bp_frame_next (bp_frame_end + bp_frame_begin in one call). "
                "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
                "`bufpool (2 frames in flight)` keeps the GPU default. Memory comes from one more, untimed round "
                "per contender, run in a child process forked before anything else used the allocators, so "

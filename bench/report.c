@@ -202,8 +202,8 @@ static double thread_row(FILE *o, const char *name, const double *t, int n) {
 
 void report_frame_ir(FILE *o, const options *op) {
     if (op->callgrind_frame_ir < 0) return;
-    fprintf(o, "\nEvery frame a bufpool contender ends its frame and begins the next (bp_frame_end + "
-               "bp_frame_begin); the allocators do nothing there. Instructions per frame boundary under "
+    fprintf(o, "\nEvery frame a bufpool contender ends its frame and begins the next (bp_frame_next: "
+               "bp_frame_end + bp_frame_begin in one call); the allocators do nothing there. Instructions per frame boundary under "
                "`valgrind --tool=callgrind`, bufpool alone replaying the mesh loop (3 buffers a frame, "
                "`bufpool_bench callgrind-frames mesh`): **%.1f**",
             op->callgrind_frame_ir);
@@ -283,7 +283,7 @@ static void why(FILE *o, const verdicts *v) {
                    "a workload whose mix of sizes shifts (the vegetation trace: patches change level of detail "
                    "as the camera moves) misses where an allocator would split or merge free blocks. The mesh "
                    "loop is all hits: each of its 3 buffers a frame pays a pool hit and a third of a frame "
-                   "boundary (bp_frame_end + bp_frame_begin, the clock read included), where mimalloc's malloc + "
+                   "boundary (bp_frame_next), where mimalloc's malloc + "
                    "free of 120 KB pops and pushes a free list; no configuration below changes that, only a "
                    "cheaper hit and frame end would.\n",
                 v->speedups);

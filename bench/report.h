@@ -43,7 +43,7 @@ void report_machine(FILE *o); /* CPU model, cores, date, load average */
 void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
                      verdicts *v);
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
-/* Instructions per frame boundary (bp_frame_end + bp_frame_begin), when bench/run.sh counted them. */
+/* Instructions per frame boundary (bp_frame_next), when bench/run.sh counted them. */
 void report_frame_ir(FILE *o, const options *op);
 void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
 void report_targets(FILE *o, const verdicts *v); /* the targets table and why each miss */

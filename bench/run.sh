@@ -37,7 +37,7 @@ count_ir() { # instructions per pair; $1 = "", thread-safe or size; $2 = the com
     /:bench_pool_(size_)?hits \[/ { gsub(",", "", $1); loop += $1 }
     END { printf "%.1f", (total - loop) / n }'
 }
-# Instructions per frame boundary (bp_frame_end + bp_frame_begin: bench_pool_frame), bufpool alone
+# Instructions per frame boundary (bp_frame_next: bench_pool_frame), bufpool alone
 # replaying the mesh loop 3 times (bench/frames.c); $1 = "" or fif2 (2 frames in flight).
 count_frame_ir() {
   if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then echo -1; return; fi

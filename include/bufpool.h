@@ -438,6 +438,21 @@ bp_result bp_frame_begin(bp_pool *pool);
 bp_result bp_frame_end(bp_pool *pool);
 
 /**
+ * End the open frame and begin the next: ::bp_frame_end, then ::bp_frame_begin, in one call,
+ * for a loop that does nothing between them (the frame end's steps and the next frame's
+ * open, without the second call's checks; in the usual pool, one test of the pool's state).
+ * @return ::BP_OK, ::BP_ERR_INVALID_ARGUMENT (NULL pool), ::BP_ERR_FRAME_STATE (no frame open:
+ *   nothing changes) or ::BP_ERR_BUSY (called from the eviction callback or another callback
+ *   of the pool: the frame stays open).
+ * Cost: that of ::bp_frame_end plus ::bp_frame_begin; allocation-free.
+ * @ownership As ::bp_frame_end: transient buffers of the ended frame return to the pool and
+ *   their handles are invalid afterwards.
+ * @threadsafety Pool-locked: any thread when the pool is `thread_safe`, else one thread at a time
+ *   per pool.
+ */
+bp_result bp_frame_next(bp_pool *pool);
+
+/**
  * Trim now: destroy pooled buffers idle beyond the limits (or all pooled buffers when
  * `everything` is true). Buffers still pending are not touched. For programs without frames.
  * Fixed and high-water pools keep their buffers (never a backend call, never shrinking).

@@ -121,6 +121,87 @@ static void trim_older_than_after_skipped_readings(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* bp_frame_next is bp_frame_end + bp_frame_begin: the same sequence run both ways, on the usual
+ * pool (its one-test path), on one with a series (frame end extras) and on a thread_safe one
+ * (the general path), ends every frame with the same counts, transient buffers returned and
+ * buffers of frames in flight promoted, and a frame open. */
+static void frame_next_is_end_then_begin(void **state) {
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        counting_clock ca = {0}, cb = {0};
+        bp_pool_desc d = {.clock = cc_read, .idle_trim_seconds = 3.0, .idle_trim_frames = 7,
+                          .series_frames = variant == 1 ? 8 : 0, .thread_safe = variant == 2};
+        bp_pool *a, *b;
+        d.clock_user = &ca;
+        assert_int_equal(bp_pool_create(&d, &a), BP_OK);
+        d.clock_user = &cb;
+        assert_int_equal(bp_pool_create(&d, &b), BP_OK);
+        assert_int_equal(bp_frame_begin(a), BP_OK);
+        assert_int_equal(bp_frame_begin(b), BP_OK);
+        for (int f = 0; f < 40; f++) {
+            ca.now = cb.now = f * 0.25;
+            bp_pool *pools[2] = {a, b};
+            for (int k = 0; k < 2; k++) {
+                bp_pool *p = pools[k];
+                if (f < 20) {
+                    bp_release(p, ts_acquire(p, 1000u + (uint64_t)f * 300u, 0));
+                    ts_acquire(p, 4096, BP_ACQUIRE_TRANSIENT);
+                }
+                if (k == 0) assert_int_equal(bp_frame_next(p), BP_OK);
+                else end_frame(p);
+            }
+            bp_stats x = stats_of(a), y = stats_of(b);
+            assert_int_equal(x.frame, y.frame);
+            assert_int_equal(x.releases, y.releases);
+            assert_int_equal(x.buffers_in_use, 0);
+            assert_int_equal(x.buffers_pooled, y.buffers_pooled);
+            assert_int_equal(x.buffers_pending, y.buffers_pending);
+            assert_int_equal(x.trims, y.trims);
+            assert_int_equal(x.bytes_reserved, y.bytes_reserved);
+            assert_int_equal(ca.reads, cb.reads);
+        }
+        assert_true(stats_of(a).trims > 0); /* idle trimming ran in both */
+        assert_int_equal(bp_frame_begin(a), BP_ERR_FRAME_STATE); /* the next frame is open */
+        assert_int_equal(bp_frame_end(a), BP_OK);
+        assert_int_equal(bp_frame_end(b), BP_OK);
+        ts_check_and_destroy(a);
+        ts_check_and_destroy(b);
+    }
+}
+
+static bp_result next_from_warning;
+static void warning_calls_frame_next(void *user, bp_pool *pool, const bp_stats *st) {
+    (void)user;
+    (void)st;
+    next_from_warning = bp_frame_next(pool);
+}
+
+/* Refused calls change nothing: a NULL pool, no frame open, and from inside a callback. */
+static void frame_next_refusals(void **state) {
+    (void)state;
+    assert_int_equal(bp_frame_next(NULL), BP_ERR_INVALID_ARGUMENT);
+    bp_pool_desc d = {.warn_reserved_bytes = 1, .warning = warning_calls_frame_next};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    assert_int_equal(bp_frame_next(pool), BP_ERR_FRAME_STATE); /* never begun */
+    assert_int_equal(stats_of(pool).frame, 0);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    assert_int_equal(bp_frame_next(pool), BP_OK);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    assert_int_equal(bp_frame_next(pool), BP_ERR_FRAME_STATE); /* ended, not begun again */
+    assert_int_equal(stats_of(pool).frame, 2);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    next_from_warning = BP_OK;
+    bp_buffer b = ts_acquire(pool, 4096, 0); /* crosses the threshold: the callback runs */
+    assert_int_equal(next_from_warning, BP_ERR_BUSY);
+    assert_int_equal(stats_of(pool).frame, 2);
+    bp_release(pool, b);
+    assert_int_equal(bp_frame_next(pool), BP_OK);
+    assert_int_equal(stats_of(pool).frame, 3);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 /* Pending buffers are promoted after the clock is read: a buffer that waited frames in flight
  * counts as pooled at the reading of the frame end that promoted it. */
 static void promoted_buffers_age_from_their_promotion(void **state) {
@@ -301,6 +382,8 @@ int main(void) {
         cmocka_unit_test(idle_frames_trim_in_batches),
         cmocka_unit_test(default_clock_trims_by_seconds),
         cmocka_unit_test(trim_older_than_after_skipped_readings),
+        cmocka_unit_test(frame_next_is_end_then_begin),
+        cmocka_unit_test(frame_next_refusals),
         cmocka_unit_test(promoted_buffers_age_from_their_promotion),
         cmocka_unit_test(pending_promoted_by_release_frame),
         cmocka_unit_test(fixed_and_high_water_frames_skip_the_clock),

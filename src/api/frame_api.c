@@ -68,6 +68,22 @@ bp_result bp_frame_end(bp_pool *pool) {
     return frame_end_locked(pool);
 }
 
+/* Every other bp_frame_next: the two calls (out of line, so that the usual one is a tail call
+ * with no stack frame). */
+BPI_NOINLINE static bp_result frame_next_general(bp_pool *pool) {
+    bp_result r = bp_frame_end(pool);
+    return r == BP_OK ? bp_frame_begin(pool) : r;
+}
+
+bp_result bp_frame_next(bp_pool *pool) {
+    if (!pool) return BP_ERR_INVALID_ARGUMENT;
+    /* thread_safe first and alone, as in bp_frame_end; frame_next_plain: no lock, no frame end
+     * extras, a frame begin that only opens the frame */
+    if (!pool->thread_safe && pool->frame_next_plain && !(pool->in_eviction | pool->in_callback) && pool->in_frame)
+        return bpi_frame_next(pool);
+    return frame_next_general(pool);
+}
+
 bp_result bp_trim(bp_pool *pool, bool everything) {
     if (!pool) return BP_ERR_INVALID_ARGUMENT;
     bpi_lock(pool);

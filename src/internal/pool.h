@@ -235,6 +235,8 @@ struct bp_pool {
                                    diagnostics: the frame end's optional steps (bpi_fast_flags) */
     bool frame_begin_plain;     /* no lock, frames begun before, no backend frame hook: a frame
                                    begin only opens the frame, outside callbacks (bpi_fast_flags) */
+    bool frame_next_plain;      /* frame_begin_plain and no frame_extras: bp_frame_next is the
+                                   plain frame end and an open (bpi_fast_flags) */
     bool hit_blocked;           /* in the eviction callback, or tracing: acquires take the full path */
 
     /* The pool lock's sleepers (api/support.c): threads waiting for the lock, and the futex
@@ -286,6 +288,7 @@ static inline void bpi_fast_flags(bp_pool *pool) {
     pool->frame_extras = pool->ext[2] || pool->trace || pool->backend.frame_end || pool->desc.diagnostics_every_frames;
     pool->frame_begin_plain =
         !pool->thread_safe && pool->frames_used && !pool->backend.frame_begin && !pool->backend.frame_complete;
+    pool->frame_next_plain = pool->frame_begin_plain && !pool->frame_extras;
     /* A thread_safe pool's mode stays BPI_RELEASE_LOCKED from creation on and is never written
      * again: bp_release reads it before taking the lock, so a write here would race with that read. */
     if (!pool->thread_safe)
@@ -477,6 +480,7 @@ void bpi_destroy_native(bp_pool *pool, bpi_slot *slot);
 void bpi_make_pooled(bp_pool *pool, uint32_t index); /* bpi_pool_slot, out of line */
 void bpi_promote_pending(bp_pool *pool);
 bp_result bpi_frame_end(bp_pool *pool);
+bp_result bpi_frame_next(bp_pool *pool); /* bp_frame_next's usual case (frame_next_plain) */
 
 /* accounting/trim.c */
 void bpi_destroy_pooled(bp_pool *pool, uint32_t index);

@@ -63,6 +63,14 @@ BPI_NOINLINE static void frame_end_with_extras(bp_pool *pool) {
     if (pool->desc.diagnostics_every_frames) bpi_diagnostics_frame(pool);
 }
 
+/* A frame end without extras. */
+static inline void frame_end_plain(bp_pool *pool) {
+    if (pool->transient.head != BPI_NIL) return_transients(pool);
+    pool->in_frame = false;
+    pool->stats.frame++;
+    frame_end_steps(pool);
+}
+
 bp_result bpi_frame_end(bp_pool *pool) {
     if (!pool->in_frame)
         return bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
@@ -71,9 +79,15 @@ bp_result bpi_frame_end(bp_pool *pool) {
         frame_end_with_extras(pool);
         return BP_OK;
     }
-    if (pool->transient.head != BPI_NIL) return_transients(pool);
-    pool->in_frame = false;
-    pool->stats.frame++;
-    frame_end_steps(pool);
+    frame_end_plain(pool);
+    return BP_OK;
+}
+
+/* bp_frame_next of a pool whose frame end has no extras and whose frame begin only opens the
+ * frame (frame_next_plain, a frame open): the frame end, then that frame begin. Nothing the
+ * frame end runs changes what the begin tests: the warning callback may not call the pool. */
+bp_result bpi_frame_next(bp_pool *pool) {
+    frame_end_plain(pool);
+    pool->in_frame = true;
     return BP_OK;
 }
