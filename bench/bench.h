@@ -44,6 +44,8 @@ typedef struct contender {
     bool variant;      /* a bufpool configuration with its own verdict against the allocators */
     uint64_t host_block_size; /* bufpool on the host backend in block mode: its block_size */
     bp_backend backend;       /* that backend's table (its counts give the bytes held) */
+    bool baseline;     /* the replay loop alone: allocates nothing, timed beside the others
+                          (what every contender's figure holds besides its own calls) */
 } contender;
 
 enum { CONTENDER_MAX = 10 };

@@ -148,7 +148,8 @@ void replay_memory(const event_list *l, contender *cs, int n, bool isolate, repl
     memset(out, 0, (size_t)n * sizeof *out);
     for (int i = 0; i < n; i++) cs[i].frames = l->frames > 0;
     for (int i = 0; i < n; i++)
-        out[i].ok = tok && (isolate ? run_memory_isolated(l, &cs[i], tok, &out[i]) : run_memory(l, &cs[i], tok, &out[i]));
+        out[i].ok = tok && (cs[i].baseline || (isolate ? run_memory_isolated(l, &cs[i], tok, &out[i])
+                                                       : run_memory(l, &cs[i], tok, &out[i])));
     free(tok);
 }
 

@@ -394,6 +394,12 @@ static void op_release(fz *f) {
     expect_unchanged(f);
 }
 
+/* The model's frame end: the frame's transient buffers are released. */
+static void model_frame_end(fz *f) {
+    for (uint32_t i = 0; i < f->nrec; i++)
+        if (f->recs[i].held && (f->recs[i].flags & BP_ACQUIRE_TRANSIENT)) model_release(f, &f->recs[i]);
+}
+
 static void op_frame(fz *f, bool begin) {
     f->what = begin ? "frame_begin" : "frame_end";
     f->before = snapshot(f->pool);
@@ -405,9 +411,21 @@ static void op_frame(fz *f, bool begin) {
     }
     expect(f, r, BP_OK);
     f->in_frame = begin;
-    if (!begin)
-        for (uint32_t i = 0; i < f->nrec; i++)
-            if (f->recs[i].held && (f->recs[i].flags & BP_ACQUIRE_TRANSIENT)) model_release(f, &f->recs[i]);
+    if (!begin) model_frame_end(f);
+}
+
+/* bp_frame_next: a frame end and a frame begin, refused with no frame open. */
+static void op_frame_next(fz *f) {
+    f->what = "frame_next";
+    f->before = snapshot(f->pool);
+    bp_result r = bp_frame_next(f->pool);
+    if (!f->in_frame) {
+        expect(f, r, BP_ERR_FRAME_STATE);
+        expect_unchanged(f);
+        return;
+    }
+    expect(f, r, BP_OK);
+    model_frame_end(f);
 }
 
 static void op_scope_begin(fz *f) {
@@ -826,7 +844,7 @@ int bpfz_run(const uint8_t *data, size_t size) {
         case 3: op_acquire_array(f); break;
         case 4: case 5: op_release(f); break;
         case 6: op_frame(f, true); break;
-        case 7: op_frame(f, false); break;
+        case 7: if (code & 0x80) op_frame_next(f); else op_frame(f, false); break;
         case 8: op_scope_begin(f); break;
         case 9: op_scope_end(f); break;
         case 10: case 11: op_owner(f); break;
