@@ -151,14 +151,12 @@ static void frame_next_is_end_then_begin(void **state) {
                 else end_frame(p);
             }
             bp_stats x = stats_of(a), y = stats_of(b);
-            assert_int_equal(x.frame, y.frame);
-            assert_int_equal(x.releases, y.releases);
-            assert_int_equal(x.buffers_in_use, 0);
-            assert_int_equal(x.buffers_pooled, y.buffers_pooled);
-            assert_int_equal(x.buffers_pending, y.buffers_pending);
-            assert_int_equal(x.trims, y.trims);
-            assert_int_equal(x.bytes_reserved, y.bytes_reserved);
-            assert_int_equal(ca.reads, cb.reads);
+            assert_int_equal(x.buffers_in_use, 0); /* the transient ones came back */
+            uint64_t fx[] = {x.frame, x.releases, x.buffers_pooled, x.buffers_pending, x.trims, x.bytes_reserved,
+                             (uint64_t)ca.reads};
+            uint64_t fy[] = {y.frame, y.releases, y.buffers_pooled, y.buffers_pending, y.trims, y.bytes_reserved,
+                             (uint64_t)cb.reads};
+            assert_memory_equal(fx, fy, sizeof fx);
         }
         assert_true(stats_of(a).trims > 0); /* idle trimming ran in both */
         assert_int_equal(bp_frame_begin(a), BP_ERR_FRAME_STATE); /* the next frame is open */
