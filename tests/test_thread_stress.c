@@ -95,7 +95,8 @@ static void *work(void *arg) {
             nheld++;
         }
         if (r % 64 == 1) {
-            bp_result fr = (r >> 7) % 2 ? bp_frame_begin(w->pool) : bp_frame_end(w->pool);
+            unsigned which = (unsigned)((r >> 7) % 3); /* bp_frame_next too: one locked call */
+            bp_result fr = which == 0 ? bp_frame_begin(w->pool) : which == 1 ? bp_frame_end(w->pool) : bp_frame_next(w->pool);
             if (fr == BP_ERR_FRAME_STATE) w->frame_races++;
             else if (fr != BP_OK) FAIL(w, "frame call returned an unexpected code");
         }

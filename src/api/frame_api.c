@@ -68,11 +68,16 @@ bp_result bp_frame_end(bp_pool *pool) {
     return frame_end_locked(pool);
 }
 
-/* Every other bp_frame_next: the two calls (out of line, so that the usual one is a tail call
- * with no stack frame). */
+/* Every other bp_frame_next: the two calls, under one hold of the lock in a thread_safe pool
+ * (it nests), so that no other thread's frame call comes between them: after the frame end
+ * the begin cannot fail, and a refused call changes nothing. Out of line, so that the usual
+ * one is a tail call with no stack frame. */
 BPI_NOINLINE static bp_result frame_next_general(bp_pool *pool) {
+    bpi_lock_frame(pool);
     bp_result r = bp_frame_end(pool);
-    return r == BP_OK ? bp_frame_begin(pool) : r;
+    if (r == BP_OK) r = bp_frame_begin(pool);
+    bpi_unlock_frame(pool);
+    return r;
 }
 
 bp_result bp_frame_next(bp_pool *pool) {
