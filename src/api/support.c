@@ -125,6 +125,10 @@ static inline uintptr_t thread_id(void) {
     return (uintptr_t)pthread_self();
 }
 
+bool bpi_lock_held_here(const bp_pool *pool) {
+    return atomic_load_explicit(&pool->lock_owner, memory_order_relaxed) == thread_id();
+}
+
 #if defined(__linux__) && defined(SYS_membarrier)
 #define HAVE_MEMBARRIER 1
 #else

@@ -311,6 +311,7 @@ typedef enum bpi_cache_mode {
 } bpi_cache_mode;
 void bpi_mutex_lock_ex(bp_pool *pool, bpi_cache_mode mode); /* bpi_lock_keep_caches, bpi_lock_frame */
 void bpi_mutex_unlock(bp_pool *pool);
+bool bpi_lock_held_here(const bp_pool *pool); /* does the calling thread hold the pool lock? */
 
 /* lifecycle/thread_cache.c (the hit and release: internal/thread_cache.h) */
 void bpi_tcache_stop(bp_pool *pool, bpi_cache_mode mode); /* lock every cache, fold, then as `mode` says */

@@ -42,6 +42,17 @@ static inline bool bpi_tcache_trylock(bpi_tcache *c) {
 
 static inline void bpi_tcache_unlock(bpi_tcache *c) { atomic_store_explicit(&c->lock, 0, memory_order_release); }
 
+/* After this thread's cache did not serve a call: when another thread's pool lock holds the
+ * cache (bpi_tcache_stop), waits until it gives it back, and returns true: the call tries its
+ * cache again. False at once when the cache is free (it failed for another reason) or this
+ * thread holds the pool lock (a callback re-entering the pool): the locked path serves.
+ * Falling back at once instead made two threads on one pool feed each other's fallbacks: the
+ * fallen-back release put its buffer in the bucket, so the next acquire missed the cache and
+ * took the pool lock, which held the other thread's cache in turn; rounds of 2 threads went
+ * from 106 million pairs a second to 8-50, with tens of thousands of locked calls in a round
+ * that should take none (lifecycle/thread_cache.c). */
+bool bpi_tcache_wait(bp_pool *pool, bpi_tcache *c);
+
 static inline bpi_magazine *bpi_tcache_way(bpi_tcache *c, uint32_t cls) { return &c->mag[cls % BPI_TCACHE_WAYS]; }
 
 /* The counters a hand-out moves, kept in the cache until the next fold; only a hand-out can

@@ -33,6 +33,15 @@ static void lock_cache(bpi_tcache *c) {
     }
 }
 
+bool bpi_tcache_wait(bp_pool *pool, bpi_tcache *c) {
+    if (!atomic_load_explicit(&c->lock, memory_order_relaxed) || bpi_lock_held_here(pool)) return false;
+    for (unsigned spins = 1; atomic_load_explicit(&c->lock, memory_order_relaxed); spins++) {
+        cpu_relax();
+        if (spins % 1024u == 0) sched_yield();
+    }
+    return true;
+}
+
 /* The counters a cache kept: into pool->stats. The peaks: the pool's in-use bytes at the last
  * fold plus each cache's highest rise since, an upper bound that is exact with one cache. */
 static void fold(bp_pool *pool) {
