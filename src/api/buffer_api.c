@@ -26,8 +26,9 @@ BPI_NOINLINE static bp_result acquire_locked(bp_pool *pool, const bp_acquire_des
  * (bpi_tcache_wait), else the lock; a few times at most, so that a cache that keeps failing
  * for another reason while lock holders come and go still reaches the lock. */
 enum { BPI_TCACHE_RETRIES = 8 };
-BPI_NOINLINE static bp_result acquire_cache_missed(bp_pool *pool, bpi_tcache *c, const bp_acquire_desc *desc,
-                                                   bp_buffer *out_buf, const char *file, int line) {
+BPI_NOINLINE static bp_result acquire_cache_missed(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
+                                                   const char *file, int line) {
+    bpi_tcache *c = bpi_tcache_mine(pool); /* found again: the usual call keeps no register for it */
     for (int tries = 0; tries < BPI_TCACHE_RETRIES && c && bpi_tcache_wait(pool, c); tries++)
         if (bpi_tcache_acquire(pool, c, desc, out_buf, file, line)) return BP_OK;
     return acquire_locked(pool, desc, out_buf, file, line, true);
@@ -39,7 +40,7 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
                                                   const char *file, int line) {
     bpi_tcache *c = bpi_tcache_mine(pool);
     if (c && bpi_tcache_acquire(pool, c, desc, out_buf, file, line)) return BP_OK;
-    return acquire_cache_missed(pool, c, desc, out_buf, file, line);
+    return acquire_cache_missed(pool, desc, out_buf, file, line);
 }
 
 /* A pool without a lock, past its plain hit: an owner's hit, or the hit of a request that goes
@@ -112,7 +113,8 @@ BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
 
 /* The thread's cache did not take it back: again once a pool lock holder gives the cache back
  * (bpi_tcache_wait), else the lock. */
-BPI_NOINLINE static bp_result release_cache_missed(bp_pool *pool, bpi_tcache *c, bp_buffer buf) {
+BPI_NOINLINE static bp_result release_cache_missed(bp_pool *pool, bp_buffer buf) {
+    bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
     for (int tries = 0; tries < BPI_TCACHE_RETRIES && c && bpi_tcache_wait(pool, c); tries++)
         if (bpi_tcache_release(pool, c, buf)) return BP_OK;
     return release_locked(pool, buf);
@@ -123,7 +125,7 @@ BPI_NOINLINE static bp_result release_cache_missed(bp_pool *pool, bpi_tcache *c,
 BPI_NOINLINE static bp_result release_slow(bp_pool *pool, bp_buffer buf) {
     bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
     if (c && bpi_tcache_release(pool, c, buf)) return BP_OK;
-    return release_cache_missed(pool, c, buf);
+    return release_cache_missed(pool, buf);
 }
 
 /* A pool without a lock pools a plain held buffer with no call on the way; the rest, and a
