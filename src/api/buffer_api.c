@@ -114,7 +114,7 @@ BPI_NOINLINE static bp_result release_locked(bp_pool *pool, bp_buffer buf) {
 /* The thread's cache did not take it back: again once a pool lock holder gives the cache back
  * (bpi_tcache_wait), else the lock. */
 BPI_NOINLINE static bp_result release_cache_missed(bp_pool *pool, bp_buffer buf) {
-    bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
+    bpi_tcache *c = bpi_tcache_mine(pool);
     for (int tries = 0; tries < BPI_TCACHE_RETRIES && c && bpi_tcache_wait(pool, c); tries++)
         if (bpi_tcache_release(pool, c, buf)) return BP_OK;
     return release_locked(pool, buf);
@@ -123,7 +123,8 @@ BPI_NOINLINE static bp_result release_cache_missed(bp_pool *pool, bp_buffer buf)
 /* A buffer this thread's cache handed out goes back into it; the rest takes the lock. Out of
  * line, so that the plain release saves no registers for it. */
 BPI_NOINLINE static bp_result release_slow(bp_pool *pool, bp_buffer buf) {
-    bpi_tcache *c = pool->thread_safe ? bpi_tcache_mine(pool) : NULL;
+    if (!pool->thread_safe) return release_locked(pool, buf); /* an owner's, or a wrong handle */
+    bpi_tcache *c = bpi_tcache_mine(pool);
     if (c && bpi_tcache_release(pool, c, buf)) return BP_OK;
     return release_cache_missed(pool, buf);
 }
