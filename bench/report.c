@@ -294,7 +294,8 @@ static void why(FILE *o, const verdicts *v) {
                    "loop is all hits: each of its 3 buffers a frame pays a pool hit and a third of a frame "
                    "boundary (bp_frame_next), where mimalloc's malloc + "
                    "free of 120 KB pops and pushes a free list; no configuration below changes that, only a "
-                   "cheaper hit and frame end would.\n",
+                   "cheaper hit and frame end would. Each of these ratios keeps in the replay loop's own cost, "
+                   "which every contender pays (the line under each table, with the ratio less it).\n",
                 v->speedups);
     for (int k = 0; k < v->variant_count; k++) {
         const variant_verdict *w = &v->variants[k];
