@@ -73,7 +73,9 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
  * line, so that the hit keeps no stack frame for the descriptor). */
 BPI_NOINLINE static bp_result acquire_size_slow(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {
     const bp_acquire_desc desc = {.size = size};
-    return acquire(pool, &desc, out_buf, NULL, 0);
+    /* not acquire(): its plain hit is the one bp_acquire_size just tried (the same key, 0) */
+    if (pool->thread_safe) return acquire_thread_safe(pool, &desc, out_buf, NULL, 0);
+    return acquire_unlocked(pool, &desc, out_buf, NULL, 0);
 }
 
 bp_result bp_acquire_size(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {

@@ -115,13 +115,13 @@ static bp_result capacity_exceeded(bp_pool *pool, uint32_t memory, uint64_t size
                     pool->stats.buffers_pending);
 }
 
-/* Create a buffer for a miss: group, budget, slot, backend; undone in reverse on failure. */
-static bp_result create_for_miss(bp_pool *pool, uint32_t memory, uint32_t ukey, uint32_t ashift, uint32_t cls,
+/* Create a buffer for a miss: group (g, or a new one when g < 0), budget, slot, backend;
+ * undone in reverse on failure. */
+static bp_result create_for_miss(bp_pool *pool, int g, uint32_t memory, uint32_t ukey, uint32_t ashift, uint32_t cls,
                                  const char *tag, uint32_t *out_index) {
     if (pool->desc.capacity_mode == BP_CAPACITY_FIXED)
         return capacity_exceeded(pool, memory, bpi_class_size(pool->pow2, cls));
-    int g;
-    bp_result r = bpi_group_get(pool, memory, ukey, ashift, &g);
+    bp_result r = g >= 0 ? BP_OK : bpi_group_get(pool, memory, ukey, ashift, &g);
     if (r != BP_OK) return r;
     /* The slot first: a handle table that cannot grow must fail before making room under
      * the budget has destroyed pooled buffers (a failed acquire changes nothing). */
@@ -184,7 +184,7 @@ BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
         bpi_take_pooled(pool, &pool->slots[index]);
     } else {
         if (u) bpi_undo_save_miss(pool, u, cls);
-        r = create_for_miss(pool, d->memory, ukey, ashift, cls, d->tag, &index);
+        r = create_for_miss(pool, g, d->memory, ukey, ashift, cls, d->tag, &index);
         if (r != BP_OK) {
             if (d->owner) bpi_owner_unreserve(pool, d->owner);
             return r;
