@@ -46,11 +46,16 @@ BPI_NOINLINE static bp_result acquire_thread_safe(bp_pool *pool, const bp_acquir
 /* A pool without a lock, past its plain hit: an owner's hit, or the hit of a request that goes
  * into a list (transient, or in an open scope), else the rest (out of line, so that the plain
  * hit saves no registers for them). */
+BPI_NOINLINE static bp_result acquire_owned_unlocked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
+                                                     const char *file, int line) {
+    if (bpi_owner_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    return acquire_locked(pool, desc, out_buf, file, line, false); /* no lock: the hit was just tried */
+}
+
 BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer *out_buf,
                                                const char *file, int line) {
-    if (desc->owner ? bpi_owner_acquire_hit(pool, desc, out_buf, file, line)
-                    : bpi_acquire_hit(pool, desc, out_buf, file, line))
-        return BP_OK;
+    if (desc->owner) return acquire_owned_unlocked(pool, desc, out_buf, file, line); /* its own registers */
+    if (bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
     return acquire_locked(pool, desc, out_buf, file, line, false); /* no lock: the hit was just tried */
 }
 
