@@ -75,10 +75,11 @@ void report_workload(FILE *o, const event_list *l, contender *cs, int n, int rep
     fprintf(o, " bufpool vs the fastest allocator: **%.2fx** faster%s.\n", speedup,
             speedup >= 2 ? "" : " (target 2x: missed)");
     if (loop_alone > 0 && base > loop_alone && fastest_alloc > loop_alone)
-        fprintf(o, "The replay loop alone (the allocators' contender with a malloc and free that return at once, timed in the same rounds): %.1f ns per "
-                   "acquire, in every figure above; less that (the difference of the medians), bufpool takes %.1f ns "
-                   "and the fastest allocator %.1f ns: %.2fx.\n",
-                loop_alone, base - loop_alone, fastest_alloc - loop_alone, (fastest_alloc - loop_alone) / (base - loop_alone));
+        fprintf(o, "The replay loop alone (the allocators' contender with a malloc and free that return at once, "
+                   "timed in the same rounds): %.1f ns per acquire, in every figure above; less that (the difference "
+                   "of the medians), bufpool takes %.1f ns and the fastest allocator %.1f ns: %.2fx.\n",
+                loop_alone, base - loop_alone, fastest_alloc - loop_alone,
+                (fastest_alloc - loop_alone) / (base - loop_alone));
     size_t sl = strlen(v->speedups);
     snprintf(v->speedups + sl, sizeof v->speedups - sl, "%s%s %.2fx", sl ? ", " : "", l->name, speedup);
     if (!v->have_worst || speedup < v->worst_speedup) {

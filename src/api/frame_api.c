@@ -18,9 +18,8 @@ static bool frame_begin_plain(const bp_pool *pool) {
     return !pool->thread_safe && pool->frame_begin_plain && !(pool->in_eviction | pool->in_callback | pool->in_frame);
 }
 
-/* Every other frame begin (out of line, so that the plain one keeps no stack frame). */
-BPI_NOINLINE static bp_result frame_begin_locked(bp_pool *pool) {
-    bpi_lock_frame(pool);
+/* Every other frame begin, the lock held (if any). */
+static bp_result frame_begin_checked(bp_pool *pool) {
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_begin");
     if (r == BP_OK && pool->in_frame)
         r = bpi_fail(pool, BP_ERR_FRAME_STATE, BP_LOG_ITEM_FRAME_ORDER,
@@ -36,6 +35,13 @@ BPI_NOINLINE static bp_result frame_begin_locked(bp_pool *pool) {
          * application waited for its fence: make those buffers reusable in this frame. */
         if (pool->backend.frame_complete && pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     }
+    return r;
+}
+
+/* ... under the lock (out of line, so that the plain one keeps no stack frame). */
+BPI_NOINLINE static bp_result frame_begin_locked(bp_pool *pool) {
+    bpi_lock_frame(pool);
+    bp_result r = frame_begin_checked(pool);
     bpi_unlock_frame(pool);
     return r;
 }
@@ -51,11 +57,15 @@ bp_result bp_frame_begin(bp_pool *pool) {
 
 /* A frame end under the lock or from a callback (out of line, so that the usual one is a tail
  * call with no stack frame). */
-BPI_NOINLINE static bp_result frame_end_locked(bp_pool *pool) {
-    bpi_lock_frame(pool);
+static bp_result frame_end_checked(bp_pool *pool) {
     /* from the eviction callback it would close the frame in the middle of an acquire */
     bp_result r = bpi_not_in_eviction(pool, BP_LOG_ITEM_FRAME_ORDER, "bp_frame_end");
-    if (r == BP_OK) r = bpi_frame_end(pool);
+    return r == BP_OK ? bpi_frame_end(pool) : r;
+}
+
+BPI_NOINLINE static bp_result frame_end_locked(bp_pool *pool) {
+    bpi_lock_frame(pool);
+    bp_result r = frame_end_checked(pool);
     bpi_unlock_frame(pool);
     return r;
 }
@@ -68,14 +78,14 @@ bp_result bp_frame_end(bp_pool *pool) {
     return frame_end_locked(pool);
 }
 
-/* Every other bp_frame_next: the two calls, under one hold of the lock in a thread_safe pool
- * (it nests), so that no other thread's frame call comes between them: after the frame end
- * the begin cannot fail, and a refused call changes nothing. Out of line, so that the usual
- * one is a tail call with no stack frame. */
+/* Every other bp_frame_next: the frame end and begin under one hold of the lock in a
+ * thread_safe pool, so that no other thread's frame call comes between them: after the frame
+ * end the begin cannot fail, and a refused call changes nothing. Out of line, so that the
+ * usual one is a tail call with no stack frame. */
 BPI_NOINLINE static bp_result frame_next_general(bp_pool *pool) {
     bpi_lock_frame(pool);
-    bp_result r = bp_frame_end(pool);
-    if (r == BP_OK) r = bp_frame_begin(pool);
+    bp_result r = frame_end_checked(pool);
+    if (r == BP_OK) r = frame_begin_checked(pool);
     bpi_unlock_frame(pool);
     return r;
 }

@@ -197,8 +197,7 @@ static bool try_take(atomic_int *word, int tries) {
 /* The lock was held: by this thread (re-entry from the eviction callback), or by another,
  * then spin a while (the holder's critical section is short) and sleep until woken. */
 BPI_NOINLINE static void lock_contended(bp_pool *pool) {
-    uintptr_t self = thread_id();
-    if (atomic_load_explicit(&pool->lock_owner, memory_order_relaxed) == self) {
+    if (bpi_lock_held_here(pool)) {
         pool->lock_depth++;
         return;
     }
@@ -216,7 +215,7 @@ BPI_NOINLINE static void lock_contended(bp_pool *pool) {
         atomic_store(&pool->lock_wake, 0); /* the next unlock wakes another sleeper, if any */
         atomic_fetch_sub(&pool->lock_waiters, 1);
     }
-    atomic_store_explicit(&pool->lock_owner, self, memory_order_relaxed);
+    atomic_store_explicit(&pool->lock_owner, thread_id(), memory_order_relaxed);
     pool->lock_depth = 1;
 }
 

@@ -23,22 +23,22 @@ static void cpu_relax(void) {
 #endif
 }
 
-/* A cache's holder is in a hot path of a few dozen instructions; it may be preempted there. */
-static void lock_cache(bpi_tcache *c) {
-    for (unsigned spins = 0; atomic_exchange_explicit(&c->lock, 1, memory_order_acquire); spins++) {
-        while (atomic_load_explicit(&c->lock, memory_order_relaxed)) {
-            cpu_relax();
-            if (++spins % 1024u == 0) sched_yield();
-        }
-    }
-}
-
-bool bpi_tcache_wait(bp_pool *pool, bpi_tcache *c) {
-    if (!atomic_load_explicit(&c->lock, memory_order_relaxed) || bpi_lock_held_here(pool)) return false;
+/* Until the cache's lock reads free. Its holder is in a hot path of a few dozen instructions
+ * (its thread) or a pool-lock call (another thread); either may be preempted there. */
+static void wait_unlocked(bpi_tcache *c) {
     for (unsigned spins = 1; atomic_load_explicit(&c->lock, memory_order_relaxed); spins++) {
         cpu_relax();
         if (spins % 1024u == 0) sched_yield();
     }
+}
+
+static void lock_cache(bpi_tcache *c) {
+    while (atomic_exchange_explicit(&c->lock, 1, memory_order_acquire)) wait_unlocked(c);
+}
+
+bool bpi_tcache_wait(bp_pool *pool, bpi_tcache *c) {
+    if (!atomic_load_explicit(&c->lock, memory_order_relaxed) || bpi_lock_held_here(pool)) return false;
+    wait_unlocked(c);
     return true;
 }
 
