@@ -190,6 +190,15 @@ typedef struct bp_pool_desc {
     bp_class_scheme class_scheme;  /**< Size classes; default ::BP_CLASSES_FINE. */
     uint32_t max_pooled_per_class; /**< Retention cap per class (seed 000); 0 = 8; ::BP_NEVER = no cap. */
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
+    /** Size classes above a request's own that its miss may take a pooled buffer from, when that
+     *  buffer has lain unused since before the previous frame: memory a nearby size no longer
+     *  needs serves the request instead of a new buffer (its capacity is its own class's; it goes
+     *  back to that class when released). The peak of held bytes drops where demand moves between
+     *  sizes (bench/RESULTS.md's workloads); a request whose class has pooled buffers never looks.
+     *  0 = 1 with ::BP_CLASSES_FINE (at most 12.5% more capacity), none with ::BP_CLASSES_POW2
+     *  (one class up is twice the size); ::BP_NEVER = only the request's own class. Dynamic and
+     *  high-water pools (a fixed pool takes any larger class when its own is empty). */
+    uint32_t reuse_larger_classes;
     /** Retention caps follow demand (dynamic pools): each released buffer a class's cap destroys
      *  lets one later miss of that class (of the same memory kind and usage) raise its cap by
      *  one, so a loop that holds more buffers of one size at once than `max_pooled_per_class`

@@ -333,6 +333,24 @@ static bp_result upload_call(rig *rg) {
     return r;
 }
 
+/* The hit is a borrow (reuse_larger_classes): the 3000 B upload takes the older of two idle
+ * 3328 B buffers, the tail of their bucket; the undo must put it back there, behind the newer
+ * one (bpi_check walks the pooling order). */
+static void upload_borrow_setup(rig *rg, bool hit) {
+    if (hit) {
+        bp_buffer old, newer;
+        assert_int_equal(bp_acquire(rg->pool, &(bp_acquire_desc){.size = 3300}, &old), BP_OK);
+        assert_int_equal(bp_acquire(rg->pool, &(bp_acquire_desc){.size = 3300}, &newer), BP_OK);
+        assert_int_equal(bp_release(rg->pool, old), BP_OK);
+        for (int f = 0; f < 3; f++) {
+            assert_int_equal(bp_frame_begin(rg->pool), BP_OK);
+            assert_int_equal(bp_frame_end(rg->pool), BP_OK);
+        }
+        assert_int_equal(bp_release(rg->pool, newer), BP_OK);
+    }
+    rig_arm(rg, BP_FAULT_UPLOAD, 1);
+}
+
 /* Skin arrays are two acquires of the same class: a hit then a failed create, or two creates
  * of which the second fails. */
 static void skin_setup(rig *rg, bool hit) {
@@ -386,6 +404,7 @@ static void run_two_step(const two_step *t, bool hit, bool thread_safe) {
     take_state(rg.pool, &after);
     assert_state_equal(&before, &after);
     fs_assert_exact(rg.pool, rg.fault);
+    assert_int_equal(bpi_check(rg.pool), BP_OK);
     assert_int_equal(bp_fault_arm(rg.fault, NULL), BP_OK);
     assert_int_equal(t->call(&rg), BP_OK);
     take_state(rg.pool, &after);
@@ -398,6 +417,7 @@ static const two_step duplicate_step = {dup_setup, dup_call, BP_ERR_BACKEND};
 static const two_step resize_step = {resize_setup, resize_call, BP_ERR_BACKEND};
 static const two_step upload_step = {upload_setup, upload_call, BP_ERR_BACKEND};
 static const two_step skin_step = {skin_setup, skin_call, BP_ERR_OUT_OF_MEMORY};
+static const two_step upload_borrow_step = {upload_borrow_setup, upload_call, BP_ERR_BACKEND};
 static const two_step set_step = {set_setup, set_call, BP_ERR_OUT_OF_MEMORY};
 
 /* Hit and miss, in a plain and in a thread_safe pool (the call holds the lock throughout). */
@@ -421,6 +441,7 @@ static void failed_resize_changes_nothing(void **state) {
 static void failed_acquire_upload_changes_nothing(void **state) {
     (void)state;
     two_step_cases(&upload_step);
+    two_step_cases(&upload_borrow_step);
 }
 
 static void failed_acquire_skin_changes_nothing(void **state) {

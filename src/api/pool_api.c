@@ -36,6 +36,7 @@ static void resolve(bp_pool *pool, const bp_pool_desc *in) {
     *d = *in;
     if (!d->max_pooled_per_class) d->max_pooled_per_class = 8;
     if (!d->max_pooled_bytes) d->max_pooled_bytes = BP_UNLIMITED;
+    if (!d->reuse_larger_classes) d->reuse_larger_classes = d->class_scheme == BP_CLASSES_POW2 ? BP_NEVER : 1;
     if (!d->frames_in_flight) d->frames_in_flight = 2;
     if (!d->idle_trim_frames) d->idle_trim_frames = 300;
     if (d->idle_trim_seconds == 0) d->idle_trim_seconds = 30.0;
@@ -44,6 +45,10 @@ static void resolve(bp_pool *pool, const bp_pool_desc *in) {
     snprintf(pool->name, sizeof pool->name, "%s", d->name ? d->name : "bufpool");
     d->name = pool->name;
     pool->pow2 = d->class_scheme == BP_CLASSES_POW2;
+    /* a fixed pool's own rule takes any larger class (pop_pooled) */
+    uint32_t classes = bpi_class_count(pool->pow2);
+    pool->borrow_classes = d->capacity_mode == BP_CAPACITY_FIXED || d->reuse_larger_classes == BP_NEVER ? 0
+                           : d->reuse_larger_classes < classes ? d->reuse_larger_classes : classes;
     pool->thread_safe = d->thread_safe;
     /* a fixed pool allocates nothing after creation; a cache is allocated per thread */
     pool->tcache_on = d->thread_safe && !d->no_thread_cache && d->capacity_mode != BP_CAPACITY_FIXED;

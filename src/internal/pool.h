@@ -196,6 +196,7 @@ struct bp_pool {
     bp_backend_caps caps;
     bp_allocator alloc;
     int pow2;
+    uint32_t borrow_classes;    /* reuse_larger_classes as a count (0: none) */
     atomic_int lock_word;       /* the pool lock (support.c): 0 free, 1 held, 2 held with sleepers */
     atomic_uintptr_t lock_owner; /* pthread_self() of the holder, 0 when free */
     uint32_t lock_depth;        /* holder's nesting (the eviction callback re-enters the pool) */
@@ -424,6 +425,7 @@ int bpi_bucket_next_nonempty(const bp_pool *pool, int g, uint32_t from_class);
 /* The oldest pooled buffer (lowest pooling seq among the bucket tails), or BPI_NIL. */
 uint32_t bpi_oldest_pooled(const bp_pool *pool);
 void bpi_class_note_used(bp_pool *pool, uint32_t class_index); /* keeps used_classes sorted */
+void bpi_bucket_push_tail(bp_pool *pool, uint32_t index);      /* as the oldest (an undone borrow) */
 
 /* lifecycle/resize.c: a new native when `new_size` exceeds the capacity (generation + 1). */
 bp_result bpi_resize(bp_pool *pool, bp_buffer buf, uint64_t new_size);
@@ -448,6 +450,7 @@ typedef struct bpi_undo_entry {
     uint32_t index;       /* the slot handed out */
     uint32_t slot_count;  /* a miss: the table's length before (index beyond it: a fresh slot) */
     bool hit;
+    bool tail;            /* a hit: it left its bucket's tail (borrowed by a smaller class) */
     bool class_was_used;  /* a miss: its class had held a buffer before */
     bool raised_cap;      /* a miss: it raised its bucket's cap (retain_demand) */
     bool traced;          /* its A line is written (bpi_undo_trace) */
@@ -465,7 +468,7 @@ typedef struct bpi_undo {
 void bpi_undo_begin(bp_pool *pool, bpi_undo *u);
 bp_result bpi_undo_acquire(bp_pool *pool, bpi_undo *u, const bp_acquire_desc *desc, bp_buffer *out,
                            const char *file, int line); /* lifecycle/acquire.c */
-void bpi_undo_save_hit(bp_pool *pool, bpi_undo *u, uint32_t index); /* bpi_undo_acquire's steps */
+void bpi_undo_save_hit(bp_pool *pool, bpi_undo *u, uint32_t index, bool tail); /* bpi_undo_acquire's steps */
 void bpi_undo_save_miss(bp_pool *pool, bpi_undo *u, uint32_t class_index);
 void bpi_undo_push(bpi_undo *u, uint64_t id, uint64_t size);
 void bpi_undo_trace(bp_pool *pool); /* write the A lines now (before the eviction callback runs) */

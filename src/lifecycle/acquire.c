@@ -146,13 +146,37 @@ static bp_result create_for_miss(bp_pool *pool, int g, uint32_t memory, uint32_t
     return BP_OK;
 }
 
-/* A pooled buffer of group g (or -1: none yet) for class cls; a fixed pool takes a larger
- * class when that one is empty. BPI_NIL when there is none. */
-static uint32_t pop_pooled(bp_pool *pool, int g, uint32_t cls) {
+/* The oldest pooled buffer of the next `reuse_larger_classes` classes above cls that has lain
+ * unused since before the previous frame, out of its bucket (it stays of its own class), or
+ * BPI_NIL. Only the tail can be that old (buckets are in pooling order); a buffer released in
+ * the previous frame or this one is left to its own class, which likely asks for it again, so
+ * that the next class's steady demand is not moved onto its slow path every frame. */
+static uint32_t borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls) {
+    uint64_t frame = pool->stats.frame;
+    uint32_t top = bpi_class_count(pool->pow2), last = cls + pool->borrow_classes;
+    for (uint32_t c = cls + 1; c <= last && c < top; c++) {
+        uint32_t t = bpi_bucket_oldest(&buckets[c]);
+        if (t != BPI_NIL && pool->slots[t].frame + 1u < frame) {
+            bpi_bucket_remove(pool, t);
+            return t;
+        }
+    }
+    return BPI_NIL;
+}
+
+/* A pooled buffer of group g (or -1: none yet) for class cls, or one a larger class does not
+ * need (borrow_idle_larger; *tail says so: it left its bucket's tail); a fixed pool takes any
+ * larger class when that one is empty. BPI_NIL when there is none. */
+static uint32_t pop_pooled(bp_pool *pool, int g, uint32_t cls, bool *tail) {
+    *tail = false;
     if (g < 0) return BPI_NIL;
     bpi_bucket *buckets = pool->groups[g].buckets;
     uint32_t index = bpi_bucket_pop(pool, &buckets[cls]);
-    if (index == BPI_NIL && pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
+    if (index != BPI_NIL) return index;
+    if (pool->borrow_classes) {
+        index = borrow_idle_larger(pool, buckets, cls);
+        *tail = index != BPI_NIL;
+    } else if (pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
         int c = bpi_bucket_next_nonempty(pool, g, cls);
         if (c >= 0) index = bpi_bucket_pop(pool, &buckets[c]);
     }
@@ -173,14 +197,16 @@ BPI_HOT bp_result acquire_with(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
     uint32_t cls = bpi_class_of(pool->pow2, d->size);
 
     int g = find_group(pool, d, ukey, ashift);
-    uint32_t index = pop_pooled(pool, g, cls);
+    bool tail;
+    uint32_t index = pop_pooled(pool, g, cls, &tail);
     /* before a miss, the buffers thread caches keep go back to the buckets (a miss means no
      * pooled buffer of the class anywhere), a new group's included: the miss may have to make
      * room with them under a budget or an allocation cap */
-    if (index == BPI_NIL && pool->tcache_count && bpi_tcache_flush(pool) && g >= 0) index = pop_pooled(pool, g, cls);
+    if (index == BPI_NIL && pool->tcache_count && bpi_tcache_flush(pool) && g >= 0)
+        index = pop_pooled(pool, g, cls, &tail);
     bool hit = index != BPI_NIL;
     if (hit) {
-        if (u) bpi_undo_save_hit(pool, u, index);
+        if (u) bpi_undo_save_hit(pool, u, index, tail);
         bpi_take_pooled(pool, &pool->slots[index]);
     } else {
         if (u) bpi_undo_save_miss(pool, u, cls);

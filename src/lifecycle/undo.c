@@ -30,11 +30,12 @@ void bpi_undo_begin(bp_pool *pool, bpi_undo *u) {
     pool->undo = u;
 }
 
-/* Popped from its bucket's head: its fields are still the pooled ones (aux_next, now NIL,
- * comes back with the push that undoes the pop). */
-void bpi_undo_save_hit(bp_pool *pool, bpi_undo *u, uint32_t index) {
+/* Popped from its bucket's head, or its tail (a larger class's idle buffer): its fields are
+ * still the pooled ones (the links come back with the push that undoes the pop). */
+void bpi_undo_save_hit(bp_pool *pool, bpi_undo *u, uint32_t index, bool tail) {
     bpi_undo_entry *e = &u->e[u->count];
     e->hit = true;
+    e->tail = tail;
     e->pooled = pool->slots[index];
 }
 
@@ -89,12 +90,13 @@ static void unlink_held(bp_pool *pool, uint32_t index) {
     s->linked = 0;
 }
 
-/* A hit back at the head of its bucket, pooled, as it was. */
+/* A hit back at the end of its bucket it left, pooled, as it was. */
 static void put_back(bp_pool *pool, const bpi_undo_entry *e) {
     bpi_slot *s = &pool->slots[e->index];
     bpi_stats_state(pool, s, BPI_IN_USE, BPI_POOLED); /* hits follow acquires (undo_one) */
     *s = e->pooled;
-    bpi_bucket_push(pool, e->index);
+    if (e->tail) bpi_bucket_push_tail(pool, e->index);
+    else bpi_bucket_push(pool, e->index);
 }
 
 /* The class leaves the used list again (the miss's buffer was its first). */

@@ -61,6 +61,18 @@ int bpi_bucket_next_nonempty(const bp_pool *pool, int g, uint32_t from_class) {
     return -1;
 }
 
+void bpi_bucket_push_tail(bp_pool *pool, uint32_t index) {
+    uint32_t link = bpi_link_of(index);
+    bpi_slot *s = bpi_slot_at(pool, index);
+    bpi_bucket *b = bpi_bucket_of(pool, s);
+    s->aux_next = BPI_NIL;
+    s->aux_prev = b->head == BPI_NIL ? BPI_NIL : b->tail;
+    if (b->head == BPI_NIL) b->head = link;
+    else bpi_link_slot(pool, b->tail)->aux_next = link;
+    b->tail = link;
+    b->room--;
+}
+
 uint32_t bpi_oldest_pooled(const bp_pool *pool) {
     uint32_t best = BPI_NIL;
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {

@@ -772,6 +772,7 @@ static void setup(fz *f) {
                        .max_pooled_per_class = caps[b & 3],
                        .max_buffers = b & 4 ? 24 : 0,
                        .idle_trim_frames = b & 8 ? 3 : 0,
+                       .reuse_larger_classes = b & 64 ? 3 : 0, /* 0: the default (1 with fine classes) */
                        .allocator = {fz_alloc, fz_free, f},
                        .logger = {fz_log, f},
                        .evict = evict,

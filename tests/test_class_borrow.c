@@ -1,0 +1,194 @@
+/* reuse_larger_classes: a miss takes a pooled buffer of a nearby larger class when that buffer
+ * has lain unused since before the previous frame, instead of creating one. With fine classes
+ * 3000 B is class 3072, 3300 B class 3328 (the next one) and 3500 B class 3584 (two up). */
+#include "test_support.h"
+
+static bp_pool *make_pool(bp_pool_desc d) {
+    bp_pool *pool;
+    d.frames_in_flight = BP_IMMEDIATE_REUSE;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    return pool;
+}
+
+static void frames(bp_pool *pool, int n) {
+    for (int i = 0; i < n; i++) assert_int_equal(bp_frame_next(pool), BP_OK);
+}
+
+/* Acquires `size` and releases it at once: one pooled buffer of its class. */
+static void pool_one(bp_pool *pool, uint64_t size) {
+    assert_int_equal(bp_release(pool, ts_acquire(pool, size, 0)), BP_OK);
+}
+
+static bp_stats stats_of(bp_pool *pool) {
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    return s;
+}
+
+static void *mapped_of(bp_pool *pool, bp_buffer b) {
+    bp_buffer_info info;
+    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+    return info.mapped;
+}
+
+static uint64_t capacity_of(bp_pool *pool, bp_buffer b) {
+    bp_buffer_info info;
+    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+    return info.capacity;
+}
+
+/* The pooled count of the class of `class_size`. */
+static uint32_t pooled_in(bp_pool *pool, uint64_t class_size) {
+    bp_class_stats cs[BPI_MAX_CLASSES];
+    uint32_t n;
+    assert_int_equal(bp_calculate_class_stats(pool, cs, BPI_MAX_CLASSES, &n), BP_OK);
+    for (uint32_t i = 0; i < n; i++)
+        if (cs[i].class_size == class_size) return cs[i].pooled;
+    return 0;
+}
+
+/* Acquire `size` (with `flags`) and report whether it hit; it stays held. */
+static bool hits(bp_pool *pool, uint64_t size, uint32_t flags, bp_buffer *out) {
+    uint64_t before = stats_of(pool).hits;
+    *out = ts_acquire(pool, size, flags);
+    return stats_of(pool).hits == before + 1;
+}
+
+static void idle_larger_buffer_serves_a_miss(void **state) {
+    (void)state;
+    bp_pool *pool = make_pool((bp_pool_desc){0});
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    pool_one(pool, 3300);
+    frames(pool, 2);
+    bp_buffer b;
+    assert_true(hits(pool, 3000, 0, &b));
+    assert_int_equal(stats_of(pool).backend_creates, 1);
+    assert_int_equal(capacity_of(pool, b), 3328); /* its own class's capacity */
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(pooled_in(pool, 3328), 1); /* back in its own class */
+    assert_int_equal(pooled_in(pool, 3072), 0);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* Released in this frame or the previous one: its own class likely wants it again. */
+static void recent_buffer_is_left_to_its_class(void **state) {
+    (void)state;
+    bp_pool *pool = make_pool((bp_pool_desc){0});
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    pool_one(pool, 3300);
+    bp_buffer a, b;
+    assert_false(hits(pool, 3000, 0, &a)); /* this frame */
+    frames(pool, 1);
+    assert_false(hits(pool, 3000, 0, &b)); /* the previous frame */
+    assert_int_equal(stats_of(pool).backend_creates, 3);
+    assert_int_equal(pooled_in(pool, 3328), 1);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* The request's own class first; then one class up by default, more when asked, never with
+ * BP_NEVER. */
+static void how_far_up(void **state) {
+    (void)state;
+    const struct {
+        uint32_t reuse;
+        uint64_t pooled_size, request;
+        bool hit;
+    } cases[] = {
+        {0, 3000, 3000, true},        {0, 3500, 3000, false}, {2, 3500, 3000, true},
+        {BP_NEVER, 3300, 3000, false}, {0, 2800, 3000, false}, /* never a smaller class */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bp_pool *pool = make_pool((bp_pool_desc){.reuse_larger_classes = cases[i].reuse});
+        assert_int_equal(bp_frame_begin(pool), BP_OK);
+        pool_one(pool, cases[i].pooled_size);
+        frames(pool, 3);
+        bp_buffer b;
+        assert_int_equal(hits(pool, cases[i].request, 0, &b), cases[i].hit);
+        assert_true(capacity_of(pool, b) >= cases[i].request);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+        assert_int_equal(bp_frame_end(pool), BP_OK);
+        ts_check_and_destroy(pool);
+    }
+}
+
+/* Powers of two: one class up is twice the size, so the default stays exact. */
+static void pow2_classes_borrow_only_when_asked(void **state) {
+    (void)state;
+    for (uint32_t reuse = 0; reuse < 2; reuse++) {
+        bp_pool *pool = make_pool((bp_pool_desc){.class_scheme = BP_CLASSES_POW2, .reuse_larger_classes = reuse});
+        assert_int_equal(bp_frame_begin(pool), BP_OK);
+        pool_one(pool, 5000); /* class 8192 */
+        frames(pool, 3);
+        bp_buffer b;
+        assert_int_equal(hits(pool, 3000, 0, &b), reuse == 1); /* class 4096 */
+        assert_int_equal(capacity_of(pool, b), reuse == 1 ? 8192 : 4096);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+        assert_int_equal(bp_frame_end(pool), BP_OK);
+        ts_check_and_destroy(pool);
+    }
+}
+
+/* The oldest idle buffer of the class goes (its bucket's tail), the newer ones stay. */
+static void the_oldest_is_borrowed(void **state) {
+    (void)state;
+    bp_pool *pool = make_pool((bp_pool_desc){0});
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    bp_buffer old = ts_acquire(pool, 3300, 0), newer = ts_acquire(pool, 3300, 0);
+    void *old_ptr = mapped_of(pool, old), *newer_ptr = mapped_of(pool, newer);
+    assert_int_equal(bp_release(pool, old), BP_OK);
+    frames(pool, 3);
+    assert_int_equal(bp_release(pool, newer), BP_OK);
+    frames(pool, 2);
+    bp_buffer b;
+    assert_true(hits(pool, 3000, 0, &b));
+    assert_ptr_equal(mapped_of(pool, b), old_ptr);
+    bp_buffer c;
+    assert_true(hits(pool, 3300, 0, &c)); /* its own class still has the newer one */
+    assert_ptr_equal(mapped_of(pool, c), newer_ptr);
+    assert_int_equal(bpi_check(pool), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_release(pool, c), BP_OK);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* Transient, scoped and owned requests take the same path, and so do thread_safe pools. */
+static void every_kind_of_request_borrows(void **state) {
+    (void)state;
+    for (int ts = 0; ts < 2; ts++) {
+        bp_pool *pool = make_pool((bp_pool_desc){.thread_safe = ts});
+        assert_int_equal(bp_frame_begin(pool), BP_OK);
+        pool_one(pool, 3300);
+        pool_one(pool, 3300);
+        pool_one(pool, 3300); /* one pooled: the same buffer each time */
+        bp_buffer two = ts_acquire(pool, 3300, 0), three = ts_acquire(pool, 3300, 0);
+        assert_int_equal(bp_release(pool, two), BP_OK);
+        assert_int_equal(bp_release(pool, three), BP_OK); /* two pooled */
+        frames(pool, 3);
+        bp_buffer t, o;
+        assert_true(hits(pool, 3000, BP_ACQUIRE_TRANSIENT, &t));
+        uint64_t before = stats_of(pool).hits;
+        assert_int_equal(bp_acquire(pool, &(bp_acquire_desc){.size = 3000, .owner = 5}, &o), BP_OK);
+        assert_int_equal(stats_of(pool).hits, before + 1);
+        assert_int_equal(bp_owner_release(pool, 5, NULL), BP_OK);
+        assert_int_equal(bp_frame_end(pool), BP_OK); /* returns the transient one */
+        assert_int_equal(stats_of(pool).backend_creates, 2);
+        assert_int_equal(stats_of(pool).buffers_in_use, 0);
+        ts_check_and_destroy(pool);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(idle_larger_buffer_serves_a_miss), cmocka_unit_test(recent_buffer_is_left_to_its_class),
+        cmocka_unit_test(how_far_up),
+        cmocka_unit_test(pow2_classes_borrow_only_when_asked),
+        cmocka_unit_test(the_oldest_is_borrowed),
+        cmocka_unit_test(every_kind_of_request_borrows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
