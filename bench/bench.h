@@ -48,7 +48,7 @@ typedef struct contender {
                           (what every contender's figure holds besides its own calls) */
 } contender;
 
-enum { CONTENDER_MAX = 10 };
+enum { CONTENDER_MAX = 12 };
 
 /* Fill `out` with bufpool (immediate reuse; 2 frames in flight; pooled bytes capped; host blocks;
  * retention caps that follow demand, alone and on host blocks) and one

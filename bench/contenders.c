@@ -138,12 +138,15 @@ static raw_alloc loop_alloc = {"none", loop_malloc, loop_free, loop_usable, NULL
 
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 7 + n_allocs) return 0;
+    if (max < 8 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
     out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false);
     out[n++] = pool_contender("bufpool (2 frames in flight)", (bp_pool_desc){.name = "bench-fif2", .frames_in_flight = 2},
                               0, false);
+    /* Before reuse_larger_classes: a miss takes only a buffer of its own class. */
+    out[n++] = pool_contender("bufpool (exact classes)",
+                              (bp_pool_desc){.name = "bench-exact", .reuse_larger_classes = BP_NEVER}, 0, true);
     /* The memory knob: what bounding the pooled bytes costs in time and saves in memory. */
     out[n++] = pool_contender("bufpool (max_pooled_bytes 8 MiB)",
                               (bp_pool_desc){.name = "bench-capped", .max_pooled_bytes = 8u << 20}, 0, false);

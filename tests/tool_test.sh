@@ -54,6 +54,16 @@ check "retain-demand: 12 + 4 misses, then none" '[ "$(field "$demand" misses)" =
 check "retain-demand: the JSON says so" '[ "$(field "$demand" retain_demand)" = true ] && [ -z "$(field "$capped" retain_demand)" ]'
 check "retain-demand: the run file says so" 'grep -q "\"retain_demand\":true" "$tmp/demand.json"'
 
+# --exact-classes: a 3000 B request after three idle frames takes the pooled 3300 B buffer of
+# the next class by default (1 miss), and creates its own with the flag (2 misses)
+printf 'A 1 3300\nR 1\nF\nF\nF\nA 2 3000\nR 2\nF\n' >"$tmp/borrow.trace"
+borrow=$("$tool" replay "$tmp/borrow.trace" --frames-in-flight 0 --json)
+exact=$("$tool" replay "$tmp/borrow.trace" --frames-in-flight 0 --exact-classes --json --run "$tmp/exact.json")
+check "next class borrowed by default: 1 miss" '[ "$(field "$borrow" misses)" = 1 ]'
+check "--exact-classes: 2 misses" '[ "$(field "$exact" misses)" = 2 ]'
+check "--exact-classes: the JSON and the run file say so" \
+  '[ "$(field "$exact" exact_classes)" = true ] && [ -z "$(field "$borrow" exact_classes)" ] && grep -q "\"exact_classes\":true" "$tmp/exact.json"'
+
 # replay: a small trace with frames, and a leak at the end that is reported, not an error
 json=$("$tool" replay "$traces/small.trace" --json 2>"$tmp/err")
 check "replay exits 0" '[ $? -eq 0 ]'

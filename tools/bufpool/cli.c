@@ -84,6 +84,11 @@ static int set_retain_demand(tool_opts *o, const char *f, const char *v) {
     o->retain_demand = true;
     return 0;
 }
+static int set_exact_classes(tool_opts *o, const char *f, const char *v) {
+    (void)f, (void)v;
+    o->exact_classes = true;
+    return 0;
+}
 static int set_csv(tool_opts *o, const char *f, const char *v) {
     (void)f;
     o->csv_path = v;
@@ -141,6 +146,8 @@ static const cli_option options[] = {
      "the backend's block mode: buffers as ranges of N-MiB blocks (default off)"},
     {"--retain-demand", NULL, CMD_RUNS, set_retain_demand,
      "retention caps rise where they caused misses (default off)"},
+    {"--exact-classes", NULL, CMD_RUNS, set_exact_classes,
+     "a miss never takes an idle buffer of the next size class (default: it may)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

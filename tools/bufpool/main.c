@@ -37,6 +37,7 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
     desc->retain_demand = desc->retain_demand || o->retain_demand;
+    if (o->exact_classes) desc->reuse_larger_classes = BP_NEVER;
 #ifdef BP_HAVE_VULKAN
     static bp_backend backend; /* the pool keeps a pointer to it until it is destroyed */
     if (!strcmp(o->backend, "vulkan")) {
@@ -120,6 +121,7 @@ int main(int argc, char **argv) {
     }
     report.block_size = o.block_bytes;
     report.retain_demand = o.retain_demand;
+    report.exact_classes = o.exact_classes;
     report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);
     if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);

@@ -27,6 +27,7 @@ typedef struct run_report {
     uint64_t block_size;               /* --block-size (0: the backend allocates each buffer) */
     uint64_t backend_peak_held;        /* host blocks: most bytes the backend held (0: not known) */
     bool retain_demand;                /* --retain-demand */
+    bool exact_classes;                /* --exact-classes */
     uint64_t frames;
     bp_stats stats;
     uint64_t warm_acquires, warm_hits; /* after the first 10% of frames */
