@@ -302,7 +302,8 @@ typedef struct bp_class_stats {
     uint32_t pooled;          /**< Buffers ready for reuse. */
     uint32_t pending;         /**< Buffers waiting for frames in flight. */
     uint64_t bytes_requested; /**< Requested bytes of held buffers (the rest is rounding waste). */
-    uint64_t acquires;        /**< Acquires in this class. */
+    uint64_t acquires;        /**< Acquires served by buffers of this class (a smaller request that
+                                   took one, see `reuse_larger_classes`, counts here). */
     uint64_t hits;            /**< Of which served from the pool. */
     uint32_t max_pooled;      /**< Retention cap of the class now: `max_pooled_per_class`, or more where
                                    `retain_demand` raised it (the largest over memory kinds); ::BP_NEVER
