@@ -147,7 +147,7 @@ static const cli_option options[] = {
     {"--retain-demand", NULL, CMD_RUNS, set_retain_demand,
      "retention caps rise where they caused misses (default off)"},
     {"--exact-classes", NULL, CMD_RUNS, set_exact_classes,
-     "a miss never takes an idle buffer of the next size class (default: it may)"},
+     "a miss takes only its own size class (default: an idle one above too)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
