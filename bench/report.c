@@ -320,7 +320,9 @@ static void why(FILE *o, const verdicts *v) {
         fprintf(o, "- **Memory** (bufpool's peak held over the allocator that held least: %s): bufpool keeps up "
                    "to 8 released buffers per size class (the default retention cap) and, in the 2-frames row, "
                    "buffers waiting for the GPU; with 8 classes per power of two that cache is large when sizes "
-                   "spread widely. `max_pooled_bytes` bounds it (the 8 MiB row), at the price of misses.\n",
+                   "spread widely. A miss takes an idle buffer of the next class up before it creates one "
+                   "(`reuse_larger_classes`; the exact-classes row shows what that saves), and `max_pooled_bytes` "
+                   "bounds the cache (the 8 MiB row), at the price of misses.\n",
                 v->memory_misses);
     const vk_summary *vk = &v->vulkan;
     if (vk->speedup > 0 && vk->speedup < 100 && vk->cpu)
