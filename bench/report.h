@@ -34,6 +34,9 @@ typedef struct verdicts {
     const char *hit_fastest_alloc;
     bool memory_ok, have_worst;
     char worst_workload[64], memory_misses[512], speedups[512];
+    /* the same against the fastest allocator of each workload (the one the speed target names) */
+    int memory_fastest_misses_count;
+    char memory_fastest_misses[512];
     variant_verdict variants[VARIANT_MAX];
     int variant_count;
 } verdicts;
