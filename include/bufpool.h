@@ -195,9 +195,11 @@ typedef struct bp_pool_desc {
      *  needs serves the request instead of a new buffer (its capacity is its own class's; it goes
      *  back to that class when released). The peak of held bytes drops where demand moves between
      *  sizes (bench/RESULTS.md's workloads); a request whose class has pooled buffers never looks.
-     *  0 = 1 with ::BP_CLASSES_FINE (at most 12.5% more capacity), none with ::BP_CLASSES_POW2
-     *  (one class up is twice the size); ::BP_NEVER = only the request's own class. Dynamic and
-     *  high-water pools (a fixed pool takes any larger class when its own is empty). */
+     *  0 = with ::BP_CLASSES_FINE 1 below 64 KiB and 2 from 64 KiB up (at most 12.5% / 25% more
+     *  capacity: a miss of a large size is a large allocation, and saving one saves more), none
+     *  with ::BP_CLASSES_POW2 (one class up is twice the size); N = N at every size; ::BP_NEVER =
+     *  only the request's own class. Dynamic and high-water pools (a fixed pool takes any larger
+     *  class when its own is empty). */
     uint32_t reuse_larger_classes;
     /** Retention caps follow demand (dynamic pools): each released buffer a class's cap destroys
      *  lets one later miss of that class (of the same memory kind and usage) raise its cap by

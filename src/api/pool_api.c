@@ -31,12 +31,26 @@ static bp_result check_desc(const bp_pool_desc *d) {
     return BP_OK;
 }
 
+/* reuse_larger_classes as counts of classes (see bp_pool_desc). The default is larger from
+ * 64 KiB up: a miss there is a large allocation and the memory a borrow saves is larger, while
+ * what a borrow costs (an old, cold buffer's slot on the slow path) is the same at any size;
+ * two classes up for the small sizes of seed 000's instances took 25% more time. A fixed
+ * pool's own rule takes any larger class (pop_pooled). */
+static void resolve_borrowing(bp_pool *pool) {
+    const bp_pool_desc *d = &pool->desc;
+    uint32_t want = d->reuse_larger_classes, classes = bpi_class_count(pool->pow2);
+    bool off = d->capacity_mode == BP_CAPACITY_FIXED || want == BP_NEVER || (!want && pool->pow2);
+    if (want > classes) want = classes;
+    pool->borrow_classes = off ? 0 : want ? want : 1;
+    pool->borrow_classes_large = off ? 0 : want ? want : 2;
+    pool->borrow_large_from = bpi_class_of(pool->pow2, 64u << 10);
+}
+
 static void resolve(bp_pool *pool, const bp_pool_desc *in) {
     bp_pool_desc *d = &pool->desc;
     *d = *in;
     if (!d->max_pooled_per_class) d->max_pooled_per_class = 8;
     if (!d->max_pooled_bytes) d->max_pooled_bytes = BP_UNLIMITED;
-    if (!d->reuse_larger_classes) d->reuse_larger_classes = d->class_scheme == BP_CLASSES_POW2 ? BP_NEVER : 1;
     if (!d->frames_in_flight) d->frames_in_flight = 2;
     if (!d->idle_trim_frames) d->idle_trim_frames = 300;
     if (d->idle_trim_seconds == 0) d->idle_trim_seconds = 30.0;
@@ -45,10 +59,7 @@ static void resolve(bp_pool *pool, const bp_pool_desc *in) {
     snprintf(pool->name, sizeof pool->name, "%s", d->name ? d->name : "bufpool");
     d->name = pool->name;
     pool->pow2 = d->class_scheme == BP_CLASSES_POW2;
-    /* a fixed pool's own rule takes any larger class (pop_pooled) */
-    uint32_t classes = bpi_class_count(pool->pow2);
-    pool->borrow_classes = d->capacity_mode == BP_CAPACITY_FIXED || d->reuse_larger_classes == BP_NEVER ? 0
-                           : d->reuse_larger_classes < classes ? d->reuse_larger_classes : classes;
+    resolve_borrowing(pool);
     pool->thread_safe = d->thread_safe;
     /* a fixed pool allocates nothing after creation; a cache is allocated per thread */
     pool->tcache_on = d->thread_safe && !d->no_thread_cache && d->capacity_mode != BP_CAPACITY_FIXED;

@@ -146,14 +146,15 @@ static bp_result create_for_miss(bp_pool *pool, int g, uint32_t memory, uint32_t
     return BP_OK;
 }
 
-/* The oldest pooled buffer of the next `reuse_larger_classes` classes above cls that has lain
- * unused since before the previous frame, out of its bucket (it stays of its own class), or
+/* The oldest pooled buffer of the next `reuse_larger_classes` classes above cls (as counted by
+ * resolve_borrowing) that has lain unused since before the previous frame, out of its bucket (it stays of its own class), or
  * BPI_NIL. Only the tail can be that old (buckets are in pooling order); a buffer released in
  * the previous frame or this one is left to its own class, which likely asks for it again, so
  * that the next class's steady demand is not moved onto its slow path every frame. */
 static uint32_t borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls) {
     uint64_t frame = pool->stats.frame;
-    uint32_t top = bpi_class_count(pool->pow2), last = cls + pool->borrow_classes;
+    uint32_t top = bpi_class_count(pool->pow2);
+    uint32_t last = cls + (cls >= pool->borrow_large_from ? pool->borrow_classes_large : pool->borrow_classes);
     for (uint32_t c = cls + 1; c <= last && c < top; c++) {
         uint32_t t = bpi_bucket_oldest(&buckets[c]);
         if (t != BPI_NIL && pool->slots[t].frame + 1u < frame) {
@@ -173,7 +174,7 @@ static uint32_t pop_pooled(bp_pool *pool, int g, uint32_t cls, bool *tail) {
     bpi_bucket *buckets = pool->groups[g].buckets;
     uint32_t index = bpi_bucket_pop(pool, &buckets[cls]);
     if (index != BPI_NIL) return index;
-    if (pool->borrow_classes) {
+    if (pool->borrow_classes_large) {
         index = borrow_idle_larger(pool, buckets, cls);
         *tail = index != BPI_NIL;
     } else if (pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
