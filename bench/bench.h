@@ -109,6 +109,7 @@ typedef struct replay_result {
                                  below peak_in_use */
     uint64_t peak_requested;  /* bytes asked for at once */
     double hit_rate;          /* bufpool: acquires served from the pool (memory round); else -1 */
+    int passes;               /* replays of the list in each timed round (replay_time) */
     bool ok;
 } replay_result;
 

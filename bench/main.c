@@ -188,7 +188,10 @@ int main(int argc, char **argv) {
     report_hit(o, &op, allocs, na, &v);
 
     fprintf(o, "\n## Workloads\n\nEach workload is generated once as a list of events, then replayed by every "
-               "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round. "
+               "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round; a "
+               "round replays the list as many times as make the fastest contender's round last about 2 ms "
+               "(at most 64; the warm-up round, one replay each, sets the count), so that a short list is not "
+               "timed in rounds of microseconds. "
                "A bufpool contender asks for bytes as malloc does, with bp_acquire_size, and ends each frame "
                "with bp_frame_next (bp_frame_end + bp_frame_begin in one call). "
                "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "

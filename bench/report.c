@@ -44,8 +44,8 @@ void report_workload(FILE *o, const event_list *l, contender *cs, int n, int rep
                            verdicts *v) {
     fprintf(stderr, "bufpool_bench: workload %s\n", l->name);
     replay_time(l, cs, n, repeats, r);
-    fprintf(o, "\n### %s\n\n%s; %llu acquires, %zu events.\n\n", l->name, l->description,
-            (unsigned long long)l->acquires, l->count);
+    fprintf(o, "\n### %s\n\n%s; %llu acquires, %zu events; each timed round replays them %d time%s.\n\n", l->name,
+            l->description, (unsigned long long)l->acquires, l->count, r[0].passes, r[0].passes == 1 ? "" : "s");
     fprintf(o, "| contender | ns per acquire+release (median) | ratio to bufpool | hit rate | peak in use | "
                "peak held | held / requested |\n|---|---:|---:|---:|---:|---:|---:|\n");
     double base = r[0].ns_per_acquire, fastest_alloc = 0, loop_alone = -1;
