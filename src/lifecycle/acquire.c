@@ -147,10 +147,11 @@ static bp_result create_for_miss(bp_pool *pool, int g, uint32_t memory, uint32_t
 }
 
 /* The oldest pooled buffer of the next `reuse_larger_classes` classes above cls (as counted by
- * resolve_borrowing) that has lain unused since before the previous frame, out of its bucket (it stays of its own class), or
- * BPI_NIL. Only the tail can be that old (buckets are in pooling order); a buffer released in
- * the previous frame or this one is left to its own class, which likely asks for it again, so
- * that the next class's steady demand is not moved onto its slow path every frame. */
+ * resolve_borrowing) that has lain unused since before the previous frame, out of its bucket
+ * (it stays of its own class), or BPI_NIL. Only the tail can be that old (buckets are in
+ * pooling order); a buffer released in the previous frame or this one is left to its own
+ * class, which likely asks for it again, so that the next class's steady demand is not moved
+ * onto its slow path every frame. */
 static uint32_t borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls) {
     uint64_t frame = pool->stats.frame;
     uint32_t top = bpi_class_count(pool->pow2);
