@@ -54,6 +54,22 @@ static bool hits(bp_pool *pool, uint64_t size, uint32_t flags, bp_buffer *out) {
     return stats_of(pool).hits == before + 1;
 }
 
+/* A pool of `desc` pools one buffer of `pooled_size`, lets it lie three frames, then asks for
+ * `request`: whether that hit, and the capacity it got (the pool checked and destroyed). */
+static bool idle_then_ask(bp_pool_desc desc, uint64_t pooled_size, uint64_t request, uint64_t *out_capacity) {
+    bp_pool *pool = make_pool(desc);
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    pool_one(pool, pooled_size);
+    frames(pool, 3);
+    bp_buffer b;
+    bool hit = hits(pool, request, 0, &b);
+    *out_capacity = capacity_of(pool, b);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+    return hit;
+}
+
 static void idle_larger_buffer_serves_a_miss(void **state) {
     (void)state;
     bp_pool *pool = make_pool((bp_pool_desc){0});
@@ -104,16 +120,11 @@ static void how_far_up(void **state) {
         {0, 85000, 66000, true},      {1, 85000, 66000, false}, {0, 90200, 66000, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bp_pool *pool = make_pool((bp_pool_desc){.reuse_larger_classes = cases[i].reuse});
-        assert_int_equal(bp_frame_begin(pool), BP_OK);
-        pool_one(pool, cases[i].pooled_size);
-        frames(pool, 3);
-        bp_buffer b;
-        assert_int_equal(hits(pool, cases[i].request, 0, &b), cases[i].hit);
-        assert_true(capacity_of(pool, b) >= cases[i].request);
-        assert_int_equal(bp_release(pool, b), BP_OK);
-        assert_int_equal(bp_frame_end(pool), BP_OK);
-        ts_check_and_destroy(pool);
+        uint64_t capacity;
+        bool hit = idle_then_ask((bp_pool_desc){.reuse_larger_classes = cases[i].reuse}, cases[i].pooled_size,
+                                 cases[i].request, &capacity);
+        assert_int_equal(hit, cases[i].hit);
+        assert_true(capacity >= cases[i].request);
     }
 }
 
@@ -121,16 +132,11 @@ static void how_far_up(void **state) {
 static void pow2_classes_borrow_only_when_asked(void **state) {
     (void)state;
     for (uint32_t reuse = 0; reuse < 2; reuse++) {
-        bp_pool *pool = make_pool((bp_pool_desc){.class_scheme = BP_CLASSES_POW2, .reuse_larger_classes = reuse});
-        assert_int_equal(bp_frame_begin(pool), BP_OK);
-        pool_one(pool, 5000); /* class 8192 */
-        frames(pool, 3);
-        bp_buffer b;
-        assert_int_equal(hits(pool, 3000, 0, &b), reuse == 1); /* class 4096 */
-        assert_int_equal(capacity_of(pool, b), reuse == 1 ? 8192 : 4096);
-        assert_int_equal(bp_release(pool, b), BP_OK);
-        assert_int_equal(bp_frame_end(pool), BP_OK);
-        ts_check_and_destroy(pool);
+        uint64_t capacity;
+        bool hit = idle_then_ask((bp_pool_desc){.class_scheme = BP_CLASSES_POW2, .reuse_larger_classes = reuse},
+                                 5000 /* class 8192 */, 3000 /* class 4096 */, &capacity);
+        assert_int_equal(hit, reuse == 1);
+        assert_int_equal(capacity, reuse == 1 ? 8192 : 4096);
     }
 }
 
@@ -158,7 +164,7 @@ static void the_oldest_is_borrowed(void **state) {
     ts_check_and_destroy(pool);
 }
 
-/* Transient, scoped and owned requests take the same path, and so do thread_safe pools. */
+/* Transient and owned requests take the same path, and so do thread_safe pools. */
 static void every_kind_of_request_borrows(void **state) {
     (void)state;
     for (int ts = 0; ts < 2; ts++) {

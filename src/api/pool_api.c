@@ -31,8 +31,8 @@ static bp_result check_desc(const bp_pool_desc *d) {
     return BP_OK;
 }
 
-/* reuse_larger_classes as counts of classes (see bp_pool_desc). The default is larger from
- * 64 KiB up: a miss there is a large allocation and the memory a borrow saves is larger, while
+/* reuse_larger_classes as counts of classes (see bp_pool_desc), below BPI_BORROW_LARGE_SIZE
+ * and from it up. The default is larger from 64 KiB up: a miss there is a large allocation and the memory a borrow saves is larger, while
  * what a borrow costs (an old, cold buffer's slot on the slow path) is the same at any size;
  * two classes up for the small sizes of seed 000's instances took 25% more time. A fixed
  * pool's own rule takes any larger class (pop_pooled). */
@@ -43,7 +43,6 @@ static void resolve_borrowing(bp_pool *pool) {
     if (want > classes) want = classes;
     pool->borrow_classes = off ? 0 : want ? want : 1;
     pool->borrow_classes_large = off ? 0 : want ? want : 2;
-    pool->borrow_large_from = bpi_class_of(pool->pow2, 64u << 10);
 }
 
 static void resolve(bp_pool *pool, const bp_pool_desc *in) {

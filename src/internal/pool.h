@@ -161,6 +161,8 @@ typedef struct bpi_tcache {
     char pad_[128];
 } bpi_tcache;
 
+#define BPI_BORROW_LARGE_SIZE (64u << 10) /* where the default reuse_larger_classes rises (pool_api.c) */
+
 struct bp_pool {
     /* The hot block: everything a pool hit and a plain release read, together. */
     bpi_slot *slots;
@@ -196,8 +198,8 @@ struct bp_pool {
     bp_backend_caps caps;
     bp_allocator alloc;
     int pow2;
-    uint32_t borrow_classes;    /* reuse_larger_classes as a count (0: none) below class borrow_large_from */
-    uint32_t borrow_classes_large, borrow_large_from; /* ... and from that class up (>= borrow_classes) */
+    uint32_t borrow_classes;    /* reuse_larger_classes as a count (0: none) below BPI_BORROW_LARGE_SIZE */
+    uint32_t borrow_classes_large; /* ... and from that size up (>= borrow_classes) */
     atomic_int lock_word;       /* the pool lock (support.c): 0 free, 1 held, 2 held with sleepers */
     atomic_uintptr_t lock_owner; /* pthread_self() of the holder, 0 when free */
     uint32_t lock_depth;        /* holder's nesting (the eviction callback re-enters the pool) */

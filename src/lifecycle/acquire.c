@@ -155,7 +155,8 @@ static bp_result create_for_miss(bp_pool *pool, int g, uint32_t memory, uint32_t
 static uint32_t borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls) {
     uint64_t frame = pool->stats.frame;
     uint32_t top = bpi_class_count(pool->pow2);
-    uint32_t last = cls + (cls >= pool->borrow_large_from ? pool->borrow_classes_large : pool->borrow_classes);
+    bool large = cls >= bpi_class_of(pool->pow2, BPI_BORROW_LARGE_SIZE);
+    uint32_t last = cls + (large ? pool->borrow_classes_large : pool->borrow_classes);
     for (uint32_t c = cls + 1; c <= last && c < top; c++) {
         uint32_t t = bpi_bucket_oldest(&buckets[c]);
         if (t != BPI_NIL && pool->slots[t].frame + 1u < frame) {
