@@ -139,13 +139,14 @@ void bench_threads(const thread_row_desc *rows, int nrows, uint64_t pairs, size_
                    const int *counts, int n, double *out);
 
 #include <stdio.h>
-/* What the Vulkan section measured, for the targets table (speedup 0: not run). */
-typedef struct vk_summary {
+/* What a device section (Vulkan, OpenCL, CUDA) measured, for the targets table (speedup 0: not
+ * run). */
+typedef struct device_summary {
     double speedup;          /* smallest raw / hit ratio over the sizes */
-    double raw_min, raw_max; /* raw create+allocate+bind+destroy, ns */
-    double hit_max;          /* slowest Vulkan pool hit over the sizes, ns */
-    int cpu;                 /* 1: a CPU implementation (lavapipe) */
-} vk_summary;
+    double raw_min, raw_max; /* the raw create + destroy (Vulkan: create+allocate+bind+destroy), ns */
+    double hit_max;          /* slowest pool hit on the device over the sizes, ns */
+    int cpu;                 /* 1: a CPU implementation (lavapipe, PoCL) */
+} device_summary;
 
 /* ranges.c: the sub-allocation section (virtual block vs. bucket pool vs. the allocators). */
 void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *allocs, int na);
@@ -153,7 +154,15 @@ void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *all
 #ifdef BP_HAVE_VULKAN
 /* vulkan.c: the Vulkan section (pool hit vs raw Vulkan, and `workload` on the device);
  * speedup 0 when no device. */
-vk_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);
+device_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick);
+#endif
+#ifdef BP_HAVE_OPENCL
+/* opencl.c: the OpenCL section (pool hit vs raw clCreateBuffer + clReleaseMemObject). */
+device_summary bench_opencl_section(FILE *o, const event_list *workload, int repeats, bool quick);
+#endif
+#ifdef BP_HAVE_CUDA
+/* cuda.c: the CUDA section (pool hit vs raw cudaMalloc + cudaFree). */
+device_summary bench_cuda_section(FILE *o, const event_list *workload, int repeats, bool quick);
 #endif
 
 double bench_cpu_ns(void);  /* process CPU time: the single-thread timings */

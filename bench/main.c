@@ -60,61 +60,88 @@ static void ensure_static_tls(char **argv) {
     perror("bufpool_bench: re-exec"); /* go on without jemalloc */
 }
 
-/* The Vulkan section runs in a child process: lavapipe's LLVM crashes in a process where
- * jemalloc has been loaded (dlopen, RTLD_LOCAL), and the allocators are not needed there.
- * The child writes its section to OUT.vulkan and its summary on a last comment line. */
-static vk_summary vulkan_in_child(FILE *o, const char *self, const char *out, const options *op) {
+/* The device sections, by the name the child process is given. */
+typedef device_summary (*device_section_fn)(FILE *o, const event_list *workload, int repeats, bool quick);
+typedef struct device_section {
+    const char *name, *title, *missing; /* missing: why this build has no such section */
+    device_section_fn run;              /* NULL: not built */
+} device_section;
+
+static const device_section device_sections[] = {
 #ifdef BP_HAVE_VULKAN
+    {"vulkan", "Vulkan", NULL, bench_vulkan_section},
+#else
+    {"vulkan", "Vulkan", "this build has no Vulkan backend (Vulkan headers or loader not found)", NULL},
+#endif
+#ifdef BP_HAVE_OPENCL
+    {"opencl", "OpenCL", NULL, bench_opencl_section},
+#else
+    {"opencl", "OpenCL", "this build has no OpenCL backend (OpenCL headers or ICD loader not found)", NULL},
+#endif
+#ifdef BP_HAVE_CUDA
+    {"cuda", "CUDA", NULL, bench_cuda_section},
+#else
+    {"cuda", "CUDA", "this build has no CUDA backend (the CUDA toolkit was not found)", NULL},
+#endif
+};
+
+static const device_section *device_section_named(const char *name) {
+    for (size_t i = 0; i < sizeof device_sections / sizeof device_sections[0]; i++)
+        if (!strcmp(device_sections[i].name, name)) return &device_sections[i];
+    return NULL;
+}
+
+/* A device section runs in a child process: lavapipe's and PoCL's LLVM crash in a process where
+ * jemalloc has been loaded (dlopen, RTLD_LOCAL), and the allocators are not needed there.
+ * The child writes its section to OUT.NAME and its summary on a last comment line. */
+static device_summary device_in_child(FILE *o, const device_section *d, const char *self, const char *out,
+                                      const options *op) {
+    if (!d->run) {
+        fprintf(o, "\n## %s\n\nNot run: %s.\n", d->title, d->missing);
+        return (device_summary){0};
+    }
     char path[4096], reps[16];
-    snprintf(path, sizeof path, "%s.vulkan", out);
+    snprintf(path, sizeof path, "%s.%s", out, d->name);
     snprintf(reps, sizeof reps, "%d", op->repeats);
     fflush(o);
     pid_t pid = fork();
     if (pid == 0) {
-        execl("/proc/self/exe", self, "vulkan-section", path, reps, op->quick ? "quick" : "full", (char *)NULL);
+        execl("/proc/self/exe", self, "device-section", d->name, path, reps, op->quick ? "quick" : "full", (char *)NULL);
         _exit(127);
     }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(o, "\n## Vulkan\n\nNot run: the Vulkan benchmark process failed (status %d).\n", status);
+        fprintf(o, "\n## %s\n\nNot run: the %s benchmark process failed (status %d).\n", d->title, d->title, status);
         remove(path);
-        return (vk_summary){0};
+        return (device_summary){0};
     }
     FILE *f = fopen(path, "r");
     char line[1024];
-    vk_summary sum = {0};
+    device_summary sum = {0};
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "<!-- vulkan speedup %lf raw %lf %lf hit %lf cpu %d -->", &sum.speedup, &sum.raw_min,
+        if (sscanf(line, "<!-- device speedup %lf raw %lf %lf hit %lf cpu %d -->", &sum.speedup, &sum.raw_min,
                    &sum.raw_max, &sum.hit_max, &sum.cpu) != 5)
             fputs(line, o);
     if (f) fclose(f);
     remove(path);
     return sum;
-#else
-    (void)self, (void)out, (void)op;
-    fprintf(o, "\n## Vulkan\n\nNot run: this build has no Vulkan backend (Vulkan headers or loader not found).\n");
-    return (vk_summary){0};
-#endif
 }
 
-#ifdef BP_HAVE_VULKAN
-static int vulkan_child(const char *path, int repeats, bool quick) {
-    FILE *o = fopen(path, "w");
+static int device_child(const char *name, const char *path, int repeats, bool quick) {
+    const device_section *d = device_section_named(name);
+    FILE *o = d && d->run ? fopen(path, "w") : NULL;
     event_list l = {0};
     if (!o || !workload_instances(&l, quick ? 100 : 500, 0x5EED)) return 1;
-    vk_summary sum = bench_vulkan_section(o, &l, repeats, quick);
-    fprintf(o, "<!-- vulkan speedup %.3f raw %.1f %.1f hit %.2f cpu %d -->\n", sum.speedup, sum.raw_min, sum.raw_max,
+    device_summary sum = d->run(o, &l, repeats, quick);
+    fprintf(o, "<!-- device speedup %.3f raw %.1f %.1f hit %.2f cpu %d -->\n", sum.speedup, sum.raw_min, sum.raw_max,
             sum.hit_max, sum.cpu);
     events_free(&l);
     return fclose(o) == 0 ? 0 : 1;
 }
-#endif
 
 int main(int argc, char **argv) {
-#ifdef BP_HAVE_VULKAN
-    if (argc == 5 && !strcmp(argv[1], "vulkan-section"))
-        return vulkan_child(argv[2], atoi(argv[3]), !strcmp(argv[4], "quick"));
-#endif
+    if (argc == 6 && !strcmp(argv[1], "device-section"))
+        return device_child(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "quick"));
     if (argc < 2 || (strcmp(argv[1], "callgrind-hit") && strcmp(argv[1], "write-trace") &&
                      strcmp(argv[1], "callgrind-frames") && strcmp(argv[1], "callgrind-kinds")))
         ensure_static_tls(argv);
@@ -214,7 +241,9 @@ int main(int argc, char **argv) {
 
     report_threads(o, &op, allocs, na, &v);
     bench_ranges_section(o, op.repeats, op.quick, allocs, na);
-    v.vulkan = vulkan_in_child(o, argv[0], op.out, &op);
+    v.vulkan = device_in_child(o, device_section_named("vulkan"), argv[0], op.out, &op);
+    v.opencl = device_in_child(o, device_section_named("opencl"), argv[0], op.out, &op);
+    v.cuda = device_in_child(o, device_section_named("cuda"), argv[0], op.out, &op);
     for (int i = 0; i < nl; i++) events_free(&lists[i]);
     report_targets(o, &v);
     fclose(o);

@@ -30,7 +30,7 @@ enum { VARIANT_MAX = 4 };
 
 typedef struct verdicts {
     double hit_ns, hit_ir, hit_fastest_alloc_ns, worst_speedup, scaling, scaling_locked, scaling_per_thread_pools;
-    vk_summary vulkan;
+    device_summary vulkan, opencl, cuda; /* the device sections (speedup 0: not run) */
     const char *hit_fastest_alloc;
     bool memory_ok, have_worst;
     char worst_workload[64], memory_misses[512], speedups[512];

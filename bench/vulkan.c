@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
+#include "device.h"
 #include "bufpool_vulkan.h"
 
 /* A raw buffer's two handles. The replay's tokens are indices into a grow-only table of
@@ -120,106 +120,49 @@ static void raw_close(contender *c) { (void)c; }
 
 /* bufpool over the Vulkan backend; the context rides in pool_desc.backend's place. */
 static bp_vulkan_context *g_ctx;
+static bp_vulkan_backend *g_last_vk; /* the backend of the pool made last (its stats) */
 
-static bool vk_pool_make(contender *c, bp_vulkan_backend **out_vk, VkDeviceSize block_size) {
+static bool vk_make_pool(void *user, const bp_pool_desc *in, uint64_t block_size, bp_pool **out) {
+    (void)user;
     bp_vulkan_desc vd = {.block_size = block_size}; /* from_context fills the device fields only */
     bp_vulkan_desc_from_context(g_ctx, &vd);
     bp_backend be;
-    bp_result r = bp_vulkan_backend_create(&vd, &be, out_vk);
+    bp_result r = bp_vulkan_backend_create(&vd, &be, &g_last_vk);
     if (r != BP_OK) return fprintf(stderr, "bufpool_bench: Vulkan backend: %s\n", bp_result_string(r)), false;
-    bp_pool_desc pd = c->pool_desc;
-    pd.backend = &be;
-    bp_pool *pool;
-    r = bp_pool_create(&pd, &pool);
-    if (r != BP_OK) return fprintf(stderr, "bufpool_bench: Vulkan pool: %s\n", bp_result_string(r)), false;
-    c->ctx = pool;
-    return true;
+    return device_pool_create("Vulkan", &be, in, out);
 }
 
 static bool vk_pool_open(contender *c) {
-    return vk_pool_make(c, NULL, 0) && (!c->frames || bp_frame_begin(c->ctx) == BP_OK);
+    bp_pool *pool;
+    if (!vk_make_pool(NULL, &c->pool_desc, 0, &pool)) return false;
+    c->ctx = pool;
+    return !c->frames || bp_frame_begin(pool) == BP_OK;
 }
 
-__attribute__((noinline)) static void raw_pairs(const raw_vk *raw, size_t size, uint64_t pairs) {
-    for (uint64_t i = 0; i < pairs; i++) {
-        raw_buffer b;
-        if (raw_create(raw, size, &b)) raw_destroy(raw, &b);
-    }
-}
-
-typedef struct vk_hit_times {
-    double vulkan, host, raw; /* median ns per pair */
-} vk_hit_times;
-
-/* Median ns per pair, `repeats` rounds, of: pool hits on the Vulkan backend, pool hits on the
- * host backend (the same loop, bench_pool_hits, as the pool-hit section), and the raw path.
- * The raw path uses the memory type the pool's buffer got. False when the pool failed. */
-static bool vk_hit(raw_vk *raw, size_t size, uint64_t pairs, uint64_t raw_pairs_n, int repeats, vk_hit_times *out) {
-    enum { R = 64 };
-    double tv[R], th[R], tr[R];
-    contender pc = {.pool_desc = {.name = "bench-vulkan"}};
-    bp_vulkan_backend *vk;
-    if (repeats > R) repeats = R;
-    /* no frames: a pool that never began one reuses a released buffer at once */
-    if (!vk_pool_make(&pc, &vk, 0)) return false;
-    bp_pool *host = NULL;
-    bp_acquire_desc d = {.size = size};
-    bench_pool_hits(pc.ctx, &d, 1000); /* warm: the first acquire creates the buffer */
+/* The raw path uses the memory type the timed pool's buffer got. */
+static void vk_warmed(void *user, bp_pool *pool) {
+    (void)pool;
     bp_vulkan_stats st;
-    bp_vulkan_get_stats(vk, &st);
-    raw->type = st.memory_type_used[BP_MEMORY_DEVICE_LOCAL];
-    bool ok = bp_pool_create(NULL, &host) == BP_OK;
-    if (ok) bench_pool_hits(host, &d, 1000);
-    for (int r = 0; ok && r < repeats; r++) {
-        double t0 = bench_cpu_ns();
-        bench_pool_hits(pc.ctx, &d, pairs);
-        tv[r] = (bench_cpu_ns() - t0) / (double)pairs;
-        t0 = bench_cpu_ns();
-        bench_pool_hits(host, &d, pairs);
-        th[r] = (bench_cpu_ns() - t0) / (double)pairs;
-        t0 = bench_cpu_ns();
-        raw_pairs(raw, size, raw_pairs_n);
-        tr[r] = (bench_cpu_ns() - t0) / (double)raw_pairs_n;
-    }
-    bp_pool_destroy(host);
-    bp_pool_destroy(pc.ctx);
-    if (!ok) return false;
-    *out = (vk_hit_times){bench_median(tv, repeats), bench_median(th, repeats), bench_median(tr, repeats)};
+    bp_vulkan_get_stats(g_last_vk, &st);
+    ((raw_vk *)user)->type = st.memory_type_used[BP_MEMORY_DEVICE_LOCAL];
+}
+
+static bool vk_raw_pair(void *user, size_t size) {
+    raw_buffer b;
+    if (!raw_create(user, size, &b)) return false;
+    raw_destroy(user, &b);
     return true;
 }
 
-/* Median ns per pool miss + destroy (a pool that keeps nothing pooled: each acquire creates a
- * VkBuffer, each release destroys it; no frames, so at once), with `block_size` 0 (one
- * vkAllocateMemory + vkFreeMemory each) or block mode (a range of a block). 0 when it failed. */
-static double vk_miss(size_t size, VkDeviceSize block_size, uint64_t pairs, int repeats) {
-    enum { R = 64 };
-    double t[R];
-    contender pc = {.pool_desc = {.name = "bench-vulkan-miss", .max_pooled_bytes = 1}};
-    if (repeats > R) repeats = R;
-    if (!vk_pool_make(&pc, NULL, block_size)) return 0;
-    bp_acquire_desc d = {.size = size};
-    bench_pool_hits(pc.ctx, &d, 100); /* warm: block mode makes its block (then kept as the spare) */
-    for (int r = 0; r < repeats; r++) {
-        double t0 = bench_cpu_ns();
-        bench_pool_hits(pc.ctx, &d, pairs);
-        t[r] = (bench_cpu_ns() - t0) / (double)pairs;
-    }
-    bp_stats st;
-    bp_get_stats(pc.ctx, &st);
-    bool ok = st.misses >= (uint64_t)repeats * pairs; /* every pair really was a miss */
-    bp_pool_destroy(pc.ctx);
-    return ok ? bench_median(t, repeats) : 0;
-}
-
 /* Writes the Vulkan section; returns what it measured (speedup 0 when not run). */
-vk_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick) {
+device_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats, bool quick) {
     fprintf(stderr, "bufpool_bench: vulkan\n");
     fprintf(o, "\n## Vulkan: pool hit vs. raw create + allocate + bind + destroy\n\n");
     /* BENCH_VK_VALIDATION=1 checks the raw path's calls with the validation layer (slow: not for timing) */
     bp_vulkan_context_desc cd = {.app_name = "bufpool_bench", .validation = getenv("BENCH_VK_VALIDATION") != NULL};
     if (bp_vulkan_context_create_headless(&cd, &g_ctx) != BP_OK) {
         fprintf(o, "Not run: no Vulkan device (%s).\n", bp_vulkan_context_error());
-        return (vk_summary){0};
+        return (device_summary){0};
     }
     raw_vk raw = {.device = g_ctx->device, .type = UINT32_MAX};
     vkGetPhysicalDeviceMemoryProperties(g_ctx->physical_device, &raw.props);
@@ -239,38 +182,27 @@ vk_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats
                "| size | bufpool hit, Vulkan | bufpool hit, host | raw Vulkan | ratio raw / Vulkan hit |\n"
                "|---:|---:|---:|---:|---:|\n",
             g_ctx->device_name, kind, cd.validation ? "validation layer on: timings not comparable" : "no validation layer", repeats);
-    static const size_t sizes[] = {4096, 65536, 1u << 20};
-    double worst = 0, raw_min = 0, raw_max = 0, hit_max = 0;
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        vk_hit_times t;
-        if (!vk_hit(&raw, sizes[s], quick ? 100000 : 1000000, quick ? 1000 : 5000, repeats, &t)) {
-            fprintf(o, "| %zu B | failed | | | |\n", sizes[s]);
-            continue;
-        }
-        fprintf(o, "| %zu B | %.1f ns | %.1f ns | %.0f ns | %.0fx |\n", sizes[s], t.vulkan, t.host, t.raw,
-                t.raw / t.vulkan);
-        if (worst == 0 || t.raw / t.vulkan < worst) worst = t.raw / t.vulkan;
-        if (raw_min == 0 || t.raw < raw_min) raw_min = t.raw;
-        if (t.raw > raw_max) raw_max = t.raw;
-        if (t.vulkan > hit_max) hit_max = t.vulkan;
-    }
-    if (worst > 0 && cpu)
+    device_api api = {"Vulkan", &raw, vk_make_pool, vk_warmed, vk_raw_pair};
+    device_summary sum = {.cpu = cpu};
+    device_hit_rows(o, &api, repeats, quick, &sum);
+    if (sum.speedup > 0 && cpu)
         fprintf(o, "\nWhy 100x is out of reach here: on %s the device memory is host memory, so vkAllocateMemory "
                    "is a user-space allocation and the whole raw path costs only %.0f-%.0f ns. A 100x ratio would "
                    "need a pool hit of %.1f-%.1f ns, less than malloc + free costs in the pool-hit section above. "
                    "On a GPU driver vkAllocateMemory is a kernel call, far slower; that is not measured in this "
                    "run (no GPU).\n",
-                g_ctx->device_name, raw_min, raw_max, raw_min / 100, raw_max / 100);
+                g_ctx->device_name, sum.raw_min, sum.raw_max, sum.raw_min / 100, sum.raw_max / 100);
     fprintf(o, "\nA pool miss + destroy (the pool keeps nothing pooled, `max_pooled_bytes` 1: every acquire "
                "creates a VkBuffer, every release destroys it), one allocation per buffer (`block_size` 0, the "
                "default) vs block mode (`block_size` 64 MiB: a range of a kept block, bound at its offset):\n\n"
                "| size | miss + destroy, one allocation each | miss + destroy, block mode | ratio |\n"
                "|---:|---:|---:|---:|\n");
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    for (int s = 0; s < DEVICE_SIZES; s++) {
         uint64_t pairs = quick ? 1000 : 5000;
-        double off = vk_miss(sizes[s], 0, pairs, repeats), on = vk_miss(sizes[s], 64u << 20, pairs, repeats);
-        if (off > 0 && on > 0) fprintf(o, "| %zu B | %.0f ns | %.0f ns | %.2fx |\n", sizes[s], off, on, off / on);
-        else fprintf(o, "| %zu B | failed | | |\n", sizes[s]);
+        double off = device_miss(&api, device_sizes[s], 0, pairs, repeats);
+        double on = device_miss(&api, device_sizes[s], 64u << 20, pairs, repeats);
+        if (off > 0 && on > 0) fprintf(o, "| %zu B | %.0f ns | %.0f ns | %.2fx |\n", device_sizes[s], off, on, off / on);
+        else fprintf(o, "| %zu B | failed | | |\n", device_sizes[s]);
     }
     contender cs[2] = {
         {.name = "bufpool (Vulkan backend)", .is_pool = true, .open = vk_pool_open, .close = bench_pool_close,
@@ -279,22 +211,12 @@ vk_summary bench_vulkan_section(FILE *o, const event_list *workload, int repeats
         {.name = "raw Vulkan", .ctx = &raw, .open = raw_open, .close = raw_close, .acquire = raw_acquire,
          .release = raw_release, .usable = raw_usable},
     };
-    replay_result res[2];
-    replay_memory(workload, cs, 2, false, res);
-    replay_time(workload, cs, 2, repeats, res);
     fprintf(o, "\nThe %s workload on the device (%s; bufpool with 2 frames in flight, raw Vulkan destroys at "
-               "once, which a real renderer could not do while the GPU reads the buffer):\n\n"
-               "| contender | ns per acquire+release (median) | ratio to bufpool | peak reserved |\n"
-               "|---|---:|---:|---:|\n",
+               "once, which a real renderer could not do while the GPU reads the buffer):\n\n",
             workload->name, workload->description);
-    for (int i = 0; i < 2; i++)
-        if (res[i].ok)
-            fprintf(o, "| %s | %.1f | %.2fx | %.2f MiB |\n", cs[i].name, res[i].ns_per_acquire,
-                    res[i].ns_per_acquire / res[0].ns_per_acquire, (double)res[i].peak_reserved / 1048576.0);
-        else
-            fprintf(o, "| %s | failed | | |\n", cs[i].name);
+    device_workload_rows(o, workload, cs, repeats);
     free(raw.records);
     bp_vulkan_context_destroy(g_ctx);
     g_ctx = NULL;
-    return (vk_summary){worst, raw_min, raw_max, hit_max, cpu};
+    return sum;
 }

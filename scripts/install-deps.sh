@@ -5,7 +5,7 @@ set -euo pipefail
 want=${1:-build}
 build=(cmake ninja-build gcc pkg-config libcmocka-dev)
 test=(libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools clang valgrind ocl-icd-opencl-dev pocl-opencl-icd chromium python3 doxygen locales)
-bench=(libmimalloc-dev libjemalloc-dev valgrind libvulkan-dev mesa-vulkan-drivers)  # Vulkan: the lavapipe section
+bench=(libmimalloc-dev libjemalloc-dev valgrind libvulkan-dev mesa-vulkan-drivers ocl-icd-opencl-dev pocl-opencl-icd)  # the lavapipe and PoCL sections
 docs=(doxygen python3)
 fuzz=(clang libclang-rt-14-dev libfuzzer-14-dev)
 sanitize=(valgrind) # gcc brings libasan, libubsan and libtsan
