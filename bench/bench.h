@@ -110,6 +110,7 @@ typedef struct replay_result {
     uint64_t peak_requested;  /* bytes asked for at once */
     double hit_rate;          /* bufpool: acquires served from the pool (memory round); else -1 */
     int passes;               /* replays of the list in each timed round (replay_time) */
+    double faults_per_acquire; /* minor page faults in the timed rounds, per acquire */
     bool ok;
 } replay_result;
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,11 +32,19 @@ double bench_median(double *v, int n) {
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* One pass over the events, its time added to *ns; false when an acquire failed. Live tokens
- * left at the end (a trace may leave some) are released after the clock stops. */
-static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *ns) {
+/* Minor page faults of the process so far (the timed rounds run one contender at a time). */
+static long minor_faults(void) {
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
+}
+
+/* One pass over the events, its time added to *ns and its page faults to *faults; false when
+ * an acquire failed. Live tokens left at the end (a trace may leave some) are released after
+ * the clock stops. */
+static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *ns, long *faults) {
     void *ctx = c->ctx;
     bool ok = true;
+    long f0 = minor_faults();
     double t0 = bench_cpu_ns();
     for (size_t i = 0; i < l->count; i++) {
         bench_event e = l->ev[i];
@@ -50,17 +59,18 @@ static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *n
         }
     }
     *ns += bench_cpu_ns() - t0;
+    *faults += minor_faults() - f0;
     for (uint32_t s = 0; s < l->slots; s++)
         if (tok[s]) c->release(ctx, tok[s]);
     memset(tok, 0, l->slots * sizeof *tok);
     return ok;
 }
 
-/* `passes` passes, their times added up in *ns. */
-static bool run_timed(const event_list *l, contender *c, uint64_t *tok, int passes, double *ns) {
+/* `passes` passes, their times added up in *ns, their page faults in *faults. */
+static bool run_timed(const event_list *l, contender *c, uint64_t *tok, int passes, double *ns, long *faults) {
     bool ok = true;
     *ns = 0;
-    for (int p = 0; p < passes; p++) ok &= run_pass(l, c, tok, ns);
+    for (int p = 0; p < passes; p++) ok &= run_pass(l, c, tok, ns, faults);
     return ok;
 }
 
@@ -170,6 +180,7 @@ enum { PASSES_MAX = 64 };
 void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out) {
     uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
     double times[CONTENDER_MAX][REPEATS_MAX], fastest = 0;
+    long faults[CONTENDER_MAX] = {0}, warm_faults = 0; /* the timed rounds', the warm-up's */
     bool opened[CONTENDER_MAX];
     int passes = 1;
     if (repeats > REPEATS_MAX) repeats = REPEATS_MAX;
@@ -179,7 +190,7 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
         for (int k = 0; k < n; k++) {
             int i = (k + round) % n;
             double ns = 0;
-            if (out[i].ok) out[i].ok = run_timed(l, &cs[i], tok, round ? passes : 1, &ns);
+            if (out[i].ok) out[i].ok = run_timed(l, &cs[i], tok, round ? passes : 1, &ns, round ? &faults[i] : &warm_faults);
             if (round > 0) times[i][round - 1] = ns / passes;
             else if (out[i].ok && !cs[i].baseline && ns > 0 && (fastest == 0 || ns < fastest)) fastest = ns;
         }
@@ -192,6 +203,7 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
         if (opened[i]) cs[i].close(&cs[i]);
         out[i].passes = passes;
         if (out[i].ok) out[i].ns_per_acquire = bench_median(times[i], repeats) / (double)l->acquires;
+        out[i].faults_per_acquire = (double)faults[i] / ((double)l->acquires * passes * repeats);
     }
     free(tok);
 }
