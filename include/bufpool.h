@@ -188,7 +188,12 @@ typedef struct bp_pool_desc {
     const bp_backend *backend;     /**< Backend table (copied; the pool owns it). NULL = host. */
     const char *name;              /**< Name used in logs and reports; default "bufpool". */
     bp_class_scheme class_scheme;  /**< Size classes; default ::BP_CLASSES_FINE. */
-    uint32_t max_pooled_per_class; /**< Retention cap per class (seed 000); 0 = 8; ::BP_NEVER = no cap. */
+    /** Retention cap per class (seed 000's 8 per bucket); 0 = 8; ::BP_NEVER = no cap. It holds
+     *  at each frame end, as seed 000's periodic cleanup: within a frame a class keeps every
+     *  buffer released to it, so a size released and asked for again in the same frame is a
+     *  hit, and ::bp_frame_end trims each class to its cap, oldest first. Outside a frame (and
+     *  in a pool that never opens one) a release over the cap destroys the buffer at once. */
+    uint32_t max_pooled_per_class;
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
     /** Size classes above a request's own that its miss may take a pooled buffer from, when that
      *  buffer has lain unused since before the previous frame: memory a nearby size no longer

@@ -161,6 +161,7 @@ typedef struct bpi_tcache {
     char pad_[128];
 } bpi_tcache;
 
+#define BPI_OVER_MAX 16u /* buckets over their cap a frame lists before its end walks them all */
 #define BPI_BORROW_LARGE_SIZE (64u << 10) /* where the default reuse_larger_classes rises (pool_api.c) */
 
 struct bp_pool {
@@ -219,6 +220,13 @@ struct bp_pool {
      * (later pooled buffers are younger). Never (UINT64_MAX, HUGE_VAL) in pools that keep all. */
     uint64_t trim_due_frame;
     double trim_due_time;
+    /* The class cap within a frame (trim.c): a release over its class's cap while a frame is
+     * open keeps the buffer and lists the bucket (group << 16 | class) for the frame end, which
+     * trims it to its cap; over_count past BPI_OVER_MAX: walk every bucket. While any is listed,
+     * trim_due_frame is 0 (the frame end looks) and trim_idle_frame keeps idle trimming's own. */
+    uint64_t trim_idle_frame;
+    uint32_t over_count;
+    uint32_t over[BPI_OVER_MAX];
 
     bool in_frame;
     bool warned;
