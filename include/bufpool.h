@@ -191,7 +191,8 @@ typedef struct bp_pool_desc {
     /** Retention cap per class (seed 000's 8 per bucket); 0 = 8; ::BP_NEVER = no cap. It holds
      *  at each frame end, as seed 000's periodic cleanup: within a frame a class keeps every
      *  buffer released to it, so a size released and asked for again in the same frame is a
-     *  hit, and ::bp_frame_end trims each class to its cap, oldest first. Outside a frame (and
+     *  hit, and ::bp_frame_end trims each class to its cap, keeping the buffers a cap at each
+     *  release would have kept (it destroys the last released). Outside a frame (and
      *  in a pool that never opens one) a release over the cap destroys the buffer at once. */
     uint32_t max_pooled_per_class;
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */

@@ -1,7 +1,8 @@
 /* The class cap (max_pooled_per_class, 8 by default) holds at each frame end, as seed 000's
  * periodic cleanup: within a frame a class keeps every buffer released to it, so a size
  * released and asked for again in the same frame is a hit; the frame end trims each class to
- * its cap, oldest first. Outside a frame the cap holds at the release, as before. */
+ * its cap, keeping the buffers a cap at each release would have kept (the first released).
+ * Outside a frame the cap holds at the release, as before. */
 #include "test_support.h"
 
 enum { SIZE = 4096, N = 12, CAP = 8 };
@@ -61,8 +62,9 @@ static void released_buffers_stay_until_the_frame_end(void **state) {
     ts_check_and_destroy(pool);
 }
 
-/* The frame end destroys the oldest pooled: the first four released. */
-static void the_oldest_go_at_the_frame_end(void **state) {
+/* The frame end destroys the last four released and keeps the first eight, as a cap at each
+ * release would have. */
+static void the_last_released_go_at_the_frame_end(void **state) {
     (void)state;
     bp_pool *pool = make_pool((bp_pool_desc){0});
     bp_buffer b[N];
@@ -74,9 +76,9 @@ static void the_oldest_go_at_the_frame_end(void **state) {
     assert_int_equal(bp_frame_next(pool), BP_OK);
     acquire_n(pool, SIZE, b, CAP);
     for (int i = 0; i < CAP; i++) {
-        bool newer = false;
-        for (int k = N - CAP; k < N; k++) newer |= mapped_of(pool, b[i]) == mapped[k];
-        assert_true(newer);
+        bool first = false;
+        for (int k = 0; k < CAP; k++) first |= mapped_of(pool, b[i]) == mapped[k];
+        assert_true(first);
     }
     assert_int_equal(stats_of(pool).backend_creates, N);
     release_n(pool, b, CAP);
@@ -192,7 +194,7 @@ static void bytes_cap_and_frames_in_flight_hold_at_once(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(released_buffers_stay_until_the_frame_end),
-        cmocka_unit_test(the_oldest_go_at_the_frame_end),
+        cmocka_unit_test(the_last_released_go_at_the_frame_end),
         cmocka_unit_test(outside_a_frame_the_cap_holds_at_the_release),
         cmocka_unit_test(a_refused_frame_begin_trims_nothing),
         cmocka_unit_test(many_classes_over_their_caps),
