@@ -56,7 +56,6 @@ static bp_result check_classes(bp_pool *pool, const uint32_t *used, uint32_t use
 
 static bp_result check_pool(bp_pool *pool);
 
-/* Under the lock, which also puts thread caches' buffers back in their buckets. */
 /* Is bucket (g, c) listed for the frame end's class caps (or did the list overflow)? */
 static bool over_listed(const bp_pool *pool, uint32_t g, uint32_t c) {
     if (pool->over_count > BPI_OVER_MAX) return true;
@@ -65,6 +64,7 @@ static bool over_listed(const bp_pool *pool, uint32_t g, uint32_t c) {
     return false;
 }
 
+/* Under the lock, which also puts thread caches' buffers back in their buckets. */
 bp_result bpi_check(bp_pool *pool) {
     bpi_lock(pool);
     bp_result r = check_pool(pool);
@@ -156,8 +156,9 @@ static bp_result check_pool(bp_pool *pool) {
             CHECK(pool->retain_demand || (b->cap == pool->retain_cap && !b->capped),
                   "bucket %u: cap raised without retain_demand", c);
             /* over its cap only within a frame, listed for its end (bpi_pooled_over_cap) */
-            CHECK(n <= b->cap || (pool->in_frame && over_listed(pool, g, c)), "bucket %u: %u pooled over its cap of %u%s",
-                  c, n, b->cap, pool->in_frame ? " and not listed for the frame end" : " outside a frame");
+            CHECK(n <= b->cap || (pool->in_frame && over_listed(pool, g, c)),
+                  "bucket %u: %u pooled over its cap of %u%s", c, n, b->cap,
+                  pool->in_frame ? " and not listed for the frame end" : " outside a frame");
             bucketed += n;
         }
     }

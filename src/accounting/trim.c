@@ -211,7 +211,7 @@ void bpi_retention_init(bp_pool *pool) {
  * keeps the buffer, so a size released and asked for again in the same frame is a hit, not a
  * destroy and a create, and the frame end trims the bucket to its cap (trim_to_cap; on the
  * benchmark's vegetation trace, whose entities despawn and spawn in one frame, the host
- * backend's mallocs and frees then fault in fresh pages 60% less often). Outside a frame, or
+ * backend's mallocs and frees then fault in fresh pages about 60% less often). Outside a frame, or
  * in a pool that never opens one, the released buffer is destroyed at once. With
  * retain_demand the class remembers each buffer its cap destroyed, for its next miss. */
 void bpi_pooled_over_cap(bp_pool *pool, uint32_t index) {
