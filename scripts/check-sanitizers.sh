@@ -57,7 +57,8 @@ for stage in "${stages[@]}"; do
     done
     run build/tests/fuzz_smoke -n 100 tests/fuzz/corpus
     source scripts/workloads.sh
-    for w in $(workloads build/bufpool); do run build/bufpool scenario "$w" --frames 300; done
+    names=$(workloads build/bufpool) || exit 1
+    for w in $names; do run build/bufpool scenario "$w" --frames 300; done
     for e in build/examples/*; do
       [[ -x $e && -f $e && ! $e =~ $vulkan|watch_memory ]] && run "$e"
     done

@@ -10,7 +10,8 @@ source scripts/workloads.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
-for w in $(workloads "$tool"); do
+names=$(workloads "$tool") || exit 1
+for w in $names; do
   echo "== $w: $frames frames"
   start=$(date +%s)
   if ! "$tool" scenario "$w" --frames "$frames" --csv "$tmp/$w.csv" --json >"$tmp/$w.json"; then

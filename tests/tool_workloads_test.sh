@@ -38,5 +38,11 @@ check "fixed: immediate reuse sizes the table to 32 buffers" '[ "$(field "$json"
 human=$("$tool" scenario vegetation --frames 300)
 check "vegetation summary prints evictions" 'grep -q "evictions [1-9]" <<<"$human"'
 
+# scripts/workloads.sh reads the names from the tool's answer to an unknown workload, for the
+# soak and the Valgrind stage; when the answer's wording changed they ran no workload at all.
+source "$(dirname "$0")/../scripts/workloads.sh"
+names=$(workloads "$tool" | tr '\n' ' ')
+check "scripts/workloads.sh lists the four workloads" '[ "$names" = "instances mesh vegetation fixed " ]'
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
