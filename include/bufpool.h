@@ -192,8 +192,10 @@ typedef struct bp_pool_desc {
      *  at each frame end, as seed 000's periodic cleanup: within a frame a class keeps every
      *  buffer released to it, so a size released and asked for again in the same frame is a
      *  hit, and ::bp_frame_end trims each class to its cap, keeping the buffers a cap at each
-     *  release would have kept (it destroys the last released). Outside a frame (and
-     *  in a pool that never opens one) a release over the cap destroys the buffer at once. */
+     *  release would have kept (it destroys the last released). With frames in flight, the
+     *  buffers a frame end takes from the pending FIFO are kept for the next frame over the
+     *  cap too, and the frame end after it trims. Outside a frame (and in a pool that never
+     *  opens one) a release over the cap destroys the buffer at once. */
     uint32_t max_pooled_per_class;
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
     /** Size classes above a request's own that its miss may take a pooled buffer from, when that

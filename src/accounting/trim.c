@@ -153,8 +153,9 @@ void bpi_frame_clock(bp_pool *pool) {
 void bpi_trim_idle(bp_pool *pool, bool everything) {
     /* fixed pools never call the backend after creation; high-water pools never shrink */
     if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC) return;
-    /* the class caps at a frame end only (a thread_safe pool's frame begin comes here too) */
-    if (pool->over_count && !pool->in_frame) trim_over_caps(pool);
+    /* the class caps at a frame end only (a thread_safe pool's frame begin comes here too), and
+     * not at the one that pooled buffers from the pending FIFO over them */
+    if (pool->over_count && !pool->in_frame && pool->stats.frame > pool->over_hold) trim_over_caps(pool);
     bool idle_due = (pool->stats.frame >= pool->trim_idle_frame) | (pool->now >= pool->trim_due_time);
     if (!everything && !idle_due) return;
     /* buffers pooled from now on are no older than now */
@@ -218,8 +219,9 @@ void bpi_pooled_over_cap(bp_pool *pool, uint32_t index) {
     const bpi_slot *s = &pool->slots[index];
     bpi_bucket *b = s->bucket;
     bool over = bpi_bucket_count(b) > b->cap;
-    if (over && pool->in_frame) {
+    if (over && (pool->in_frame || pool->promoting)) {
         list_over(pool, (uint32_t)s->group, s->class_index);
+        if (pool->promoting) pool->over_hold = pool->stats.frame; /* offered for the next frame */
         over = false;
     }
     if (over) {

@@ -227,6 +227,11 @@ struct bp_pool {
     uint64_t trim_idle_frame;
     uint32_t over_count;
     uint32_t over[BPI_OVER_MAX];
+    /* Buffers a frame end pools from the pending FIFO are offered for one frame before their
+     * class's cap applies: while promoting, a class over its cap is listed too, and the list
+     * waits for a frame end after frame over_hold. */
+    bool promoting;
+    uint64_t over_hold;
 
     bool in_frame;
     bool warned;

@@ -43,8 +43,10 @@ static inline void frame_end_steps(bp_pool *pool) {
      * trim compares with it: read at every frame end, or fewer while frames are short
      * (bpi_frame_clock says when). */
     if (--pool->clock_skip == 0) bpi_frame_clock(pool);
-    if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
+    /* trimming first: the frame's class caps, then the buffers the pending FIFO pools, which
+     * the next frame may ask for */
     if (bpi_trim_due(pool)) bpi_trim_idle(pool, false);
+    if (pool->pending.head != BPI_NIL) bpi_promote_pending(pool);
     if (warning_state_changes(pool)) bpi_check_warning(pool);
 }
 

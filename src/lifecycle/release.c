@@ -53,7 +53,7 @@ BPI_HOT void promote(bp_pool *pool, uint32_t index) {
 /* Move pending buffers whose frames the GPU has finished into the pool (FIFO order: release
  * order, so the first one not done ends the walk). Without a backend that tracks completion,
  * "done" is a frame count: the newest finished frame is worked out once, not per buffer. */
-void bpi_promote_pending(bp_pool *pool) {
+static void promote_done(bp_pool *pool) {
     uint32_t fif = pool->desc.frames_in_flight;
     if (pool->backend.frame_complete || fif == BP_IMMEDIATE_REUSE) {
         while (pool->pending.head != BPI_NIL && frame_done(pool, bpi_slot_at(pool, pool->pending.head)->frame))
@@ -64,6 +64,14 @@ void bpi_promote_pending(bp_pool *pool) {
     uint64_t newest_done = pool->stats.frame - fif;
     while (pool->pending.head != BPI_NIL && bpi_slot_at(pool, pool->pending.head)->frame <= newest_done)
         promote(pool, pool->pending.head);
+}
+
+/* The buffers the GPU is done with go to their classes, over the class cap too: the next frame
+ * may ask for them, and the frame end after it trims (bpi_pooled_over_cap). */
+void bpi_promote_pending(bp_pool *pool) {
+    pool->promoting = true;
+    promote_done(pool);
+    pool->promoting = false;
 }
 
 void bpi_destroy_native(bp_pool *pool, bpi_slot *slot) {
