@@ -177,6 +177,16 @@ static void the_bytes_cap_holds_at_once(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* `frames` frames that each acquire N buffers and release them. */
+static void steady_frames(bp_pool *pool, bp_buffer *b, int frames) {
+    for (int f = 0; f < frames; f++) {
+        acquire_n(pool, SIZE, b, N);
+        release_n(pool, b, N);
+        assert_int_equal(bp_frame_next(pool), BP_OK);
+        check(pool);
+    }
+}
+
 /* With frames in flight, the frame end that pools released buffers from the pending FIFO keeps
  * them all for the next frame, which may ask for them; the frame end after it trims. A loop
  * that holds 12 of one size every frame then misses only in its first frames. */
@@ -201,21 +211,10 @@ static void pending_buffers_are_offered_for_a_frame(void **state) {
     check(pool);
     /* a steady loop: 12 held each frame, released in it */
     uint64_t creates = s.backend_creates;
-    for (int f = 0; f < 10; f++) {
-        acquire_n(pool, SIZE, b, N);
-        release_n(pool, b, N);
-        assert_int_equal(bp_frame_next(pool), BP_OK);
-        check(pool);
-    }
+    steady_frames(pool, b, 10);
     /* three frames' buffers circulate (two in flight); after they exist, no creates */
-    s = stats_of(pool);
-    uint64_t warm = s.backend_creates;
-    for (int f = 0; f < 10; f++) {
-        acquire_n(pool, SIZE, b, N);
-        release_n(pool, b, N);
-        assert_int_equal(bp_frame_next(pool), BP_OK);
-        check(pool);
-    }
+    uint64_t warm = stats_of(pool).backend_creates;
+    steady_frames(pool, b, 10);
     assert_int_equal(stats_of(pool).backend_creates, warm);
     assert_true(warm - creates <= 3 * N);
     assert_int_equal(bp_frame_end(pool), BP_OK);
