@@ -27,12 +27,15 @@ test:
 	@$(MAKE) --no-print-directory build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The benchmark suite against glibc, mimalloc and jemalloc; writes bench/RESULTS.md.
+# The benchmark suite against glibc, mimalloc and jemalloc; writes bench/RESULTS.md. Its own
+# Release tree (-O3), so that the figures do not depend on how $(BUILD) was last configured.
+BENCH_BUILD ?= build-bench
 bench:
 	@bash scripts/install-deps.sh bench
-	@$(MAKE) --no-print-directory build
-	@cmake --build $(BUILD) -j $(JOBS) --target bufpool_bench bufpool_bench_shared
-	@bash bench/run.sh $(BUILD)
+	@cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBP_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS)
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target bufpool_bench bufpool_bench_shared
+	@bash bench/run.sh $(BENCH_BUILD)
 
 # Headers, libbufpool.a, libbufpool.so.*, the tool, the CMake package and pkg-config files.
 # make install PREFIX=/opt/bufpool DESTDIR=/tmp/stage

@@ -188,6 +188,12 @@ int main(int argc, char **argv) {
     report_machine(o);
     fprintf(o, "- Command: `%s`%s%s%s\n", op.command ? op.command : "build/bench/bufpool_bench",
             op.commit ? "\n- Commit: `" : "", op.commit ? op.commit : "", op.commit ? "`" : "");
+#ifndef BENCH_BUILD_TYPE
+#define BENCH_BUILD_TYPE "unknown"
+#endif
+    /* the optimisation level moves the instruction counts (-O2 against -O3: 6-21 more a buffer
+     * in the kinds table), so a run names its build */
+    fprintf(o, "- Build: %s (CMake build type; `make bench` builds its own Release tree)\n", BENCH_BUILD_TYPE);
     fprintf(o, "- Contenders: bufpool (host backend), glibc malloc/free");
     for (int i = 1; i < na; i++) fprintf(o, ", %s", allocs[i].name);
     fprintf(o, " (mimalloc and jemalloc loaded with dlopen so all three run in this one process)%s%s\n",
