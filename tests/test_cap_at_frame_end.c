@@ -14,22 +14,6 @@ static bp_pool *make_pool(bp_pool_desc d) {
     return pool;
 }
 
-static bp_stats stats_of(bp_pool *pool) {
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    return s;
-}
-
-static void check(bp_pool *pool) {
-    if (bpi_check(pool) != BP_OK) fail_msg("invariant check failed: %s", bp_pool_last_error(pool));
-}
-
-static void *mapped_of(bp_pool *pool, bp_buffer b) {
-    bp_buffer_info info;
-    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
-    return info.mapped;
-}
-
 static void acquire_n(bp_pool *pool, uint64_t size, bp_buffer *out, int n) {
     for (int i = 0; i < n; i++) out[i] = ts_acquire(pool, size, 0);
 }
@@ -45,17 +29,17 @@ static void released_buffers_stay_until_the_frame_end(void **state) {
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     acquire_n(pool, SIZE, b, N);
     release_n(pool, b, N);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, N); /* over the cap of 8, within the frame */
     assert_int_equal(s.trims, 0);
-    check(pool);
+    ts_check(pool);
     acquire_n(pool, SIZE, b, N); /* the same frame asks again: every one a hit */
-    s = stats_of(pool);
+    s = ts_stats(pool);
     assert_int_equal(s.hits, N);
     assert_int_equal(s.backend_creates, N);
     release_n(pool, b, N);
     assert_int_equal(bp_frame_end(pool), BP_OK);
-    s = stats_of(pool);
+    s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, CAP);
     assert_int_equal(s.trims, N - CAP);
     assert_int_equal(s.backend_destroys, N - CAP);
@@ -71,16 +55,16 @@ static void the_last_released_go_at_the_frame_end(void **state) {
     void *mapped[N];
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     acquire_n(pool, SIZE, b, N);
-    for (int i = 0; i < N; i++) mapped[i] = mapped_of(pool, b[i]);
+    for (int i = 0; i < N; i++) mapped[i] = ts_mapped(pool, b[i]);
     release_n(pool, b, N);
     assert_int_equal(bp_frame_next(pool), BP_OK);
     acquire_n(pool, SIZE, b, CAP);
     for (int i = 0; i < CAP; i++) {
         bool first = false;
-        for (int k = 0; k < CAP; k++) first |= mapped_of(pool, b[i]) == mapped[k];
+        for (int k = 0; k < CAP; k++) first |= ts_mapped(pool, b[i]) == mapped[k];
         assert_true(first);
     }
-    assert_int_equal(stats_of(pool).backend_creates, N);
+    assert_int_equal(ts_stats(pool).backend_creates, N);
     release_n(pool, b, CAP);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
@@ -92,7 +76,7 @@ static void outside_a_frame_the_cap_holds_at_the_release(void **state) {
     bp_buffer b[N];
     acquire_n(pool, SIZE, b, N);
     release_n(pool, b, N);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, CAP);
     assert_int_equal(s.trims, N - CAP);
     ts_check_and_destroy(pool);
@@ -108,15 +92,15 @@ static void a_refused_frame_begin_trims_nothing(void **state) {
         assert_int_equal(bp_frame_begin(pool), BP_OK);
         acquire_n(pool, SIZE, b, N);
         release_n(pool, b, N);
-        bp_stats before = stats_of(pool);
+        bp_stats before = ts_stats(pool);
         assert_int_equal(bp_frame_begin(pool), BP_ERR_FRAME_STATE);
-        bp_stats after = stats_of(pool);
+        bp_stats after = ts_stats(pool);
         assert_int_equal(after.trims, before.trims);
         assert_int_equal(after.backend_destroys, before.backend_destroys);
         assert_int_equal(after.buffers_total, before.buffers_total);
-        check(pool);
+        ts_check(pool);
         assert_int_equal(bp_frame_end(pool), BP_OK);
-        after = stats_of(pool);
+        after = ts_stats(pool);
         assert_int_equal(after.buffers_total, CAP);
         assert_int_equal(after.buffers_pooled, CAP);
         ts_check_and_destroy(pool);
@@ -133,10 +117,10 @@ static void many_classes_over_their_caps(void **state) {
     uint32_t first = bpi_class_of(false, SIZE); /* 24 classes in a row, fine scheme */
     for (int c = 0; c < CLASSES; c++) acquire_n(pool, bpi_class_size(false, first + (uint32_t)c), b[c], N);
     for (int c = 0; c < CLASSES; c++) release_n(pool, b[c], N);
-    assert_int_equal(stats_of(pool).buffers_pooled, CLASSES * N);
-    check(pool);
+    assert_int_equal(ts_stats(pool).buffers_pooled, CLASSES * N);
+    ts_check(pool);
     assert_int_equal(bp_frame_end(pool), BP_OK);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, CLASSES * CAP);
     assert_int_equal(s.trims, CLASSES * (N - CAP));
     ts_check_and_destroy(pool);
@@ -152,12 +136,12 @@ static void retain_demand_learns_from_the_frame_end(void **state) {
     release_n(pool, b, N);
     assert_int_equal(bp_frame_next(pool), BP_OK); /* destroys 4 */
     acquire_n(pool, SIZE, b, N);                  /* 8 hits, 4 misses: the cap becomes 12 */
-    assert_int_equal(stats_of(pool).misses, N + (N - CAP));
+    assert_int_equal(ts_stats(pool).misses, N + (N - CAP));
     release_n(pool, b, N);
     assert_int_equal(bp_frame_next(pool), BP_OK); /* keeps all 12 */
-    assert_int_equal(stats_of(pool).buffers_pooled, N);
+    assert_int_equal(ts_stats(pool).buffers_pooled, N);
     acquire_n(pool, SIZE, b, N);
-    assert_int_equal(stats_of(pool).misses, N + (N - CAP)); /* all hits */
+    assert_int_equal(ts_stats(pool).misses, N + (N - CAP)); /* all hits */
     release_n(pool, b, N);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
@@ -171,8 +155,8 @@ static void the_bytes_cap_holds_at_once(void **state) {
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     acquire_n(pool, SIZE, b, N);
     release_n(pool, b, N);
-    assert_true(stats_of(pool).bytes_pooled <= 3 * SIZE);
-    check(pool);
+    assert_true(ts_stats(pool).bytes_pooled <= 3 * SIZE);
+    ts_check(pool);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -183,7 +167,7 @@ static void steady_frames(bp_pool *pool, bp_buffer *b, int frames) {
         acquire_n(pool, SIZE, b, N);
         release_n(pool, b, N);
         assert_int_equal(bp_frame_next(pool), BP_OK);
-        check(pool);
+        ts_check(pool);
     }
 }
 
@@ -198,24 +182,24 @@ static void pending_buffers_are_offered_for_a_frame(void **state) {
     acquire_n(pool, SIZE, b, N);
     release_n(pool, b, N);
     assert_int_equal(bp_frame_next(pool), BP_OK); /* frame 0 ends: pending */
-    assert_int_equal(stats_of(pool).buffers_pending, N);
+    assert_int_equal(ts_stats(pool).buffers_pending, N);
     assert_int_equal(bp_frame_next(pool), BP_OK); /* frame 1 ends: frame 0's are done, pooled */
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, N);
     assert_int_equal(s.trims, 0);
-    check(pool);
+    ts_check(pool);
     assert_int_equal(bp_frame_next(pool), BP_OK); /* frame 2 ends without asking: trimmed */
-    s = stats_of(pool);
+    s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, CAP);
     assert_int_equal(s.trims, N - CAP);
-    check(pool);
+    ts_check(pool);
     /* a steady loop: 12 held each frame, released in it */
     uint64_t creates = s.backend_creates;
     steady_frames(pool, b, 10);
     /* three frames' buffers circulate (two in flight); after they exist, no creates */
-    uint64_t warm = stats_of(pool).backend_creates;
+    uint64_t warm = ts_stats(pool).backend_creates;
     steady_frames(pool, b, 10);
-    assert_int_equal(stats_of(pool).backend_creates, warm);
+    assert_int_equal(ts_stats(pool).backend_creates, warm);
     assert_true(warm - creates <= 3 * N);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);

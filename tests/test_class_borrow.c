@@ -19,18 +19,6 @@ static void pool_one(bp_pool *pool, uint64_t size) {
     assert_int_equal(bp_release(pool, ts_acquire(pool, size, 0)), BP_OK);
 }
 
-static bp_stats stats_of(bp_pool *pool) {
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    return s;
-}
-
-static void *mapped_of(bp_pool *pool, bp_buffer b) {
-    bp_buffer_info info;
-    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
-    return info.mapped;
-}
-
 static uint64_t capacity_of(bp_pool *pool, bp_buffer b) {
     bp_buffer_info info;
     assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
@@ -49,9 +37,9 @@ static uint32_t pooled_in(bp_pool *pool, uint64_t class_size) {
 
 /* Acquire `size` (with `flags`) and report whether it hit; it stays held. */
 static bool hits(bp_pool *pool, uint64_t size, uint32_t flags, bp_buffer *out) {
-    uint64_t before = stats_of(pool).hits;
+    uint64_t before = ts_stats(pool).hits;
     *out = ts_acquire(pool, size, flags);
-    return stats_of(pool).hits == before + 1;
+    return ts_stats(pool).hits == before + 1;
 }
 
 /* A pool of `desc` pools one buffer of `pooled_size`, lets it lie three frames, then asks for
@@ -78,7 +66,7 @@ static void idle_larger_buffer_serves_a_miss(void **state) {
     frames(pool, 2);
     bp_buffer b;
     assert_true(hits(pool, 3000, 0, &b));
-    assert_int_equal(stats_of(pool).backend_creates, 1);
+    assert_int_equal(ts_stats(pool).backend_creates, 1);
     assert_int_equal(capacity_of(pool, b), 3328); /* its own class's capacity */
     assert_int_equal(bp_release(pool, b), BP_OK);
     assert_int_equal(pooled_in(pool, 3328), 1); /* back in its own class */
@@ -97,7 +85,7 @@ static void recent_buffer_is_left_to_its_class(void **state) {
     assert_false(hits(pool, 3000, 0, &a)); /* this frame */
     frames(pool, 1);
     assert_false(hits(pool, 3000, 0, &b)); /* the previous frame */
-    assert_int_equal(stats_of(pool).backend_creates, 3);
+    assert_int_equal(ts_stats(pool).backend_creates, 3);
     assert_int_equal(pooled_in(pool, 3328), 1);
     assert_int_equal(bp_release(pool, a), BP_OK);
     assert_int_equal(bp_release(pool, b), BP_OK);
@@ -146,17 +134,17 @@ static void the_oldest_is_borrowed(void **state) {
     bp_pool *pool = make_pool((bp_pool_desc){0});
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     bp_buffer old = ts_acquire(pool, 3300, 0), newer = ts_acquire(pool, 3300, 0);
-    void *old_ptr = mapped_of(pool, old), *newer_ptr = mapped_of(pool, newer);
+    void *old_ptr = ts_mapped(pool, old), *newer_ptr = ts_mapped(pool, newer);
     assert_int_equal(bp_release(pool, old), BP_OK);
     frames(pool, 3);
     assert_int_equal(bp_release(pool, newer), BP_OK);
     frames(pool, 2);
     bp_buffer b;
     assert_true(hits(pool, 3000, 0, &b));
-    assert_ptr_equal(mapped_of(pool, b), old_ptr);
+    assert_ptr_equal(ts_mapped(pool, b), old_ptr);
     bp_buffer c;
     assert_true(hits(pool, 3300, 0, &c)); /* its own class still has the newer one */
-    assert_ptr_equal(mapped_of(pool, c), newer_ptr);
+    assert_ptr_equal(ts_mapped(pool, c), newer_ptr);
     assert_int_equal(bpi_check(pool), BP_OK);
     assert_int_equal(bp_release(pool, b), BP_OK);
     assert_int_equal(bp_release(pool, c), BP_OK);
@@ -179,13 +167,13 @@ static void every_kind_of_request_borrows(void **state) {
         frames(pool, 3);
         bp_buffer t, o;
         assert_true(hits(pool, 3000, BP_ACQUIRE_TRANSIENT, &t));
-        uint64_t before = stats_of(pool).hits;
+        uint64_t before = ts_stats(pool).hits;
         assert_int_equal(bp_acquire(pool, &(bp_acquire_desc){.size = 3000, .owner = 5}, &o), BP_OK);
-        assert_int_equal(stats_of(pool).hits, before + 1);
+        assert_int_equal(ts_stats(pool).hits, before + 1);
         assert_int_equal(bp_owner_release(pool, 5, NULL), BP_OK);
         assert_int_equal(bp_frame_end(pool), BP_OK); /* returns the transient one */
-        assert_int_equal(stats_of(pool).backend_creates, 2);
-        assert_int_equal(stats_of(pool).buffers_in_use, 0);
+        assert_int_equal(ts_stats(pool).backend_creates, 2);
+        assert_int_equal(ts_stats(pool).buffers_in_use, 0);
         ts_check_and_destroy(pool);
     }
 }

@@ -16,12 +16,6 @@ static double cc_read(void *user) {
     return c->now;
 }
 
-static bp_stats stats_of(bp_pool *pool) {
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    return s;
-}
-
 static void end_frame(bp_pool *pool) {
     assert_int_equal(bp_frame_end(pool), BP_OK);
     assert_int_equal(bp_frame_begin(pool), BP_OK);
@@ -44,22 +38,22 @@ static void idle_seconds_trim_at_frame_end(void **state) {
     assert_int_equal(clk.reads, reads + 1);
     clk.now = 100.0;
     bp_release(pool, a); /* pooled at the last reading (0), not at 100 */
-    assert_int_equal(stats_of(pool).trims, 0);
+    assert_int_equal(ts_stats(pool).trims, 0);
     end_frame(pool); /* reading 100: idle 100 s */
-    assert_int_equal(stats_of(pool).trims, 1);
-    assert_int_equal(stats_of(pool).buffers_pooled, 0);
+    assert_int_equal(ts_stats(pool).trims, 1);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 0);
 
     bp_buffer b = ts_acquire(pool, 4096, 0);
     end_frame(pool); /* reading 100 */
     clk.now = 104.0;
     bp_release(pool, b); /* pooled at 100 */
     end_frame(pool);     /* reading 104: idle 4 s, kept */
-    assert_int_equal(stats_of(pool).trims, 1);
-    assert_int_equal(stats_of(pool).buffers_pooled, 1);
+    assert_int_equal(ts_stats(pool).trims, 1);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 1);
     clk.now = 105.0;
     end_frame(pool); /* idle 5 s: trimmed */
-    assert_int_equal(stats_of(pool).trims, 2);
-    assert_int_equal(stats_of(pool).buffers_pooled, 0);
+    assert_int_equal(ts_stats(pool).trims, 2);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 0);
     assert_int_equal(clk.reads, reads + 5);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
@@ -79,15 +73,15 @@ static void default_clock_trims_by_seconds(void **state) {
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     bp_release(pool, ts_acquire(pool, 4096, 0));
     for (int i = 0; i < 100; i++) end_frame(pool); /* fast frames: the stride grows */
-    assert_int_equal(stats_of(pool).trims, 0);
+    assert_int_equal(ts_stats(pool).trims, 0);
     struct timespec pause = {0, 80 * 1000 * 1000}; /* 4x the idle time, many kernel ticks */
     nanosleep(&pause, NULL);
     bp_release(pool, ts_acquire(pool, 65536, 0)); /* pooled after the pause */
     int frames = 0;
-    while (stats_of(pool).trims == 0 && frames < 100) end_frame(pool), frames++;
-    assert_int_equal(stats_of(pool).trims, 1);
+    while (ts_stats(pool).trims == 0 && frames < 100) end_frame(pool), frames++;
+    assert_int_equal(ts_stats(pool).trims, 1);
     assert_true(frames <= 16);
-    assert_int_equal(stats_of(pool).buffers_pooled, 1); /* the young one stays */
+    assert_int_equal(ts_stats(pool).buffers_pooled, 1); /* the young one stays */
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -110,12 +104,12 @@ static void trim_older_than_after_skipped_readings(void **state) {
     uint32_t n = 0;
     assert_int_equal(bp_trim_older_than(pool, 0.04, &n), BP_OK);
     assert_int_equal(n, 1);
-    assert_int_equal(stats_of(pool).buffers_pooled, 1);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 1);
     bp_buffer_info info;
     bp_buffer b = ts_acquire(pool, 65536, 0); /* the young one is still pooled: a hit */
     assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
-    assert_int_equal(stats_of(pool).buffers_pooled, 0);
-    assert_int_equal(stats_of(pool).backend_creates, 2);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 0);
+    assert_int_equal(ts_stats(pool).backend_creates, 2);
     bp_release(pool, b);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
@@ -150,7 +144,7 @@ static void frame_next_is_end_then_begin(void **state) {
                 if (k == 0) assert_int_equal(bp_frame_next(p), BP_OK);
                 else end_frame(p);
             }
-            bp_stats x = stats_of(a), y = stats_of(b);
+            bp_stats x = ts_stats(a), y = ts_stats(b);
             assert_int_equal(x.buffers_in_use, 0); /* the transient ones came back */
             uint64_t fx[] = {x.frame, x.releases, x.buffers_pooled, x.buffers_pending, x.trims, x.bytes_reserved,
                              (uint64_t)ca.reads};
@@ -158,7 +152,7 @@ static void frame_next_is_end_then_begin(void **state) {
                              (uint64_t)cb.reads};
             assert_memory_equal(fx, fy, sizeof fx);
         }
-        assert_true(stats_of(a).trims > 0); /* idle trimming ran in both */
+        assert_true(ts_stats(a).trims > 0); /* idle trimming ran in both */
         assert_int_equal(bp_frame_begin(a), BP_ERR_FRAME_STATE); /* the next frame is open */
         assert_int_equal(bp_frame_end(a), BP_OK);
         assert_int_equal(bp_frame_end(b), BP_OK);
@@ -182,20 +176,20 @@ static void frame_next_refusals(void **state) {
     bp_pool *pool;
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     assert_int_equal(bp_frame_next(pool), BP_ERR_FRAME_STATE); /* never begun */
-    assert_int_equal(stats_of(pool).frame, 0);
+    assert_int_equal(ts_stats(pool).frame, 0);
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     assert_int_equal(bp_frame_next(pool), BP_OK);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     assert_int_equal(bp_frame_next(pool), BP_ERR_FRAME_STATE); /* ended, not begun again */
-    assert_int_equal(stats_of(pool).frame, 2);
+    assert_int_equal(ts_stats(pool).frame, 2);
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     next_from_warning = BP_OK;
     bp_buffer b = ts_acquire(pool, 4096, 0); /* crosses the threshold: the callback runs */
     assert_int_equal(next_from_warning, BP_ERR_BUSY);
-    assert_int_equal(stats_of(pool).frame, 2);
+    assert_int_equal(ts_stats(pool).frame, 2);
     bp_release(pool, b);
     assert_int_equal(bp_frame_next(pool), BP_OK);
-    assert_int_equal(stats_of(pool).frame, 3);
+    assert_int_equal(ts_stats(pool).frame, 3);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -213,17 +207,17 @@ static void promoted_buffers_age_from_their_promotion(void **state) {
     bp_release(pool, ts_acquire(pool, 4096, 0)); /* released in frame 0 */
     clk.now = 10.0;
     end_frame(pool); /* end of frame 0: still pending */
-    assert_int_equal(stats_of(pool).buffers_pending, 1);
+    assert_int_equal(ts_stats(pool).buffers_pending, 1);
     clk.now = 12.0;
     end_frame(pool); /* end of frame 1: promoted, pooled at 12 */
-    assert_int_equal(stats_of(pool).buffers_pending, 0);
-    assert_int_equal(stats_of(pool).buffers_pooled, 1);
+    assert_int_equal(ts_stats(pool).buffers_pending, 0);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 1);
     clk.now = 16.0;
     end_frame(pool);
-    assert_int_equal(stats_of(pool).trims, 0);
+    assert_int_equal(ts_stats(pool).trims, 0);
     clk.now = 17.0;
     end_frame(pool);
-    assert_int_equal(stats_of(pool).trims, 1);
+    assert_int_equal(ts_stats(pool).trims, 1);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -245,8 +239,8 @@ static void pending_promoted_by_release_frame(void **state) {
     uint32_t pooled_after[5];
     for (int i = 0; i < 5; i++) {
         end_frame(pool); /* ends of frames 1, 2, 3, 4, 5 */
-        pooled_after[i] = stats_of(pool).buffers_pooled;
-        assert_int_equal(stats_of(pool).buffers_pending, 3 - pooled_after[i]);
+        pooled_after[i] = ts_stats(pool).buffers_pooled;
+        assert_int_equal(ts_stats(pool).buffers_pending, 3 - pooled_after[i]);
     }
     assert_int_equal(pooled_after[0], 0);
     assert_int_equal(pooled_after[1], 2); /* frame 0's, at the end of frame 2 */
@@ -273,8 +267,8 @@ static void check_no_clock_at_frame_end(bp_capacity_mode mode) {
         end_frame(pool);
     }
     assert_int_equal(clk.reads, reads);
-    assert_int_equal(stats_of(pool).buffers_pooled, 2);
-    assert_int_equal(stats_of(pool).trims, 0);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 2);
+    assert_int_equal(ts_stats(pool).trims, 0);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -299,13 +293,13 @@ static void warning_rearmed_by_frame_end_trim(void **state) {
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     for (int round = 1; round <= 2; round++) {
         bp_buffer a = ts_acquire(pool, 4096, 0), b = ts_acquire(pool, 4096, 0);
-        assert_int_equal(stats_of(pool).warnings, round);
+        assert_int_equal(ts_stats(pool).warnings, round);
         end_frame(pool); /* still over: no second warning */
-        assert_int_equal(stats_of(pool).warnings, round);
+        assert_int_equal(ts_stats(pool).warnings, round);
         bp_release(pool, a);
         bp_release(pool, b);
         end_frame(pool); /* idle one frame: both trimmed, reserved 0 */
-        assert_int_equal(stats_of(pool).bytes_reserved, 0);
+        assert_int_equal(ts_stats(pool).bytes_reserved, 0);
         assert_false(pool->warned);
     }
     assert_int_equal(log.count[BP_LOG_ITEM_WARN_THRESHOLD], 2);
@@ -358,18 +352,18 @@ static void idle_frames_trim_in_batches(void **state) {
         assert_int_equal(bp_release(pool, b[i]), BP_OK);
         end_frame(pool);
     }
-    while (stats_of(pool).frame < 33) {
-        assert_int_equal(stats_of(pool).trims, 0); /* frame 32: the first is idle, the slack waits */
+    while (ts_stats(pool).frame < 33) {
+        assert_int_equal(ts_stats(pool).trims, 0); /* frame 32: the first is idle, the slack waits */
         end_frame(pool);
     }
-    assert_int_equal(stats_of(pool).trims, 0);
+    assert_int_equal(ts_stats(pool).trims, 0);
     end_frame(pool); /* frame 34: those pooled at 0, 1 and 2 are idle 32 frames or more */
-    assert_int_equal(stats_of(pool).trims, 3);
+    assert_int_equal(ts_stats(pool).trims, 3);
     end_frame(pool);
     end_frame(pool);
-    assert_int_equal(stats_of(pool).trims, 3);
+    assert_int_equal(ts_stats(pool).trims, 3);
     end_frame(pool); /* frame 37: the oldest left was pooled at 3 */
-    assert_int_equal(stats_of(pool).trims, 6);
+    assert_int_equal(ts_stats(pool).trims, 6);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }

@@ -7,12 +7,6 @@
 
 enum { SIZE = 4096, HELD = 20 };
 
-static bp_stats stats_of(bp_pool *pool) {
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    return s;
-}
-
 /* The class stats row of `size`'s class. */
 static bp_class_stats class_of(bp_pool *pool, uint64_t size) {
     bp_class_stats all[BPI_MAX_CLASSES];
@@ -26,13 +20,13 @@ static bp_class_stats class_of(bp_pool *pool, uint64_t size) {
 
 /* One frame: `count` buffers of SIZE acquired, then all released. Returns the misses it took. */
 static uint64_t frame(bp_pool *pool, int count) {
-    uint64_t before = stats_of(pool).misses;
+    uint64_t before = ts_stats(pool).misses;
     bp_buffer b[64];
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     for (int i = 0; i < count; i++) b[i] = ts_acquire(pool, SIZE, 0);
     for (int i = 0; i < count; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
     assert_int_equal(bp_frame_end(pool), BP_OK);
-    return stats_of(pool).misses - before;
+    return ts_stats(pool).misses - before;
 }
 
 static bp_pool *make(bool demand, uint32_t idle_frames, uint64_t max_bytes, bp_capacity_mode mode) {
@@ -52,11 +46,11 @@ static void frame_loop_stops_missing(void **state) {
     bp_pool *pool = make(true, 0, 0, BP_CAPACITY_DYNAMIC);
     assert_int_equal(frame(pool, HELD), HELD);
     assert_int_equal(class_of(pool, SIZE).max_pooled, 8u);
-    assert_int_equal(stats_of(pool).buffers_pooled, 8u);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 8u);
     assert_int_equal(frame(pool, HELD), HELD - 8);
     assert_int_equal(class_of(pool, SIZE).max_pooled, (uint32_t)HELD);
     for (int f = 0; f < 10; f++) assert_int_equal(frame(pool, HELD), 0);
-    assert_int_equal(stats_of(pool).buffers_pooled, (uint32_t)HELD);
+    assert_int_equal(ts_stats(pool).buffers_pooled, (uint32_t)HELD);
     assert_int_equal(class_of(pool, SIZE).max_pooled, (uint32_t)HELD);
     ts_check_and_destroy(pool);
 
@@ -97,10 +91,10 @@ static void idle_trim_lowers_the_cap(void **state) {
     two_frames_of_held(pool);
     for (int f = 0; f < 12; f++) assert_int_equal(frame(pool, 2), 0); /* 18 buffers go idle */
     assert_int_equal(class_of(pool, SIZE).max_pooled, 8u);
-    assert_int_equal(stats_of(pool).buffers_pooled, 2u);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 2u);
     /* the configured cap applies again: a burst of 20 misses 18, keeps 8 */
     assert_int_equal(frame(pool, HELD), HELD - 2);
-    assert_int_equal(stats_of(pool).buffers_pooled, 8u);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 8u);
     ts_check_and_destroy(pool);
 }
 
@@ -111,13 +105,13 @@ static void set_max_pooled_and_full_trim_reset(void **state) {
     two_frames_of_held(pool);
     assert_int_equal(bp_set_max_pooled(pool, 4, 0), BP_OK);
     assert_int_equal(class_of(pool, SIZE).max_pooled, 4u);
-    assert_int_equal(stats_of(pool).buffers_pooled, 4u);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 4u);
     frame(pool, HELD);
     assert_int_equal(frame(pool, HELD), HELD - 4); /* the 16 the cap of 4 destroyed */
     assert_int_equal(class_of(pool, SIZE).max_pooled, (uint32_t)HELD);
     assert_int_equal(bp_trim(pool, true), BP_OK);
     assert_int_equal(class_of(pool, SIZE).max_pooled, 4u);
-    assert_int_equal(stats_of(pool).buffers_pooled, 0u);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 0u);
     assert_int_equal(frame(pool, HELD), HELD); /* nothing pooled, nothing the cap destroyed */
     assert_int_equal(class_of(pool, SIZE).max_pooled, 4u);
     ts_check_and_destroy(pool);
@@ -129,9 +123,9 @@ static void bytes_cap_still_bounds(void **state) {
     bp_pool *pool = make(true, 0, 12 * (uint64_t)SIZE, BP_CAPACITY_DYNAMIC);
     for (int f = 0; f < 6; f++) {
         frame(pool, HELD);
-        assert_true(stats_of(pool).bytes_pooled <= 12 * (uint64_t)SIZE);
+        assert_true(ts_stats(pool).bytes_pooled <= 12 * (uint64_t)SIZE);
     }
-    assert_true(stats_of(pool).buffers_pooled <= 12u);
+    assert_true(ts_stats(pool).buffers_pooled <= 12u);
     ts_check_and_destroy(pool);
 }
 
@@ -188,13 +182,13 @@ static void failed_acquire_undoes_the_raise(void **state) {
     assert_int_equal(b->cap, 2u);
     assert_int_equal(b->capped, 2u);
     assert_int_equal(bp_fault_arm(fault, &(bp_fault_desc){.fail_at = 2}), BP_OK);
-    bp_stats before = stats_of(pool);
+    bp_stats before = ts_stats(pool);
     bp_skin_arrays failed;
     assert_int_equal(bp_acquire_skin(pool, VERTICES, &failed), BP_ERR_OUT_OF_MEMORY);
     assert_int_equal(b->cap, 2u);
     assert_int_equal(b->capped, 2u);
-    assert_int_equal(stats_of(pool).misses, before.misses);
-    assert_int_equal(stats_of(pool).buffers_total, before.buffers_total);
+    assert_int_equal(ts_stats(pool).misses, before.misses);
+    assert_int_equal(ts_stats(pool).buffers_total, before.buffers_total);
     assert_int_equal(bp_fault_arm(fault, NULL), BP_OK);
     assert_int_equal(bp_release(pool, s[2].indices), BP_OK);
     assert_int_equal(bp_release(pool, s[2].weights), BP_OK);

@@ -3,12 +3,6 @@
  * derived from, not only pool creation or the next frame end. */
 #include "test_support.h"
 
-static bp_stats stats_of(bp_pool *pool) {
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    return s;
-}
-
 /* bp_set_max_pooled applies to every later release (the release path reads caps cached in
  * the pool): lowered and raised, per class and in bytes. */
 static void max_pooled_applies_to_later_releases(void **state) {
@@ -20,12 +14,12 @@ static void max_pooled_applies_to_later_releases(void **state) {
     for (int i = 0; i < 4; i++) b[i] = ts_acquire(pool, 4096, 0);
     assert_int_equal(bp_set_max_pooled(pool, 3, 0), BP_OK); /* raised */
     for (int i = 0; i < 4; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
-    assert_int_equal(stats_of(pool).buffers_pooled, 3);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 3);
     for (int i = 0; i < 3; i++) b[i] = ts_acquire(pool, 4096, 0);
     assert_int_equal(bp_set_max_pooled(pool, BP_NEVER, 2 * 4096), BP_OK); /* bytes lowered */
     for (int i = 0; i < 3; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
-    assert_int_equal(stats_of(pool).buffers_pooled, 2);
-    assert_true(stats_of(pool).bytes_pooled <= 2 * 4096);
+    assert_int_equal(ts_stats(pool).buffers_pooled, 2);
+    assert_true(ts_stats(pool).bytes_pooled <= 2 * 4096);
     ts_check_and_destroy(pool);
 }
 
@@ -42,12 +36,12 @@ static void warning_rearmed_by_trim_calls(void **state) {
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     for (int round = 1; round <= 3; round++) {
         bp_buffer a = ts_acquire(pool, 8192, 0);
-        assert_int_equal(stats_of(pool).warnings, round);
+        assert_int_equal(ts_stats(pool).warnings, round);
         assert_int_equal(bp_release(pool, a), BP_OK);
         if (round == 1) assert_int_equal(bp_trim(pool, true), BP_OK);
         else if (round == 2) assert_int_equal(bp_trim_older_than(pool, 0.0, NULL), BP_OK);
         else assert_int_equal(bp_set_max_pooled(pool, 0, 1), BP_OK);
-        assert_int_equal(stats_of(pool).bytes_reserved, 0);
+        assert_int_equal(ts_stats(pool).bytes_reserved, 0);
         assert_false(pool->warned);
     }
     assert_int_equal(warnings_seen, 3);

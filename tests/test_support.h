@@ -101,11 +101,29 @@ static inline void ts_count_warning(void *user, bp_pool *pool, const bp_stats *s
     (*(int *)user)++;
 }
 
-/* Run the invariant walker, then destroy the pool. */
+/* Run the invariant walker; a failure fails the test with its message. */
+static inline void ts_check(bp_pool *pool) {
+    if (bpi_check(pool) != BP_OK) fail_msg("invariant check failed: %s", bp_pool_last_error(pool));
+}
+
+/* ... then destroy the pool. */
 static inline void ts_check_and_destroy(bp_pool *pool) {
-    bp_result r = bpi_check(pool);
-    if (r != BP_OK) fail_msg("invariant check failed: %s", bp_pool_last_error(pool));
+    ts_check(pool);
     bp_pool_destroy(pool);
+}
+
+/* The pool's stats, as a value. */
+static inline bp_stats ts_stats(bp_pool *pool) {
+    bp_stats s;
+    bp_get_stats(pool, &s);
+    return s;
+}
+
+/* A held buffer's host pointer. */
+static inline void *ts_mapped(bp_pool *pool, bp_buffer b) {
+    bp_buffer_info info;
+    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+    return info.mapped;
 }
 
 static inline bp_buffer ts_acquire(bp_pool *pool, uint64_t size, uint32_t flags) {

@@ -6,12 +6,6 @@
 
 #include "test_support.h"
 
-static bp_stats stats_of(bp_pool *pool) {
-    bp_stats s;
-    bp_get_stats(pool, &s);
-    return s;
-}
-
 static bp_pool *ts_pool(bool no_cache) {
     bp_pool_desc d = {.thread_safe = true, .no_thread_cache = no_cache, .max_pooled_per_class = BP_NEVER};
     bp_pool *pool;
@@ -34,7 +28,7 @@ static void one_thread_counts_exactly(void **state) {
     }
     assert_true(cached->tcache_count == 1);
     assert_true(plain->tcache_count == 0);
-    bp_stats a = stats_of(cached), b = stats_of(plain);
+    bp_stats a = ts_stats(cached), b = ts_stats(plain);
     assert_int_equal(a.acquires, 150);
     assert_int_equal(a.acquires, b.acquires);
     assert_int_equal(a.hits, b.hits);
@@ -57,11 +51,11 @@ static void cached_buffers_are_trimmed_and_counted(void **state) {
     bp_buffer b[4];
     for (int i = 0; i < 4; i++) b[i] = ts_acquire(pool, 4096, 0); /* the first makes the cache */
     for (int i = 0; i < 4; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, 4);
     assert_int_equal(s.buffers_in_use, 0);
     assert_int_equal(bp_trim(pool, true), BP_OK);
-    s = stats_of(pool);
+    s = ts_stats(pool);
     assert_int_equal(s.buffers_pooled, 0);
     assert_int_equal(s.trims, 4);
     assert_int_equal(s.buffers_total, 0);
@@ -97,7 +91,7 @@ static void other_threads_release_through_the_lock(void **state) {
     assert_int_equal(h.second, BP_ERR_DOUBLE_RELEASE);
     assert_int_equal(bp_release(pool, h.buf), BP_ERR_DOUBLE_RELEASE);
     assert_int_equal(bp_release(pool, warm), BP_ERR_STALE_HANDLE);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.releases, 2);
     assert_int_equal(s.buffers_pooled, 1);
     ts_check_and_destroy(pool);
@@ -121,7 +115,7 @@ static void a_miss_takes_other_caches_buffers(void **state) {
     assert_int_equal(pthread_create(&t, NULL, acquire_one, &h), 0);
     pthread_join(t, NULL);
     assert_int_equal(h.first, BP_OK);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.backend_creates, 1);
     assert_int_equal(s.hits, 1);
     ts_check_and_destroy(pool);
@@ -163,7 +157,7 @@ static void refilled_buffers_still_age(void **state) {
             assert_int_equal(bp_release(pool, x), BP_OK);
             assert_int_equal(bp_frame_end(pool), BP_OK);
         }
-        pooled[p] = stats_of(pool).buffers_pooled;
+        pooled[p] = ts_stats(pool).buffers_pooled;
         ts_check_and_destroy(pool);
     }
     assert_true(pooled[1] <= 2); /* the other buffers were idle */
@@ -184,7 +178,7 @@ static void a_new_groups_miss_trims_cached_buffers(void **state) {
         bp_acquire_desc hv = {.size = 8192, .memory = BP_MEMORY_HOST_VISIBLE};
         bp_buffer b;
         assert_int_equal(bp_acquire(pool, &hv, &b), BP_OK);
-        bp_stats s = stats_of(pool);
+        bp_stats s = ts_stats(pool);
         assert_int_equal(s.trims, 1);
         assert_int_equal(s.budget_failures, 0);
         assert_int_equal(bp_release(pool, b), BP_OK);
@@ -252,7 +246,7 @@ static void more_threads_than_caches(void **state) {
     }
     pthread_barrier_destroy(&start);
     assert_int_equal(pool->tcache_count, BPI_MAX_TCACHES);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.acquires, 400u * MANY_THREADS);
     assert_int_equal(s.releases, 400u * MANY_THREADS);
     assert_int_equal(s.buffers_in_use, 0);
@@ -333,7 +327,7 @@ static void threads_churn_one_pool(void **state) {
         acquires += w[i].acquires;
     }
     if (shared[0].id) assert_int_equal(bp_release(pool, shared[0]), BP_OK);
-    bp_stats s = stats_of(pool);
+    bp_stats s = ts_stats(pool);
     assert_int_equal(s.acquires, acquires);
     assert_int_equal(s.releases, acquires);
     assert_int_equal(s.buffers_in_use, 0);
@@ -359,7 +353,7 @@ static void frames_in_flight_release_through_the_cache(void **state) {
             for (int i = 0; i < 3; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
             if (frame == 5) { /* released this frame: pending, not reusable yet */
                 if (p == 0) assert_int_equal(pool->tcaches[0]->pending_count, 3); /* no lock taken */
-                bp_stats s = stats_of(pool);
+                bp_stats s = ts_stats(pool);
                 assert_int_equal(s.buffers_pending, 6); /* this frame's and the last one's */
                 bp_buffer again = ts_acquire(pool, 1000, 0);
                 for (int i = 0; i < 3; i++) assert_true((again.id & 0xffffffu) != (b[i].id & 0xffffffu));
@@ -369,7 +363,7 @@ static void frames_in_flight_release_through_the_cache(void **state) {
         }
     }
     assert_true(pools[0]->tcache_count == 1);
-    bp_stats a = stats_of(pools[0]), b = stats_of(pools[1]);
+    bp_stats a = ts_stats(pools[0]), b = ts_stats(pools[1]);
     assert_int_equal(a.acquires, b.acquires);
     assert_int_equal(a.hits, b.hits);
     assert_int_equal(a.misses, b.misses);
@@ -399,14 +393,14 @@ static void a_size_memo_keeps_classes_and_checks(void **state) {
             assert_true(info.capacity >= sizes[i] && info.capacity < 2 * sizes[i] + 64);
             assert_int_equal(bp_release(pool, b), BP_OK);
         }
-    bp_stats before = stats_of(pool);
+    bp_stats before = ts_stats(pool);
     bp_acquire_desc d = {.size = 0};
     bp_buffer b;
     assert_int_equal(bp_acquire(pool, &d, &b), BP_ERR_INVALID_SIZE);
     d.size = UINT64_MAX;
     assert_int_not_equal(bp_acquire(pool, &d, &b), BP_OK);
     assert_int_equal(b.id, 0);
-    bp_stats after = stats_of(pool);
+    bp_stats after = ts_stats(pool);
     assert_int_equal(after.acquires, before.acquires);
     assert_int_equal(after.acquires, 60);
     assert_int_equal(after.misses, 2);
@@ -434,7 +428,7 @@ static void frame_ends_keep_magazines_within_the_caps(void **state) {
             for (int i = 0; i < 16; i++) assert_int_equal(bp_release(pool, v[i]), BP_OK);
             assert_int_equal(bp_frame_end(pool), BP_OK);
         }
-        end[p] = stats_of(pool);
+        end[p] = ts_stats(pool);
         assert_int_equal(end[p].buffers_in_use, 0);
         assert_int_equal(bpi_check(pool), BP_OK);
         ts_check_and_destroy(pool);

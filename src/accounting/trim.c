@@ -33,12 +33,23 @@ bool bpi_trim_is_idle(const bp_pool *pool, uint64_t frame, double time) {
  * to destroy one or two; with it, one walk destroys the batch that became idle over the
  * slack (a buffer stays at most 1/16 longer; thresholds under 16 frames stay exact). The
  * seconds threshold stays exact, as bp_trim_older_than. */
+/* trim_due_frame is what the frame end tests (bpi_trim_due, two compares): idle trimming's own
+ * due frame, or 0 while a class over its cap is listed for a frame end. */
+static void sync_due_frame(bp_pool *pool) {
+    pool->trim_due_frame = pool->over_count ? 0 : pool->trim_idle_frame;
+}
+
+/* Is idle trimming itself due (not only a listed class)? */
+static bool idle_trim_due(const bp_pool *pool) {
+    return (pool->stats.frame >= pool->trim_idle_frame) | (pool->now >= pool->trim_due_time);
+}
+
 static void set_trim_due(bp_pool *pool, uint64_t oldest_frame, double oldest_time) {
     uint32_t frames = pool->desc.idle_trim_frames;
     double seconds = pool->desc.idle_trim_seconds;
     bool keep_all = pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC;
     pool->trim_idle_frame = keep_all || frames == BP_NEVER ? UINT64_MAX : oldest_frame + frames + frames / 16u;
-    pool->trim_due_frame = pool->over_count ? 0 : pool->trim_idle_frame;
+    sync_due_frame(pool);
     pool->trim_due_time = keep_all || seconds < 0 ? HUGE_VAL : oldest_time + seconds;
 }
 
@@ -47,7 +58,7 @@ void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time) {
     double due_time = pool->trim_due_time;
     set_trim_due(pool, frame, time);
     if (due_frame < pool->trim_idle_frame) pool->trim_idle_frame = due_frame;
-    if (!pool->over_count) pool->trim_due_frame = pool->trim_idle_frame;
+    sync_due_frame(pool);
     if (due_time < pool->trim_due_time) pool->trim_due_time = due_time;
 }
 
@@ -75,7 +86,7 @@ static void trim_over_caps(bp_pool *pool) {
             trim_to_cap(pool, &pool->groups[pool->over[i] >> 16].buckets[pool->over[i] & 0xFFFFu]);
     }
     pool->over_count = 0;
-    pool->trim_due_frame = pool->trim_idle_frame;
+    sync_due_frame(pool);
 }
 
 /* List a bucket for the frame end, once; past BPI_OVER_MAX the frame end walks them all. */
@@ -85,7 +96,7 @@ static void list_over(bp_pool *pool, uint32_t group, uint32_t cls) {
         if (pool->over[i] == key) return;
     if (n < BPI_OVER_MAX) pool->over[n] = key;
     if (n <= BPI_OVER_MAX) pool->over_count = n + 1;
-    pool->trim_due_frame = 0; /* the frame end looks (bpi_trim_due) */
+    sync_due_frame(pool); /* 0: the frame end looks */
 }
 
 void bpi_trim_init(bp_pool *pool) {
@@ -156,8 +167,7 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
     /* the class caps at a frame end only (a thread_safe pool's frame begin comes here too), and
      * not at the one that pooled buffers from the pending FIFO over them */
     if (pool->over_count && !pool->in_frame && pool->stats.frame > pool->over_hold) trim_over_caps(pool);
-    bool idle_due = (pool->stats.frame >= pool->trim_idle_frame) | (pool->now >= pool->trim_due_time);
-    if (!everything && !idle_due) return;
+    if (!everything && !idle_trim_due(pool)) return;
     /* buffers pooled from now on are no older than now */
     uint64_t oldest_frame = pool->stats.frame;
     double oldest_time = pool->now;
