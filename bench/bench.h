@@ -50,8 +50,8 @@ typedef struct contender {
 
 enum { CONTENDER_MAX = 12 };
 
-/* Fill `out` with bufpool (immediate reuse; 2 frames in flight; pooled bytes capped; host blocks;
- * retention caps that follow demand, alone and on host blocks) and one
+/* Fill `out` with bufpool (immediate reuse; 2 frames in flight; exact classes; pooled bytes
+ * capped; host blocks; retention caps fixed at 8) and one
  * contender per allocator of `allocs`; returns how many. */
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
 

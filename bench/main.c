@@ -225,7 +225,7 @@ int main(int argc, char **argv) {
                "round replays the list as many times as make the fastest contender's round last about 2 ms "
                "(at most 64; the warm-up round, one replay each, sets the count), so that a short list is not "
                "timed in rounds of microseconds. Rows that behave alike (the same hits and bytes, such as "
-               "`bufpool` and `bufpool (retain_demand)` where no cap is hit) can still differ by 10-20%%, "
+               "`bufpool` and `bufpool (fixed class caps)` where no class holds more than 8 at once) can still differ by 10-20%%, "
                "once 50%%, within one run: each pool keeps its speed through all rounds of a run (the rounds "
                "of one row agree within 2%%), and which pool is the slow one changes from run to run with the "
                "same virtual addresses, so compare runs before reading a difference of that size. "

@@ -123,7 +123,7 @@ static void note_variant(verdicts *v, const contender *c, const char *workload, 
     if (k == v->variant_count) {
         v->variant_count++;
         *w = (variant_verdict){.name = c->name, .host_blocks = c->host_block_size != 0,
-                               .retain_demand = c->pool_desc.retain_demand, .worst_speedup = speedup};
+                               .fixed_caps = c->pool_desc.retain_demand == BP_NEVER, .worst_speedup = speedup};
         snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
     }
     size_t sl = strlen(w->speedups), ml = strlen(w->memory);
@@ -298,8 +298,8 @@ static void why(FILE *o, const verdicts *v) {
                    "are large and come back (glibc maps and unmaps every block above its mmap threshold, "
                    "jemalloc and mimalloc go to their large-size paths); it falls short of 2x where they are small, as an "
                    "allocator's thread cache is cheaper than the pool's bookkeeping above, and where its hit "
-                   "rate is low: every miss creates a buffer through the backend (a malloc or posix_memalign here) and "
-                   "each frame end destroys what a class pooled over its retention cap (8); where the page-fault column is "
+                   "rate is low: every miss creates a buffer through the backend (a malloc or posix_memalign here); "
+                   "where the page-fault column is "
                    "high, part of that is the kernel's: glibc gives freed memory back (munmap, heap trimming) "
                    "and faults it in again, for bufpool's mallocs as for its own, where host blocks keep theirs. "
                    "An allocator reuses freed "
@@ -321,18 +321,20 @@ static void why(FILE *o, const verdicts *v) {
                        "large sizes, and a munmap when the buffer is destroyed), so it wins most where misses are "
                        "many (the vegetation trace); the hits cost the same. It holds whole blocks, free space in "
                        "them included: more memory than the default backend.");
-        if (w->retain_demand)
-            fprintf(o, " With `retain_demand`, a class whose retention cap destroyed a released buffer and then "
-                       "missed keeps one more buffer per such miss, so a loop that holds more than 8 buffers of "
-                       "one size at once misses for one frame, not every frame (the fixed_capacity trace); it "
-                       "holds what each class held at once until idle trimming lowers the caps again. The hits "
-                       "cost the same, so where the default pool already hits (mesh, instances) it changes "
-                       "nothing.");
+        if (w->fixed_caps)
+            fprintf(o, " With fixed class caps (`retain_demand = BP_NEVER`: seed 000's 8 per bucket, the "
+                       "default before 2026-12-07), each frame end destroys what a class pooled over 8, so a "
+                       "loop that holds more than 8 buffers of one size at once misses them again every frame "
+                       "(the fixed_capacity and vegetation traces). By default such a class's cap rises by the "
+                       "misses it caused, to what the class held at once, until idle trimming lowers it again. "
+                       "The hits cost the same, so where no class holds more than 8 at once (mesh, instances) "
+                       "the two agree.");
         fprintf(o, "\n");
     }
     if (!v->memory_ok)
-        fprintf(o, "- **Memory** (bufpool's peak held over the allocator that held least: %s): bufpool keeps up "
-                   "to 8 released buffers per size class (the default retention cap) and, in the 2-frames row, "
+        fprintf(o, "- **Memory** (bufpool's peak held over the allocator that held least: %s): bufpool keeps "
+                   "the released buffers of each size class up to its retention cap (8, raised to what the class "
+                   "held at once where the cap caused misses) and, in the 2-frames row, "
                    "buffers waiting for the GPU; with 8 classes per power of two that cache is large when sizes "
                    "spread widely. A miss takes an idle buffer of the next class up before it creates one "
                    "(`reuse_larger_classes`; the exact-classes row shows what that saves), and `max_pooled_bytes` "

@@ -209,14 +209,19 @@ typedef struct bp_pool_desc {
      *  only the request's own class. Dynamic and high-water pools (a fixed pool takes any larger
      *  class when its own is empty). */
     uint32_t reuse_larger_classes;
-    /** Retention caps follow demand (dynamic pools): each released buffer a class's cap destroys
-     *  lets one later miss of that class (of the same memory kind and usage) raise its cap by
-     *  one, so a loop that holds more buffers of one size at once than `max_pooled_per_class`
-     *  misses for one frame, not every frame; misses the cap did not cause raise nothing. Idle trimming and ::bp_trim_older_than lower a raised cap by one per
-     *  buffer they destroy, never below `max_pooled_per_class`; ::bp_set_max_pooled and
-     *  ::bp_trim with `everything` reset every cap. `max_pooled_bytes` still bounds the total.
-     *  The current caps: `bp_class_stats.max_pooled`. No cost on a hit or a release under the cap. */
-    bool retain_demand;
+    /** Retention caps follow demand (dynamic pools; on by default): each released buffer a
+     *  class's cap destroyed lets one later miss of that class (of the same memory kind and
+     *  usage) raise its cap by one, so a loop that holds more buffers of one size at once than
+     *  `max_pooled_per_class` misses for one frame, not every frame (a fixed cap would destroy at
+     *  each frame end what the next frame asks for again: a create and a destroy per buffer per
+     *  frame, the stutter a pool exists to remove). Misses the cap did not cause raise nothing, so
+     *  a class keeps at most what it held at once. Idle trimming and ::bp_trim_older_than lower a
+     *  raised cap by one per buffer they destroy, never below `max_pooled_per_class`;
+     *  ::bp_set_max_pooled and ::bp_trim with `everything` reset every cap. `max_pooled_bytes`
+     *  still bounds the total. The current caps: `bp_class_stats.max_pooled`. No cost on a hit or
+     *  a release under the cap. 0 = on (the default); ::BP_NEVER = off, caps stay at
+     *  `max_pooled_per_class` (seed 000's fixed 8 per bucket); any other value = on. */
+    uint32_t retain_demand;
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.
                                         Frame ends destroy idle buffers in batches: one may stay up to 1/16 of

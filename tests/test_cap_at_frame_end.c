@@ -129,7 +129,7 @@ static void many_classes_over_their_caps(void **state) {
 /* retain_demand counts what the frame end destroyed: the next frame's misses raise the cap. */
 static void retain_demand_learns_from_the_frame_end(void **state) {
     (void)state;
-    bp_pool *pool = make_pool((bp_pool_desc){.retain_demand = true});
+    bp_pool *pool = make_pool((bp_pool_desc){0});
     bp_buffer b[N];
     assert_int_equal(bp_frame_begin(pool), BP_OK);
     acquire_n(pool, SIZE, b, N);

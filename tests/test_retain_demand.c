@@ -1,4 +1,4 @@
-/* retain_demand: retention caps that follow what a class holds at once. A frame loop that
+/* retain_demand (on by default): retention caps that follow what a class holds at once. A frame loop that
  * holds more buffers of one size than max_pooled_per_class misses for one frame, not every
  * frame; idle trimming brings a raised cap back down; the bytes cap still bounds the total;
  * a failed multi-buffer acquire leaves the caps as they were; pools that keep everything are
@@ -29,8 +29,9 @@ static uint64_t frame(bp_pool *pool, int count) {
     return ts_stats(pool).misses - before;
 }
 
+/* demand: the default (retain_demand 0), else BP_NEVER (caps fixed at max_pooled_per_class). */
 static bp_pool *make(bool demand, uint32_t idle_frames, uint64_t max_bytes, bp_capacity_mode mode) {
-    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE, .retain_demand = demand,
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE, .retain_demand = demand ? 0 : BP_NEVER,
                       .idle_trim_frames = idle_frames, .idle_trim_seconds = -1, .max_pooled_bytes = max_bytes,
                       .capacity_mode = mode};
     bp_pool *pool;
@@ -38,9 +39,10 @@ static bp_pool *make(bool demand, uint32_t idle_frames, uint64_t max_bytes, bp_c
     return pool;
 }
 
-/* 20 buffers a frame against the default cap of 8: with retain_demand the second frame
- * misses the 12 the cap destroyed and raises the cap to 20; from the third frame on every
- * acquire hits. Without it, every frame misses 12 (the control: the test could fail). */
+/* 20 buffers a frame against the default cap of 8: by default the second frame misses the 12
+ * the cap destroyed and raises the cap to 20; from the third frame on every acquire hits. With
+ * retain_demand BP_NEVER, every frame misses 12 (the control: the test could fail); with
+ * retain_demand = true (the opt-in before it became the default) the caps follow demand too. */
 static void frame_loop_stops_missing(void **state) {
     (void)state;
     bp_pool *pool = make(true, 0, 0, BP_CAPACITY_DYNAMIC);
@@ -58,6 +60,13 @@ static void frame_loop_stops_missing(void **state) {
     assert_int_equal(frame(pool, HELD), HELD);
     for (int f = 0; f < 5; f++) assert_int_equal(frame(pool, HELD), HELD - 8);
     assert_int_equal(class_of(pool, SIZE).max_pooled, 8u);
+    ts_check_and_destroy(pool);
+
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE, .retain_demand = true};
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    frame(pool, HELD);
+    assert_int_equal(frame(pool, HELD), HELD - 8);
+    assert_int_equal(frame(pool, HELD), 0);
     ts_check_and_destroy(pool);
 }
 
@@ -143,7 +152,7 @@ static void keep_all_pools_unaffected(void **state) {
  * caps converge too, and then no frame misses. */
 static void thread_safe_pool_converges(void **state) {
     (void)state;
-    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE, .retain_demand = true, .thread_safe = true};
+    bp_pool_desc d = {.frames_in_flight = BP_IMMEDIATE_REUSE, .thread_safe = true};
     bp_pool *pool;
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     for (int f = 0; f < 5; f++) frame(pool, HELD + 20);
@@ -161,8 +170,7 @@ static void failed_acquire_undoes_the_raise(void **state) {
     bp_fault *fault;
     assert_int_equal(bp_fault_create(&host, NULL, &fault), BP_OK);
     bp_fault_backend(fault, &wrapped);
-    bp_pool_desc d = {.backend = &wrapped, .frames_in_flight = BP_IMMEDIATE_REUSE, .retain_demand = true,
-                      .max_pooled_per_class = 1};
+    bp_pool_desc d = {.backend = &wrapped, .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1};
     bp_pool *pool;
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     enum { VERTICES = 1000 };

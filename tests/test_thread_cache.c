@@ -409,36 +409,40 @@ static void a_size_memo_keeps_classes_and_checks(void **state) {
 
 /* Frame boundaries keep a thread's magazines (its next frame hits its own cache) only as far as
  * the pool's guarantees allow: at every frame end a class holds no more than its retention cap,
- * counting the caches, and the counts match a pool without caches. Sixteen classes a frame in
- * rotation fit the cache's ways. */
+ * counting the caches, and the counts match a pool without caches, with caps fixed at 2 and with
+ * caps that follow demand (the default). Sixteen classes a frame in rotation fit the cache's ways. */
 static void frame_ends_keep_magazines_within_the_caps(void **state) {
     (void)state;
-    bp_stats end[2];
-    for (int p = 0; p < 2; p++) {
-        bp_pool_desc d = {.thread_safe = true, .no_thread_cache = p == 1, .max_pooled_per_class = 2,
-                          .frames_in_flight = BP_IMMEDIATE_REUSE};
-        bp_pool *pool;
-        assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
-        for (int f = 0; f < 6; f++) {
-            assert_int_equal(bp_frame_begin(pool), BP_OK);
-            bp_buffer b[6], v[16];
-            for (int i = 0; i < 6; i++) b[i] = ts_acquire(pool, 4096, 0);
-            for (int i = 0; i < 6; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
-            for (int i = 0; i < 16; i++) v[i] = ts_acquire(pool, 1024 + 512 * (uint64_t)i, 0);
-            for (int i = 0; i < 16; i++) assert_int_equal(bp_release(pool, v[i]), BP_OK);
-            assert_int_equal(bp_frame_end(pool), BP_OK);
+    for (int demand = 0; demand < 2; demand++) {
+        bp_stats end[2];
+        for (int p = 0; p < 2; p++) {
+            bp_pool_desc d = {.thread_safe = true, .no_thread_cache = p == 1, .max_pooled_per_class = 2,
+                              .retain_demand = demand ? 0 : BP_NEVER, .frames_in_flight = BP_IMMEDIATE_REUSE};
+            bp_pool *pool;
+            assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+            for (int f = 0; f < 6; f++) {
+                assert_int_equal(bp_frame_begin(pool), BP_OK);
+                bp_buffer b[6], v[16];
+                for (int i = 0; i < 6; i++) b[i] = ts_acquire(pool, 4096, 0);
+                for (int i = 0; i < 6; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+                for (int i = 0; i < 16; i++) v[i] = ts_acquire(pool, 1024 + 512 * (uint64_t)i, 0);
+                for (int i = 0; i < 16; i++) assert_int_equal(bp_release(pool, v[i]), BP_OK);
+                assert_int_equal(bp_frame_end(pool), BP_OK);
+            }
+            end[p] = ts_stats(pool);
+            assert_int_equal(end[p].buffers_in_use, 0);
+            assert_int_equal(bpi_check(pool), BP_OK);
+            ts_check_and_destroy(pool);
         }
-        end[p] = ts_stats(pool);
-        assert_int_equal(end[p].buffers_in_use, 0);
-        assert_int_equal(bpi_check(pool), BP_OK);
-        ts_check_and_destroy(pool);
+        /* fixed: 2 of the 4096-byte class (1024 + 512 x 6 is one more of it), one of each of the
+         * 15 others; following demand, the 4096-byte class keeps the 6 a frame holds at once
+         * (1024 + 512 x 6, asked for after they are released, takes one of them) */
+        assert_int_equal(end[0].buffers_pooled, (demand ? 6 : 2) + 15);
+        assert_int_equal(end[0].buffers_pooled, end[1].buffers_pooled);
+        assert_int_equal(end[0].hits, end[1].hits);
+        assert_int_equal(end[0].misses, end[1].misses);
+        assert_int_equal(end[0].trims, end[1].trims);
     }
-    /* 2 of the 4096-byte class (1024 + 512 x 6 is one more of it), one of each of the 15 others */
-    assert_int_equal(end[0].buffers_pooled, 2 + 15);
-    assert_int_equal(end[0].buffers_pooled, end[1].buffers_pooled);
-    assert_int_equal(end[0].hits, end[1].hits);
-    assert_int_equal(end[0].misses, end[1].misses);
-    assert_int_equal(end[0].trims, end[1].trims);
 }
 
 int main(void) {

@@ -39,20 +39,25 @@ check "no block mode: no block fields" '[ -z "$(field "$plain" block_size_bytes)
 "$tool" scenario instances --block-size 0 >/dev/null 2>"$tmp/err"
 check "--block-size 0 is a usage error" '[ $? -eq 2 ] && grep -q "block-size" "$tmp/err"'
 
-# --retain-demand: a loop holding 12 buffers of one size (cap 8) misses 4 a frame without it,
-# and only in its first two frames with it; the JSON and the run file say it was on
+# retention caps follow demand by default: a loop holding 12 buffers of one size (cap 8) misses
+# only in its first two frames; with --fixed-class-caps it misses 4 a frame (the frame end
+# destroys what the next frame asks for again); the JSON and the run file say the flag was on.
+# --retain-demand (the old opt-in) is accepted and undoes --fixed-class-caps.
 { echo "# 12 buffers of 4096 B a frame, 10 frames"
   for f in $(seq 0 9); do
     for i in $(seq 1 12); do echo "A $((f * 100 + i)) 4096"; done
     for i in $(seq 1 12); do echo "R $((f * 100 + i))"; done
     echo F
   done; } >"$tmp/twelve.trace"
-capped=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --json)
-demand=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --retain-demand --json --run "$tmp/demand.json")
-check "retain-demand off: 12 + 9 x 4 misses" '[ "$(field "$capped" misses)" = 48 ]'
-check "retain-demand: 12 + 4 misses, then none" '[ "$(field "$demand" misses)" = 16 ]'
-check "retain-demand: the JSON says so" '[ "$(field "$demand" retain_demand)" = true ] && [ -z "$(field "$capped" retain_demand)" ]'
-check "retain-demand: the run file says so" 'grep -q "\"retain_demand\":true" "$tmp/demand.json"'
+demand=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --json)
+capped=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --fixed-class-caps --json --run "$tmp/capped.json")
+again=$("$tool" replay "$tmp/twelve.trace" --frames-in-flight 0 --fixed-class-caps --retain-demand --json)
+check "default (caps follow demand): 12 + 4 misses, then none" '[ "$(field "$demand" misses)" = 16 ]'
+check "--fixed-class-caps: 12 + 9 x 4 misses" '[ "$(field "$capped" misses)" = 48 ]'
+check "--retain-demand after --fixed-class-caps: the default again" '[ "$(field "$again" misses)" = 16 ]'
+check "--fixed-class-caps: the JSON says so" \
+  '[ "$(field "$capped" fixed_class_caps)" = true ] && [ -z "$(field "$demand" fixed_class_caps)" ]'
+check "--fixed-class-caps: the run file says so" 'grep -q "\"fixed_class_caps\":true" "$tmp/capped.json"'
 
 # --exact-classes: a 3000 B request after three idle frames takes the pooled 3300 B buffer of
 # the next class by default (1 miss), and creates its own with the flag (2 misses)

@@ -209,7 +209,7 @@ void bpi_retention_init(bp_pool *pool) {
     pool->retain_cap = keep_all || pool->desc.max_pooled_per_class == BP_NEVER ? UINT32_MAX
                                                                                  : pool->desc.max_pooled_per_class;
     pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
-    pool->retain_demand = !keep_all && pool->desc.retain_demand;
+    pool->retain_demand = !keep_all && pool->desc.retain_demand != BP_NEVER; /* 0: on, the default */
     /* every class's bucket, used or not: a class used later starts from the new caps too */
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++)
         if (pool->groups[g].used)

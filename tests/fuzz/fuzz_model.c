@@ -768,7 +768,7 @@ static void setup(fz *f) {
                        .poison_on_release = a & 16,
                        .zero_on_release = a & 32,
                        .thread_safe = a & 64,
-                       .retain_demand = a & 128,
+                       .retain_demand = a & 128 ? BP_NEVER : 0, /* 0: on, the default */
                        .max_pooled_per_class = caps[b & 3],
                        .max_buffers = b & 4 ? 24 : 0,
                        .idle_trim_frames = b & 8 ? 3 : 0,

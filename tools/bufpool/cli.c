@@ -79,9 +79,11 @@ static int set_block_size(tool_opts *o, const char *f, const char *v) {
     o->block_bytes = mib << 20;
     return 0;
 }
+/* --retain-demand is the default now; it stays accepted (and undoes an earlier --fixed-class-caps)
+ * so that command lines written before keep running. */
 static int set_retain_demand(tool_opts *o, const char *f, const char *v) {
-    (void)f, (void)v;
-    o->retain_demand = true;
+    (void)v;
+    o->fixed_class_caps = !strcmp(f, "--fixed-class-caps");
     return 0;
 }
 static int set_exact_classes(tool_opts *o, const char *f, const char *v) {
@@ -144,8 +146,9 @@ static const cli_option options[] = {
      "frames before a released buffer is reused (default 2; 0 = at once)"},
     {"--block-size", "N", CMD_RUNS, set_block_size,
      "the backend's block mode: buffers as ranges of N-MiB blocks (default off)"},
-    {"--retain-demand", NULL, CMD_RUNS, set_retain_demand,
-     "retention caps rise where they caused misses (default off)"},
+    {"--fixed-class-caps", NULL, CMD_RUNS, set_retain_demand,
+     "retention caps stay at 8 a class (default: rise where they caused misses)"},
+    {"--retain-demand", NULL, CMD_RUNS, set_retain_demand, "the default: undoes --fixed-class-caps"},
     {"--exact-classes", NULL, CMD_RUNS, set_exact_classes,
      "a miss takes only its own size class (default: an idle one above too)"},
 };

@@ -36,7 +36,7 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->class_scheme = o->classes;
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
-    desc->retain_demand = desc->retain_demand || o->retain_demand;
+    if (o->fixed_class_caps) desc->retain_demand = BP_NEVER;
     if (o->exact_classes) desc->reuse_larger_classes = BP_NEVER;
 #ifdef BP_HAVE_VULKAN
     static bp_backend backend; /* the pool keeps a pointer to it until it is destroyed */
@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
         rc = replay_trace(target, &o, &report);
     }
     report.block_size = o.block_bytes;
-    report.retain_demand = o.retain_demand;
+    report.fixed_class_caps = o.fixed_class_caps;
     report.exact_classes = o.exact_classes;
     report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);

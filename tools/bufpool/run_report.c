@@ -118,7 +118,7 @@ void run_report_print_json_fields(const run_report *r, FILE *out) {
             verdict_name(r->verdict.kind), (unsigned long long)r->verdict.growth_bytes);
     /* block mode: the pool's reserved bytes are its buffers; the backend holds whole blocks */
     if (r->block_size) fprintf(out, ",\"block_size_bytes\":%llu", (unsigned long long)r->block_size);
-    if (r->retain_demand) fprintf(out, ",\"retain_demand\":true");
+    if (r->fixed_class_caps) fprintf(out, ",\"fixed_class_caps\":true");
     if (r->exact_classes) fprintf(out, ",\"exact_classes\":true");
     if (r->backend_peak_held)
         fprintf(out, ",\"backend_peak_held_bytes\":%llu", (unsigned long long)r->backend_peak_held);
@@ -150,7 +150,7 @@ void run_report_print(const run_report *r, bool json, FILE *out) {
     else if (r->block_size)
         fprintf(out, "  blocks of %.2f MB hold the buffers above (the backend's own bytes are not counted here)\n",
                 (double)r->block_size / 1048576.0);
-    if (r->retain_demand) fprintf(out, "  retention caps followed demand (--retain-demand)\n");
+    if (r->fixed_class_caps) fprintf(out, "  retention caps stayed at 8 per class (--fixed-class-caps)\n");
     if (r->exact_classes) fprintf(out, "  misses took only their own size class (--exact-classes)\n");
     fprintf(out, "  backend creates %llu, destroys %llu, trims %llu\n", (unsigned long long)s->backend_creates,
             (unsigned long long)s->backend_destroys, (unsigned long long)s->trims);

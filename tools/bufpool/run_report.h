@@ -26,7 +26,7 @@ typedef struct run_report {
     const char *classes;               /* "fine" or "pow2" */
     uint64_t block_size;               /* --block-size (0: the backend allocates each buffer) */
     uint64_t backend_peak_held;        /* host blocks: most bytes the backend held (0: not known) */
-    bool retain_demand;                /* --retain-demand */
+    bool fixed_class_caps;             /* --fixed-class-caps */
     bool exact_classes;                /* --exact-classes */
     uint64_t frames;
     bp_stats stats;

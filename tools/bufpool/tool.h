@@ -21,7 +21,7 @@ typedef struct tool_opts {
     uint32_t frames_in_flight; /* 0 = pool default */
     bool vk_validation;        /* --vk-validation: Khronos validation layer on, messages fail */
     uint64_t block_bytes;      /* --block-size N (MiB): the backend's block mode; 0 = off */
-    bool retain_demand;        /* --retain-demand: retention caps follow demand (bp_pool_desc) */
+    bool fixed_class_caps;     /* --fixed-class-caps: retain_demand = BP_NEVER (bp_pool_desc) */
     bool exact_classes;        /* --exact-classes: reuse_larger_classes = BP_NEVER (bp_pool_desc) */
 } tool_opts;
 
