@@ -117,9 +117,30 @@ typedef struct replay_result {
 /* The memory figures of `out` (and `ok`): one untimed round per contender, in a forked child
  * when `isolate` (call it before anything else uses the allocators; not with Vulkan). */
 void replay_memory(const event_list *l, contender *cs, int n, bool isolate, replay_result *out);
+/* A contender in a process of its own, forked before anything else used the allocators (as
+ * the memory round's child): it opens the contender and times its rounds when replay_time asks,
+ * taking turns with the other contenders. In one process the pools' buffers (hundreds of MiB on
+ * the vegetation trace) and every contender's frees would interleave in glibc's heap: a
+ * contender's misses found the free memory another left, and which one ran slow changed from
+ * run to run. */
+typedef struct replay_worker {
+    int pid;
+    int cmd, res; /* the pipe it reads each round's passes from, the one it answers on */
+} replay_worker;
+
+typedef struct replay_workers {
+    replay_worker w[CONTENDER_MAX];
+    bool started[CONTENDER_MAX];
+} replay_workers;
+
+/* Fork a worker per contender of `cs` for list `l` (not with Vulkan: a device does not survive
+ * a fork). replay_time stops them. */
+void replay_workers_start(const event_list *l, contender *cs, int n, replay_workers *out);
 /* The median time of `repeats` rounds (after a warm-up round), contenders rotated each round;
- * contenders whose memory round failed are skipped. */
-void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out);
+ * contenders whose memory round failed are skipped. With `workers`, each contender's rounds
+ * run in its worker (then stopped); with NULL, every contender is opened in this process. */
+void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_workers *workers,
+                 replay_result *out);
 
 /* hit.c: median ns per acquire+release pair, bufpool (bp_acquire with a descriptor, and
  * bp_acquire_size) and each allocator (malloc + free).

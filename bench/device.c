@@ -121,7 +121,7 @@ void device_miss_rows(FILE *o, const device_api *a, int repeats, uint64_t pairs)
 void device_workload_rows(FILE *o, const event_list *w, contender cs[2], int repeats) {
     replay_result res[2];
     replay_memory(w, cs, 2, false, res);
-    replay_time(w, cs, 2, repeats, res);
+    replay_time(w, cs, 2, repeats, NULL, res);
     fprintf(o, "| contender | ns per acquire+release (median) | ratio to bufpool | peak reserved |\n"
                "|---|---:|---:|---:|\n");
     for (int i = 0; i < 2; i++) {

@@ -86,8 +86,10 @@ int bench_workload_alone(const char *name, const options *op, raw_alloc *allocs,
     if (!bench_workload_named(&l, name, op->quick)) return 1;
     static replay_result r[CONTENDER_MAX];
     replay_memory(&l, cs, nc, true, r);
+    static replay_workers workers;
+    replay_workers_start(&l, cs, nc, &workers);
     verdicts v = {.memory_ok = true};
-    report_workload(stdout, &l, cs, nc, op->repeats, r, &v);
+    report_workload(stdout, &l, cs, nc, op->repeats, &workers, r, &v);
     events_free(&l);
     return 0;
 }

@@ -216,6 +216,8 @@ int main(int argc, char **argv) {
     static replay_result results[4 + 8][CONTENDER_MAX];
     fprintf(stderr, "bufpool_bench: memory rounds\n");
     for (int i = 0; i < nl; i++) replay_memory(&lists[i], cs, nc, true, results[i]);
+    static replay_workers workers[4 + 8]; /* the timed rounds' processes, forked as fresh */
+    for (int i = 0; i < nl; i++) replay_workers_start(&lists[i], cs, nc, &workers[i]);
 
     verdicts v = {.memory_ok = true};
     report_hit(o, &op, allocs, na, &v);
@@ -224,11 +226,18 @@ int main(int argc, char **argv) {
                "contender: %d timed rounds after a warm-up round, the contenders' order rotated each round; a "
                "round replays the list as many times as make the fastest contender's round last about 2 ms "
                "(at most 64; the warm-up round, one replay each, sets the count), so that a short list is not "
-               "timed in rounds of microseconds. Rows that behave alike (the same hits and bytes, such as "
-               "`bufpool` and `bufpool (fixed class caps)` where no class holds more than 8 at once) can still differ by 10-20%%, "
-               "once 50%%, within one run: each pool keeps its speed through all rounds of a run (the rounds "
-               "of one row agree within 2%%), and which pool is the slow one changes from run to run with the "
-               "same virtual addresses, so compare runs before reading a difference of that size. "
+               "timed in rounds of microseconds. Each contender replays in a process of its own, forked "
+               "before anything else used the allocators (as the memory round's), and runs its rounds when "
+               "its turn comes: its pool or its allocator's heap is its own, as in a program that uses only "
+               "it. (Until 2026-12-07 every contender replayed in this one process, where the pools' buffers "
+               "and every contender's frees shared glibc's heap: the pool's misses, mallocs through the host "
+               "backend, found the free memory the others had left, and glibc had raised its mmap and trim "
+               "thresholds for the sections before; bufpool's ratios on the miss-heavy workloads were up to "
+               "2x better there, and glibc's figures far better.) Rows that behave alike (the same hits and "
+               "bytes, such as `bufpool` and `bufpool (fixed class caps)` where no class holds more than 8 at "
+               "once) can still differ by 10-50%% on the workloads that are all hits: each process keeps its "
+               "speed through all its rounds, and which one is slow changes from run to run, so compare runs "
+               "before reading a difference of that size. "
                "A bufpool contender asks for bytes as malloc does, with bp_acquire_size, and ends each frame "
                "with bp_frame_next (bp_frame_end + bp_frame_begin in one call). "
                "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
@@ -247,7 +256,7 @@ int main(int argc, char **argv) {
                "its own count can read low).\n",
             op.repeats);
     report_frame_ir(o, &op);
-    for (int i = 0; i < nl; i++) report_workload(o, &lists[i], cs, nc, op.repeats, results[i], &v);
+    for (int i = 0; i < nl; i++) report_workload(o, &lists[i], cs, nc, op.repeats, &workers[i], results[i], &v);
 
     report_threads(o, &op, allocs, na, &v);
     bench_ranges_section(o, op.repeats, op.quick, allocs, na);

@@ -116,7 +116,7 @@ void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *all
     int n = 4 + na;
     snprintf(rows[0].name, sizeof rows[0].name, "bufpool virtual block (TLSF), alignment 16");
     snprintf(rows[1].name, sizeof rows[1].name, "bufpool virtual block (TLSF), alignment 256");
-    snprintf(rows[2].name, sizeof rows[2].name, "bufpool bucket pool (defaults: 8 kept per class)");
+    snprintf(rows[2].name, sizeof rows[2].name, "bufpool bucket pool (defaults: 8 a class, raised by demand)");
     snprintf(rows[3].name, sizeof rows[3].name, "bufpool bucket pool (no retention cap)");
     for (int i = 0; i < na; i++) snprintf(rows[4 + i].name, sizeof rows[4 + i].name, "%s malloc + free", allocs[i].name);
     for (int k = 0; k < n; k++) { /* warm-up round, not counted */

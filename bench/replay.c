@@ -1,5 +1,6 @@
 /* Replaying an event list on every contender: one untimed round that measures memory, then
  * timed rounds (order rotated each round, the first round a warm-up). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,13 +172,81 @@ void replay_memory(const event_list *l, contender *cs, int n, bool isolate, repl
     free(tok);
 }
 
+/* What a contender's worker process sends back for a timed round. */
+typedef struct round_result {
+    bool ok;
+    double ns;
+    long faults;
+} round_result;
+
+/* A worker (replay_workers_start): opens its contender, then times a round of the passes each
+ * command asks for (0: close and exit). */
+static void worker_loop(const event_list *l, contender *c, int cmd, int res) {
+    uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
+    bool open = tok && c->open(c);
+    int passes;
+    while (read(cmd, &passes, sizeof passes) == (ssize_t)sizeof passes && passes > 0) {
+        round_result r = {.ok = open};
+        if (open) r.ok = run_timed(l, c, tok, passes, &r.ns, &r.faults);
+        if (write(res, &r, sizeof r) != (ssize_t)sizeof r) break;
+    }
+    if (open) c->close(c);
+    _exit(0);
+}
+
+static bool worker_start(const event_list *l, contender *c, replay_worker *w) {
+    int cmd[2], res[2];
+    if (pipe(cmd) != 0) return false;
+    if (pipe(res) != 0) {
+        close(cmd[0]), close(cmd[1]);
+        return false;
+    }
+    fflush(NULL);
+    w->pid = fork();
+    if (w->pid == 0) {
+        close(cmd[1]), close(res[0]);
+        worker_loop(l, c, cmd[0], res[1]);
+    }
+    close(cmd[0]), close(res[1]);
+    w->cmd = cmd[1], w->res = res[0];
+    if (w->pid > 0) return true;
+    close(w->cmd), close(w->res);
+    return false;
+}
+
+static bool worker_round(replay_worker *w, int passes, double *ns, long *faults) {
+    round_result r = {0};
+    bool ok = write(w->cmd, &passes, sizeof passes) == (ssize_t)sizeof passes &&
+              read(w->res, &r, sizeof r) == (ssize_t)sizeof r && r.ok;
+    *ns = r.ns;
+    *faults += r.faults;
+    return ok;
+}
+
+static void worker_stop(replay_worker *w) {
+    int zero = 0;
+    if (write(w->cmd, &zero, sizeof zero) != (ssize_t)sizeof zero) kill(w->pid, SIGKILL);
+    close(w->cmd), close(w->res);
+    int status;
+    waitpid(w->pid, &status, 0);
+}
+
+void replay_workers_start(const event_list *l, contender *cs, int n, replay_workers *out) {
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n; i++) {
+        cs[i].frames = l->frames > 0;
+        out->started[i] = worker_start(l, &cs[i], &out->w[i]);
+    }
+}
+
 /* A timed round replays the list often enough that the fastest contender's round lasts about
  * ROUND_NS: a short list (the mesh loop's 3000 acquires take 25 us) would otherwise be timed
  * in rounds that one interrupt or one unlucky cache placement decides. */
 enum { PASSES_MAX = 64 };
 #define ROUND_NS 2e6
 
-void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_result *out) {
+void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_workers *workers,
+                 replay_result *out) {
     uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
     double times[CONTENDER_MAX][REPEATS_MAX], fastest = 0;
     long faults[CONTENDER_MAX] = {0}, warm_faults = 0; /* the timed rounds', the warm-up's */
@@ -185,12 +254,16 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
     int passes = 1;
     if (repeats > REPEATS_MAX) repeats = REPEATS_MAX;
     for (int i = 0; i < n; i++) cs[i].frames = l->frames > 0;
-    for (int i = 0; i < n; i++) out[i].ok = opened[i] = out[i].ok && tok && cs[i].open(&cs[i]);
+    for (int i = 0; i < n; i++)
+        out[i].ok = opened[i] = out[i].ok && tok && (workers ? workers->started[i] : cs[i].open(&cs[i]));
     for (int round = 0; round <= repeats; round++) {
         for (int k = 0; k < n; k++) {
             int i = (k + round) % n;
             double ns = 0;
-            if (out[i].ok) out[i].ok = run_timed(l, &cs[i], tok, round ? passes : 1, &ns, round ? &faults[i] : &warm_faults);
+            int p = round ? passes : 1;
+            long *f = round ? &faults[i] : &warm_faults;
+            if (out[i].ok)
+                out[i].ok = workers ? worker_round(&workers->w[i], p, &ns, f) : run_timed(l, &cs[i], tok, p, &ns, f);
             if (round > 0) times[i][round - 1] = ns / passes;
             else if (out[i].ok && !cs[i].baseline && ns > 0 && (fastest == 0 || ns < fastest)) fastest = ns;
         }
@@ -200,10 +273,13 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
         }
     }
     for (int i = 0; i < n; i++) {
-        if (opened[i]) cs[i].close(&cs[i]);
+        if (opened[i] && !workers) cs[i].close(&cs[i]);
         out[i].passes = passes;
         if (out[i].ok) out[i].ns_per_acquire = bench_median(times[i], repeats) / (double)l->acquires;
         out[i].faults_per_acquire = (double)faults[i] / ((double)l->acquires * passes * repeats);
     }
+    if (workers)
+        for (int i = 0; i < n; i++)
+            if (workers->started[i]) worker_stop(&workers->w[i]);
     free(tok);
 }

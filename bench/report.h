@@ -42,9 +42,10 @@ typedef struct verdicts {
 } verdicts;
 
 void report_machine(FILE *o); /* CPU model, cores, date, load average */
-/* One workload's table: the timed rounds (memory figures already in `r`), ratios to bufpool. */
-void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_result *r,
-                     verdicts *v);
+/* One workload's table: the timed rounds in `w`'s workers (memory figures already in `r`),
+ * ratios to bufpool. */
+void report_workload(FILE *o, const event_list *l, contender *cs, int n, int repeats, replay_workers *w,
+                     replay_result *r, verdicts *v);
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v);
 /* Instructions per frame boundary (bp_frame_next), when bench/run.sh counted them. */
 void report_frame_ir(FILE *o, const options *op);
