@@ -201,8 +201,10 @@ typedef struct bp_host_backend_desc {
      *  quarter of this size are ranges of host blocks of this many bytes, placed by TLSF (as
      *  ::bp_vblock_alloc), so creating one costs a range search instead of a malloc and
      *  destroying one returns its range to the block; larger buffers get their own allocation.
-     *  The first three blocks are smaller (1/8, 1/4, 1/2 of it, and at least twice the buffer
-     *  that opens them), so a small working set holds little. A block whose last range is
+     *  Blocks grow toward this size: a new block is at most what the blocks already hold (at
+     *  least 64 KiB and twice the buffer that opens it, rounded up to a power of two), and the
+     *  first three at most 1/8, 1/4 and 1/2 of it, so a small working set holds small blocks
+     *  (seed 000's instances: 1 MiB of 64 MiB blocks). A block whose last range is
      *  freed is kept as the one spare, or freed when a spare is kept already. A multiple of
      *  `alignment`, at least 64 KiB.
      *  The pool's counters, its budget and its retention caps count its buffers' bytes, not

@@ -65,12 +65,13 @@ static void small_buffers_are_ranges_of_growing_blocks(void **state) {
     for (int i = 0; i < N; i++)
         for (uint64_t k = 0; k < info[i].capacity; k++) assert_int_equal(((unsigned char *)info[i].mapped)[k], i + 1);
     bp_host_backend_stats s = stats_of(&backend);
-    /* about 440 KB: the first blocks are 1/8, 1/4 and 1/2 of the block size */
-    assert_int_equal(s.blocks, 3);
-    assert_int_equal(s.block_bytes, (128 + 256 + 512) * KIB);
+    /* about 440 KB: each block holds at most what the blocks before it hold (64 KiB at least),
+     * within VMA's 1/8, 1/4 and 1/2 of the block size */
+    assert_int_equal(s.blocks, 4);
+    assert_int_equal(s.block_bytes, (64 + 64 + 128 + 256) * KIB);
     assert_int_equal(s.ranges, N);
     assert_int_equal(s.dedicated, 0);
-    assert_int_equal(counts.allocs, 3); /* the blocks; TLSF nodes use libc */
+    assert_int_equal(counts.allocs, 4); /* the blocks; TLSF nodes use libc */
     bp_buffer big = ts_acquire(pool, 300 * KIB, 0);
     s = stats_of(&backend);
     assert_int_equal(s.dedicated, 1);
@@ -80,6 +81,34 @@ static void small_buffers_are_ranges_of_growing_blocks(void **state) {
     for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
     ts_check_and_destroy(pool);
     assert_int_equal(counts.allocs, counts.frees);
+}
+
+/* With 64 MiB blocks, a working set of 200 KB holds 256 KiB of blocks (64 + 64 + 128), not
+ * VMA's 8 MiB first block; a large request opens a block of twice its size rounded up to a
+ * power of two (VMA's rule alone would give the whole 64 MiB from the fourth block on). */
+static void a_small_working_set_holds_small_blocks(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_pool *pool = pool_on_blocks(64u << 20, 0, NULL, &backend);
+    enum { N = 25 };
+    bp_buffer b[N];
+    for (int i = 0; i < N; i++) b[i] = ts_acquire(pool, 8000, 0);
+    bp_host_backend_stats s = stats_of(&backend);
+    assert_int_equal(s.blocks, 3);
+    assert_int_equal(s.block_bytes, 256 * KIB);
+    bp_buffer large = ts_acquire(pool, 3u << 20, 0);
+    s = stats_of(&backend);
+    assert_int_equal(s.dedicated, 0);
+    assert_int_equal(s.blocks, 4);
+    assert_int_equal(s.block_bytes, 256 * KIB + (8u << 20));
+    bp_buffer larger = ts_acquire(pool, 7u << 20, 0);
+    s = stats_of(&backend);
+    assert_int_equal(s.blocks, 5);
+    assert_int_equal(s.block_bytes, 256 * KIB + (24u << 20));
+    assert_int_equal(bp_release(pool, large), BP_OK);
+    assert_int_equal(bp_release(pool, larger), BP_OK);
+    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    ts_check_and_destroy(pool);
 }
 
 /* A miss that fits no block opens a new one; when the pool destroys its buffers, the empty
@@ -233,6 +262,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_desc_and_unsupported_tables),
         cmocka_unit_test(small_buffers_are_ranges_of_growing_blocks),
+        cmocka_unit_test(a_small_working_set_holds_small_blocks),
         cmocka_unit_test(empty_blocks_are_freed_but_one_spare),
         cmocka_unit_test(one_spare_only),
         cmocka_unit_test(random_churn_never_overlaps),
