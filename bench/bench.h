@@ -42,13 +42,17 @@ typedef struct contender {
     raw_alloc *lib;    /* malloc-like contenders: the allocator */
     bp_pool_desc pool_desc; /* bufpool contenders: how their pool is made */
     bool variant;      /* a bufpool configuration with its own verdict against the allocators */
-    uint64_t host_block_size; /* bufpool on the host backend in block mode: its block_size */
+    uint64_t host_block_size; /* bufpool on a host backend of its own: its block_size, or
+                                 BENCH_HOST_PER_BUFFER; 0 = the pool's default backend */
     bp_backend backend;       /* that backend's table (its counts give the bytes held) */
     bool baseline;     /* the replay loop alone: allocates nothing, timed beside the others
                           (what every contender's figure holds besides its own calls) */
 } contender;
 
 enum { CONTENDER_MAX = 12 };
+
+/* contender.host_block_size: a host backend making one allocation per buffer (block_size 0). */
+#define BENCH_HOST_PER_BUFFER UINT64_MAX
 
 /* Fill `out` with bufpool (immediate reuse; 2 frames in flight; exact classes; pooled bytes
  * capped; host blocks; retention caps fixed at 8) and one

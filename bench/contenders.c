@@ -93,7 +93,7 @@ static size_t alloc_usable(void *ctx, uint64_t t) { return ((raw_alloc *)ctx)->u
 static bool pool_open(contender *c) {
     bp_pool *pool;
     if (c->host_block_size) { /* a new table each time: the pool owns (and releases) the last one */
-        bp_host_backend_desc hd = {.block_size = c->host_block_size};
+        bp_host_backend_desc hd = {.block_size = c->host_block_size == BENCH_HOST_PER_BUFFER ? 0 : c->host_block_size};
         if (bp_host_backend(&hd, &c->backend) != BP_OK) return false;
         c->pool_desc.backend = &c->backend;
     }
@@ -150,8 +150,11 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     /* The memory knob: what bounding the pooled bytes costs in time and saves in memory. */
     out[n++] = pool_contender("bufpool (max_pooled_bytes 8 MiB)",
                               (bp_pool_desc){.name = "bench-capped", .max_pooled_bytes = 8u << 20}, 0, false);
-    /* Misses from ranges of 64 MiB host blocks (TLSF) instead of one malloc each. */
+    /* The pool's own backend is the host backend with 8 MiB blocks: larger blocks, and one
+     * allocation per buffer (the default until 2026-12-07: each miss a malloc of glibc's). */
     out[n++] = pool_contender("bufpool (host blocks 64 MiB)", (bp_pool_desc){.name = "bench-blocks"}, 64u << 20, true);
+    out[n++] = pool_contender("bufpool (one allocation per buffer)", (bp_pool_desc){.name = "bench-per-buffer"},
+                              BENCH_HOST_PER_BUFFER, true);
     /* Before retention caps followed demand: seed 000's fixed 8 per class, the default until
      * 2026-12-07 (a class that holds more at once misses them again every frame). */
     out[n++] = pool_contender("bufpool (fixed class caps)",

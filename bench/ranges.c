@@ -135,7 +135,7 @@ void bench_ranges_section(FILE *o, int repeats, bool quick, const raw_alloc *all
                "warm-up round, the contenders' order rotated each round. Median ns per step (one free + one "
                "allocation). The virtual block is %llu MiB with `max_ranges` %d (it allocates nothing after "
                "creation) and only computes offsets; the pools hand out host buffers (on a miss, "
-               "posix_memalign, or from 32 KiB a malloc aligned inside); malloc returns memory.\n\n",
+               "a range of their backend's host blocks of up to 8 MiB); malloc returns memory.\n\n",
             LIVE, (unsigned long long)steps, repeats, (unsigned long long)(BLOCK_BYTES >> 20), LIVE);
     fprintf(o, "| contender | ns per free + allocation (median) | ratio to TLSF (alignment 16) | failed |\n"
                "|---|---:|---:|---:|\n");

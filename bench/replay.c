@@ -114,8 +114,7 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
         bp_get_stats(c->ctx, &st);
         r->peak_reserved = st.peak_reserved;
         bp_host_backend_stats hs; /* block mode: whole blocks are held, free space in them too */
-        if (c->host_block_size && bp_host_backend_get_stats(&c->backend, &hs) == BP_OK)
-            r->peak_reserved = hs.peak_held_bytes;
+        if (bp_get_host_backend_stats(c->ctx, &hs) == BP_OK) r->peak_reserved = hs.peak_held_bytes;
         r->peak_in_use = st.peak_in_use;
         r->hit_rate = st.hit_rate;
     } else if (r->peak_reserved < r->peak_in_use) {

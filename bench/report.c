@@ -133,7 +133,9 @@ static void note_variant(verdicts *v, const contender *c, const char *workload, 
     variant_verdict *w = &v->variants[k];
     if (k == v->variant_count) {
         v->variant_count++;
-        *w = (variant_verdict){.name = c->name, .host_blocks = c->host_block_size != 0,
+        *w = (variant_verdict){.name = c->name, .host_blocks = c->host_block_size != 0 &&
+                                                               c->host_block_size != BENCH_HOST_PER_BUFFER,
+                               .per_buffer = c->host_block_size == BENCH_HOST_PER_BUFFER,
                                .fixed_caps = c->pool_desc.retain_demand == BP_NEVER, .worst_speedup = speedup};
         snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
     }
@@ -306,31 +308,32 @@ static void why(FILE *o, const verdicts *v) {
                 v->hit_fastest_alloc_ns);
     if (v->worst_speedup < 2)
         fprintf(o, "- **Host workloads** (bufpool vs the fastest allocator: %s): a hit costs a few ns, so the "
-                   "time of a workload with any misses is mostly its misses: each creates a buffer through the "
-                   "host backend, a malloc (or posix_memalign) of glibc's in the pool's own process, and the "
-                   "pool destroys what its caps and idle trimming let go, a free. For large buffers glibc maps "
-                   "and unmaps each one above its mmap threshold, or trims the top of its heap and grows it "
-                   "again, and the pages come back as page faults (the page-fault column; costly on a virtual "
-                   "machine): a miss then costs microseconds, where jemalloc and mimalloc keep freed memory and "
-                   "reuse it for a request of any size. The pool reuses a buffer only within its size class "
-                   "(or one or two classes up), so a workload whose mix of sizes shifts (the vegetation trace: "
-                   "patches change level of detail as the camera moves) misses where an allocator would split "
-                   "or merge free blocks. The host-blocks row is the same pool with each miss a TLSF range of a "
-                   "kept 64 MiB block (no call to glibc, no page given back): the misses become cheap, at the "
-                   "price of whole blocks held. Where a workload is all hits (the mesh loop), each of its "
-                   "buffers pays a pool hit and a share of a frame boundary against an allocator's malloc + "
-                   "free from its thread cache. Each ratio keeps in the replay loop's own cost, which every "
-                   "contender pays (the lines under each table: the ratio less it, and what 2x would need).\n",
+                   "time of a workload with misses is mostly its misses. The pool's own backend places a "
+                   "buffer of up to 2 MiB as a TLSF range of a kept host block (8 MiB at most), no call to "
+                   "glibc, and gives a larger one an allocation of its own: a malloc of glibc's, which for "
+                   "large buffers maps and unmaps each one, or trims the top of its heap and grows it again, "
+                   "the pages coming back as page faults (the page-fault column; costly on a virtual "
+                   "machine), microseconds a buffer (the one-allocation-per-buffer row pays that on every "
+                   "miss). The pool reuses a buffer only within its size class (or one or two classes up), "
+                   "so a workload whose mix of sizes shifts (the vegetation trace: patches change level of "
+                   "detail as the camera moves) misses where an allocator would split or merge free blocks. "
+                   "Where a workload is all hits (the mesh loop), each of its buffers pays a pool hit and a "
+                   "share of a frame boundary against an allocator's malloc + free from its thread cache. "
+                   "Each ratio keeps in the replay loop's own cost, which every contender pays (the lines "
+                   "under each table: the ratio less it, and what 2x would need).\n",
                 v->speedups);
     for (int k = 0; k < v->variant_count; k++) {
         const variant_verdict *w = &v->variants[k];
         fprintf(o, "- **%s** (vs the fastest allocator: %s; its peak held over the allocator that held least: %s):",
                 w->name, w->speedups, w->memory);
         if (w->host_blocks)
-            fprintf(o, " A miss is a TLSF range of a 64 MiB host block instead of a malloc (an mmap for "
-                       "large sizes, and a munmap when the buffer is destroyed), so it wins most where misses are "
-                       "many (the vegetation trace); the hits cost the same. It holds whole blocks, free space in "
-                       "them included: more memory than the default backend.");
+            fprintf(o, " Blocks of up to 64 MiB instead of 8: buffers of up to 16 MiB are ranges (the "
+                       "vegetation trace's largest too), so fewer misses are mallocs; free space in larger "
+                       "blocks is held too.");
+        if (w->per_buffer)
+            fprintf(o, " One allocation per buffer (the host backend's default before 2026-12-07): every "
+                       "miss is a malloc of glibc's and every destroy a free, with the maps, trims and page "
+                       "faults above; it holds only its buffers.");
         if (w->fixed_caps)
             fprintf(o, " With fixed class caps (`retain_demand = BP_NEVER`: seed 000's 8 per bucket, the "
                        "default before 2026-12-07), each frame end destroys what a class pooled over 8, so a "

@@ -21,7 +21,7 @@ typedef struct options {
  * fastest allocator and its peak held over the allocator that held least, per workload. */
 typedef struct variant_verdict {
     const char *name;
-    bool host_blocks, fixed_caps; /* what the configuration changes, for the why-text */
+    bool host_blocks, per_buffer, fixed_caps; /* what the configuration changes, for the why-text */
     double worst_speedup;
     char worst_workload[64], speedups[512], memory[512];
 } variant_verdict;

@@ -185,7 +185,9 @@ typedef void (*bp_plot_fn)(void *user, bp_pool *pool, const bp_plot_value *value
 
 /** Options of a pool. Zero-initialise; every zero field means its default. */
 typedef struct bp_pool_desc {
-    const bp_backend *backend;     /**< Backend table (copied; the pool owns it). NULL = host. */
+    /** Backend table (copied; the pool owns it). NULL = the host backend in block mode, made by
+     *  the pool (::BP_HOST_DEFAULT_BLOCK_SIZE, ::bp_get_host_backend_stats). */
+    const bp_backend *backend;
     const char *name;              /**< Name used in logs and reports; default "bufpool". */
     bp_class_scheme class_scheme;  /**< Size classes; default ::BP_CLASSES_FINE. */
     /** Retention cap per class (seed 000's 8 per bucket); 0 = 8; ::BP_NEVER = no cap. It holds
@@ -496,6 +498,16 @@ bp_result bp_trim(bp_pool *pool, bool everything);
  *   per pool.
  */
 void bp_get_stats(bp_pool *pool, bp_stats *out_stats);
+
+/**
+ * ::bp_host_backend_get_stats of the backend `pool` uses: the host backend a pool makes for
+ * itself (desc `backend` NULL), or a host backend in block mode that its desc gave.
+ * @return ::BP_OK; ::BP_ERR_INVALID_ARGUMENT (NULL argument), ::BP_ERR_UNSUPPORTED (another
+ *   backend, or a host backend making one allocation per buffer; `*out` is zeroed).
+ * Cost: O(1). Thread-safety: safe from any thread while the pool lives (the backend's lock).
+ * @ownership Takes nothing.
+ */
+bp_result bp_get_host_backend_stats(const bp_pool *pool, bp_host_backend_stats *out);
 
 /**
  * Per-size-class counters for every class that has ever been used, in ascending size.

@@ -197,7 +197,8 @@ typedef struct bp_host_backend_desc {
      *  frees chunks around the block: measured 23% of a miss-heavy trace's instructions). That
      *  slack, at most 0.2% of the buffer, is the allocator's, not counted in its capacity. */
     bp_allocator allocator;
-    /** 0 = one allocation per buffer (the default). Otherwise block mode: buffers of up to a
+    /** 0 = one allocation per buffer (a pool given no backend makes its own with
+     *  ::BP_HOST_DEFAULT_BLOCK_SIZE instead). Otherwise block mode: buffers of up to a
      *  quarter of this size are ranges of host blocks of this many bytes, placed by TLSF (as
      *  ::bp_vblock_alloc), so creating one costs a range search instead of a malloc and
      *  destroying one returns its range to the block; larger buffers get their own allocation.
@@ -213,6 +214,16 @@ typedef struct bp_host_backend_desc {
      *  ::bp_host_backend_get_stats reports what the backend holds. */
     uint64_t block_size;
 } bp_host_backend_desc;
+
+/** The block size of the host backend a pool makes for itself when its desc names no backend:
+ *  its buffers of up to 2 MiB are TLSF ranges of host blocks of at most 8 MiB (the first
+ *  ones smaller, see `block_size`), larger ones an allocation each. A pool miss is then a range
+ *  search, not a malloc: glibc maps, unmaps and trims large blocks, and a miss through it cost
+ *  microseconds in the benchmark (bench/RESULTS.md) against tens of ns in blocks. The price
+ *  is the free space in blocks, held too (the vegetation trace 26% more, the random and mixed
+ *  ones 4-12%, small working sets under 1 MiB), outside the pool's counters and budget. A
+ *  table from ::bp_host_backend with a zero `block_size` makes one allocation per buffer. */
+#define BP_HOST_DEFAULT_BLOCK_SIZE (8ull << 20)
 
 /** What a host backend in block mode holds (::bp_host_backend_get_stats). */
 typedef struct bp_host_backend_stats {

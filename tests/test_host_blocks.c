@@ -111,6 +111,45 @@ static void a_small_working_set_holds_small_blocks(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A pool whose desc names no backend makes the host backend in block mode: small buffers share
+ * a block, one over a quarter of BP_HOST_DEFAULT_BLOCK_SIZE has an allocation of its own, and
+ * bp_get_host_backend_stats reads its counts. A host backend making one allocation per buffer
+ * (bp_host_backend with no block size) has none to read. */
+static void the_default_backend_places_buffers_in_blocks(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_buffer a = ts_acquire(pool, 1000, 0), b = ts_acquire(pool, 5000, 0);
+    bp_buffer_info ia, ib;
+    assert_int_equal(bp_buffer_get_info(pool, a, &ia), BP_OK);
+    assert_int_equal(bp_buffer_get_info(pool, b, &ib), BP_OK);
+    assert_int_equal(ia.native_memory, ib.native_memory); /* one block */
+    assert_true(ia.offset != ib.offset);
+    bp_host_backend_stats s;
+    assert_int_equal(bp_get_host_backend_stats(pool, &s), BP_OK);
+    assert_int_equal(s.blocks, 1);
+    assert_int_equal(s.ranges, 2);
+    assert_true(s.block_bytes <= BP_HOST_DEFAULT_BLOCK_SIZE);
+    bp_buffer big = ts_acquire(pool, BP_HOST_DEFAULT_BLOCK_SIZE / 4 + 1, 0);
+    assert_int_equal(bp_get_host_backend_stats(pool, &s), BP_OK);
+    assert_int_equal(s.dedicated, 1);
+    assert_int_equal(s.held_bytes, s.block_bytes + s.dedicated_bytes);
+    assert_int_equal(bp_get_host_backend_stats(NULL, &s), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_get_host_backend_stats(pool, NULL), BP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_release(pool, big), BP_OK);
+    ts_check_and_destroy(pool);
+
+    bp_backend plain;
+    assert_int_equal(bp_host_backend(NULL, &plain), BP_OK);
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &plain}, &pool), BP_OK);
+    s.blocks = 7;
+    assert_int_equal(bp_get_host_backend_stats(pool, &s), BP_ERR_UNSUPPORTED);
+    assert_int_equal(s.blocks, 0);
+    ts_check_and_destroy(pool);
+}
+
 /* A miss that fits no block opens a new one; when the pool destroys its buffers, the empty
  * blocks are freed but one, kept as the spare; the pool's end frees that too. */
 static void empty_blocks_are_freed_but_one_spare(void **state) {
@@ -263,6 +302,7 @@ int main(void) {
         cmocka_unit_test(bad_desc_and_unsupported_tables),
         cmocka_unit_test(small_buffers_are_ranges_of_growing_blocks),
         cmocka_unit_test(a_small_working_set_holds_small_blocks),
+        cmocka_unit_test(the_default_backend_places_buffers_in_blocks),
         cmocka_unit_test(empty_blocks_are_freed_but_one_spare),
         cmocka_unit_test(one_spare_only),
         cmocka_unit_test(random_churn_never_overlaps),

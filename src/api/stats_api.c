@@ -60,3 +60,13 @@ uint64_t bp_class_size_for(bp_class_scheme scheme, uint64_t size) {
     int pow2 = scheme == BP_CLASSES_POW2;
     return bpi_class_size(pow2, bpi_class_of(pow2, size));
 }
+
+bp_result bp_get_host_backend_stats(const bp_pool *pool, bp_host_backend_stats *out) {
+    if (!out) return BP_ERR_INVALID_ARGUMENT;
+    if (!pool) {
+        memset(out, 0, sizeof *out);
+        return BP_ERR_INVALID_ARGUMENT;
+    }
+    /* the pool's copy of its table never changes after creation: no pool lock */
+    return bp_host_backend_get_stats(&pool->backend, out);
+}

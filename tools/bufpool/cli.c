@@ -75,8 +75,7 @@ static int set_frames_in_flight(tool_opts *o, const char *f, const char *v) {
 static int set_block_size(tool_opts *o, const char *f, const char *v) {
     uint64_t mib;
     if (set_u64(f, v, 1u << 20, &mib)) return 2;
-    if (!mib) return usage_error("option", f, " takes 1 or more (MiB)");
-    o->block_bytes = mib << 20;
+    o->block_bytes = mib << 20; /* 0: one allocation per buffer */
     return 0;
 }
 /* --retain-demand is the default now; it stays accepted (and undoes an earlier --fixed-class-caps)
@@ -145,7 +144,7 @@ static const cli_option options[] = {
     {"--frames-in-flight", "N", CMD_RUNS, set_frames_in_flight,
      "frames before a released buffer is reused (default 2; 0 = at once)"},
     {"--block-size", "N", CMD_RUNS, set_block_size,
-     "the backend's block mode: buffers as ranges of N-MiB blocks (default off)"},
+     "N-MiB blocks; 0 = one allocation a buffer (default: host 8, Vulkan 0)"},
     {"--fixed-class-caps", NULL, CMD_RUNS, set_retain_demand,
      "retention caps stay at 8 a class (default: rise where they caused misses)"},
     {"--retain-demand", NULL, CMD_RUNS, set_retain_demand, "the default: undoes --fixed-class-caps"},

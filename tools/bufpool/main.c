@@ -26,11 +26,17 @@ uint64_t tool_rand(uint64_t *state) {
 }
 
 
-/* Host blocks (`--block-size` on the host backend): the table, and the most bytes its blocks and
- * dedicated buffers held, read when the pool is destroyed (the pool owns the backend's state). */
+/* The host backend, in block mode unless `--block-size 0`: the table, and the most bytes its
+ * blocks and dedicated buffers held, read when the pool is destroyed (the pool owns the
+ * backend's state). */
 static bp_backend host_blocks;
 static bool host_blocks_on;
 static uint64_t host_blocks_peak_held;
+
+uint64_t tool_block_bytes(const tool_opts *o) {
+    if (o->block_bytes != TOOL_BLOCKS_DEFAULT) return o->block_bytes;
+    return strcmp(o->backend, "host") ? 0 : BP_HOST_DEFAULT_BLOCK_SIZE; /* as a pool given no backend */
+}
 
 bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->class_scheme = o->classes;
@@ -49,15 +55,15 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     if (strcmp(o->backend, "host") != 0) {
         fprintf(stderr, "bufpool: unknown backend '%s' (this build has: " TOOL_BACKENDS ")\n", o->backend);
         return NULL;
-    } else if (o->block_bytes) {
-        bp_host_backend_desc hd = {.block_size = o->block_bytes};
+    } else {
+        bp_host_backend_desc hd = {.block_size = tool_block_bytes(o)};
         if (bp_host_backend(&hd, &host_blocks) != BP_OK) {
             fprintf(stderr, "bufpool: cannot create the host backend with %llu-byte blocks\n",
-                    (unsigned long long)o->block_bytes);
+                    (unsigned long long)hd.block_size);
             return NULL;
         }
         desc->backend = &host_blocks;
-        host_blocks_on = true;
+        host_blocks_on = hd.block_size != 0;
     }
     bp_pool *pool = NULL;
     bp_result r = bp_pool_create(desc, &pool);
@@ -81,7 +87,7 @@ int tool_pool_destroy(bp_pool *pool) {
 }
 
 int main(int argc, char **argv) {
-    tool_opts o = {.backend = "host"};
+    tool_opts o = {.backend = "host", .block_bytes = TOOL_BLOCKS_DEFAULT};
     const char *command, *target;
     int status = tool_cli_parse(argc, argv, &o, &command, &target);
     if (status >= 0) return status; /* help, version or a usage error */
@@ -119,7 +125,7 @@ int main(int argc, char **argv) {
         }
         rc = replay_trace(target, &o, &report);
     }
-    report.block_size = o.block_bytes;
+    report.block_size = tool_block_bytes(&o);
     report.fixed_class_caps = o.fixed_class_caps;
     report.exact_classes = o.exact_classes;
     report.backend_peak_held = host_blocks_peak_held;

@@ -20,10 +20,16 @@ typedef struct tool_opts {
     bp_class_scheme classes;
     uint32_t frames_in_flight; /* 0 = pool default */
     bool vk_validation;        /* --vk-validation: Khronos validation layer on, messages fail */
-    uint64_t block_bytes;      /* --block-size N (MiB): the backend's block mode; 0 = off */
+    uint64_t block_bytes;      /* --block-size N (MiB): the backend's block mode; 0 = off; TOOL_BLOCKS_DEFAULT =
+                                  not given (host: the pool's default blocks; Vulkan: off) */
     bool fixed_class_caps;     /* --fixed-class-caps: retain_demand = BP_NEVER (bp_pool_desc) */
     bool exact_classes;        /* --exact-classes: reuse_larger_classes = BP_NEVER (bp_pool_desc) */
 } tool_opts;
+
+#define TOOL_BLOCKS_DEFAULT UINT64_MAX
+
+/* The block size a run uses: --block-size, or the backend's default (tool_opts.block_bytes). */
+uint64_t tool_block_bytes(const tool_opts *o);
 
 #ifdef BP_HAVE_VULKAN
 #define TOOL_BACKENDS "host, vulkan"

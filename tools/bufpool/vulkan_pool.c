@@ -15,7 +15,7 @@ bool tool_vulkan_backend(const tool_opts *o, uint32_t frames_in_flight, bp_backe
         fprintf(stderr, "bufpool: cannot open a Vulkan device: %s (%s)\n", bp_vulkan_context_error(), bp_result_string(r));
         return false;
     }
-    bp_vulkan_desc d = {.frames_in_flight = frames_in_flight, .block_size = o->block_bytes};
+    bp_vulkan_desc d = {.frames_in_flight = frames_in_flight, .block_size = tool_block_bytes(o)};
     bp_vulkan_desc_from_context(ctx, &d);
     r = bp_vulkan_backend_create(&d, out, NULL);
     if (r != BP_OK) {
