@@ -231,7 +231,11 @@ typedef struct bp_pool_desc {
     double idle_trim_seconds;      /**< Destroy a pooled buffer idle this long (seed 002); 0 = 30; < 0 = never.
                                         Idle since the clock reading before its release (see ::bp_trim_older_than). */
     uint64_t warn_reserved_bytes;  /**< Warning threshold (seed 000); 0 = 100 MiB; ::BP_UNLIMITED = off. */
-    uint64_t budget_bytes;         /**< Memory budget (seed 001); 0 = none (or the backend's, see `use_device_budget`). */
+    /** Memory budget (seed 001); 0 = none (or the backend's, see `use_device_budget`). It counts
+     *  the pool's buffers (their capacities, pooled and pending ones too), not what a backend in
+     *  block mode holds around them: with the default host blocks the free space in blocks is
+     *  outside it (see ::BP_HOST_DEFAULT_BLOCK_SIZE; one allocation per buffer keeps it close). */
+    uint64_t budget_bytes;
     bool use_device_budget;        /**< Take the budget from the backend's `query_budget` when `budget_bytes` is 0. */
     bool thread_safe;              /**< Guard every call with a mutex. Each thread that acquires also gets a
                                         cache (not in fixed pools): its plain acquires of one memory kind and
