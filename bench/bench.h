@@ -55,7 +55,7 @@ enum { CONTENDER_MAX = 12 };
 #define BENCH_HOST_PER_BUFFER UINT64_MAX
 
 /* Fill `out` with bufpool (immediate reuse; 2 frames in flight; exact classes; pooled bytes
- * capped; host blocks; retention caps fixed at 8) and one
+ * capped; 64 MiB host blocks; one allocation per buffer; retention caps fixed at 8) and one
  * contender per allocator of `allocs`; returns how many. */
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs);
 

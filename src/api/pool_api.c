@@ -114,12 +114,15 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     bp_pool_desc in = desc ? *desc : (bp_pool_desc){0};
     bp_result r = check_desc(&in);
     bp_backend backend = {0};
+    bool made_default = false; /* the pool made its own backend (and must release it on failure) */
     if (in.backend) backend = *in.backend;
     /* the default: the host backend in block mode (its state is allocated: made only for a
-     * valid desc, and released with the pool's memory if that fails) */
-    else if (r == BP_OK && bp_host_backend(&(bp_host_backend_desc){.block_size = BP_HOST_DEFAULT_BLOCK_SIZE},
-                                           &backend) != BP_OK)
-        r = BP_ERR_OUT_OF_MEMORY;
+     * valid desc) */
+    else if (r == BP_OK) {
+        bp_host_backend_desc hd = {.block_size = BP_HOST_DEFAULT_BLOCK_SIZE};
+        made_default = bp_host_backend(&hd, &backend) == BP_OK;
+        if (!made_default) r = BP_ERR_OUT_OF_MEMORY;
+    }
     bp_allocator alloc = bpi_allocator_or_libc(in.allocator);
     /* On cache lines of its own: the fields an acquire writes (stats, hot_size...) never share
      * a line with another pool's, so pools of different threads do not slow each other down. */
@@ -127,7 +130,7 @@ bp_result bp_pool_create(const bp_pool_desc *desc, bp_pool **out_pool) {
     if (!pool) {
         bool table_ok = in.backend && in.backend->version == BP_BACKEND_VERSION &&
                         in.backend->struct_size >= sizeof(bp_backend) && in.backend->create && in.backend->destroy;
-        if ((table_ok || (!in.backend && r == BP_OK)) && backend.release) backend.release(backend.user);
+        if ((table_ok || made_default) && backend.release) backend.release(backend.user);
         return r != BP_OK ? r : BP_ERR_OUT_OF_MEMORY;
     }
     memset(pool, 0, sizeof *pool);
