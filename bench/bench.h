@@ -44,12 +44,13 @@ typedef struct contender {
     bool variant;      /* a bufpool configuration with its own verdict against the allocators */
     uint64_t host_block_size; /* bufpool on a host backend of its own: its block_size, or
                                  BENCH_HOST_PER_BUFFER; 0 = the pool's default backend */
+    uint32_t purge_after;     /* ... with this purge_after (bp_host_backend_desc) */
     bp_backend backend;       /* that backend's table (its counts give the bytes held) */
     bool baseline;     /* the replay loop alone: allocates nothing, timed beside the others
                           (what every contender's figure holds besides its own calls) */
 } contender;
 
-enum { CONTENDER_MAX = 12 };
+enum { CONTENDER_MAX = 14 };
 
 /* contender.host_block_size: a host backend making one allocation per buffer (block_size 0). */
 #define BENCH_HOST_PER_BUFFER UINT64_MAX

@@ -93,7 +93,8 @@ static size_t alloc_usable(void *ctx, uint64_t t) { return ((raw_alloc *)ctx)->u
 static bool pool_open(contender *c) {
     bp_pool *pool;
     if (c->host_block_size) { /* a new table each time: the pool owns (and releases) the last one */
-        bp_host_backend_desc hd = {.block_size = c->host_block_size == BENCH_HOST_PER_BUFFER ? 0 : c->host_block_size};
+        bp_host_backend_desc hd = {.block_size = c->host_block_size == BENCH_HOST_PER_BUFFER ? 0 : c->host_block_size,
+                                   .purge_after = c->purge_after};
         if (bp_host_backend(&hd, &c->backend) != BP_OK) return false;
         c->pool_desc.backend = &c->backend;
     }
@@ -138,7 +139,7 @@ static raw_alloc loop_alloc = {"none", loop_malloc, loop_free, loop_usable, NULL
 
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 8 + n_allocs) return 0;
+    if (max < 10 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
     out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false);
@@ -155,6 +156,14 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     out[n++] = pool_contender("bufpool (host blocks 64 MiB)", (bp_pool_desc){.name = "bench-blocks"}, 64u << 20, true);
     out[n++] = pool_contender("bufpool (one allocation per buffer)", (bp_pool_desc){.name = "bench-per-buffer"},
                               BENCH_HOST_PER_BUFFER, true);
+    /* The memory knob of the blocks: free space given back to the kernel as soon as the kept
+     * free space passes its limit, however young (the default waits 1024 ticks). */
+    out[n] = pool_contender("bufpool (free pages given back at once)", (bp_pool_desc){.name = "bench-purge"},
+                            BP_HOST_DEFAULT_BLOCK_SIZE, true);
+    out[n++].purge_after = 1;
+    /* Before pooled_headroom (until 2026-12-07): each class keeps its own peak at once. */
+    out[n++] = pool_contender("bufpool (no pooled headroom)",
+                              (bp_pool_desc){.name = "bench-no-headroom", .pooled_headroom = BP_NEVER}, 0, true);
     /* Before retention caps followed demand: seed 000's fixed 8 per class, the default until
      * 2026-12-07 (a class that holds more at once misses them again every frame). */
     out[n++] = pool_contender("bufpool (fixed class caps)",

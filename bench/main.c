@@ -5,7 +5,8 @@
  *                 [--callgrind-ir-shared N] [--callgrind-ir-shared-thread-safe N]
  *                 [--callgrind-kinds "KIND=N ..."]
  *   bufpool_bench callgrind-hit SIZE PAIRS [thread-safe|size]   the pool-hit loop alone, for callgrind
- *   bufpool_bench write-trace FILE            write the default (mixed) trace
+ *   bufpool_bench write-trace FILE [NAME]     write a workload as a trace file (default mixed;
+ *                                             NAME as `workload`'s), for `bufpool replay`
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
  *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
  *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks|transient]   bufpool alone on it (bench/frames.c)
@@ -150,9 +151,9 @@ int main(int argc, char **argv) {
         return bench_callgrind_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "callgrind-hit"))
         return bench_hit_for_callgrind((size_t)atoll(argv[2]), (uint64_t)atoll(argv[3]), argc == 5 ? argv[4] : "");
-    if (argc == 3 && !strcmp(argv[1], "write-trace")) {
+    if ((argc == 3 || argc == 4) && !strcmp(argv[1], "write-trace")) {
         event_list l = {0};
-        bool ok = workload_mixed(&l, 3000, 7) && events_write_trace(&l, argv[2]);
+        bool ok = bench_workload_named(&l, argc == 4 ? argv[3] : "mixed", false) && events_write_trace(&l, argv[2]);
         events_free(&l);
         return ok ? 0 : 1;
     }

@@ -224,6 +224,13 @@ typedef struct bp_pool_desc {
      *  a release under the cap. 0 = on (the default); ::BP_NEVER = off, caps stay at
      *  `max_pooled_per_class` (seed 000's fixed 8 per bucket); any other value = on. */
     uint32_t retain_demand;
+    /** Headroom of pooled memory over demand, in percent (dynamic pools): before a miss
+     *  creates a buffer that would take the bytes the pool reserves (in use, pooled and
+     *  pending) past the most bytes ever in use at once (this buffer counted) plus this
+     *  percentage, the oldest pooled buffers are destroyed to make room. Retention caps count
+     *  per class: a pool whose demand moves between sizes would otherwise keep each class's
+     *  own peak at once. 0 = 25; ::BP_NEVER = off. */
+    uint32_t pooled_headroom;
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.
                                         Frame ends destroy idle buffers in batches: one may stay up to 1/16 of

@@ -16,6 +16,7 @@
 #define BUFPOOL_BACKEND_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /**
@@ -176,6 +177,10 @@ typedef struct bp_backend {
      *  says so): 1 yes, 0 not yet, -1 unknown. When it answers 0 or 1, a released buffer waits
      *  for that instead of `frames_in_flight` frame ends. Optional (the frame count). */
     int (*frame_complete)(void *user, uint64_t frame);
+    /** Give memory the backend holds but no buffer uses back to the system (free space in
+     *  blocks); called by ::bp_trim with `everything` after it destroyed the pooled buffers.
+     *  Optional (no-op). */
+    void (*trim)(void *user);
 } bp_backend;
 
 /** Host memory allocation callbacks (used for metadata and by the host backend). */
@@ -213,6 +218,18 @@ typedef struct bp_host_backend_desc {
      *  vegetation scenario under a 512 MB budget held up to 1 GiB in 64 MiB blocks).
      *  ::bp_host_backend_get_stats reports what the backend holds. */
     uint64_t block_size;
+    /** Block mode with libc's memory on Linux (never with an application's `allocator`):
+     *  blocks are mapped (mmap) and only the pages ranges have covered count as held; free
+     *  space no range has used for this many range placements and frees (the backend's clock:
+     *  it ticks with pool misses and destroys) is given back to the kernel
+     *  (`madvise(MADV_DONTNEED)`) while the free space kept passes a sixteenth of the bytes
+     *  ranges use and 2 MiB, newest blocks first, largest free ranges (of at least 1 MiB)
+     *  first. A range placed there later faults in zeroed pages at its first touch: a program
+     *  that writes its buffers pays a page fault per page given back and used again (measured
+     *  with every page written: 1 = at once cost the random workload 10x its time, the default
+     *  nothing). ::bp_trim with `everything` gives back every free page at once. 0 = 1024;
+     *  1 = at once; `UINT32_MAX` = never (all of it stays mapped). */
+    uint32_t purge_after;
 } bp_host_backend_desc;
 
 /** The block size of the host backend a pool makes for itself when its desc names no backend:
@@ -235,8 +252,13 @@ typedef struct bp_host_backend_stats {
     uint64_t range_bytes;        /**< Their bytes (sizes rounded to `alignment`). */
     uint32_t dedicated;          /**< Buffers with an allocation of their own now. */
     uint64_t dedicated_bytes;    /**< Their bytes. */
-    uint64_t held_bytes;         /**< block_bytes + dedicated_bytes: what the backend holds. */
+    uint64_t held_bytes;         /**< block_bytes - purged_bytes + dedicated_bytes: what the backend holds. */
     uint64_t peak_held_bytes;    /**< Most held_bytes at once. */
+    /** Bytes of blocks with no memory behind them now: pages no range has covered since the
+     *  block was mapped, or given back to the kernel (see `purge_after`); 0 with an
+     *  application's allocator, whose blocks count whole. */
+    uint64_t purged_bytes;
+    uint64_t purge_calls;        /**< madvise calls that gave pages back, ever. */
 } bp_host_backend_stats;
 
 /**

@@ -46,7 +46,9 @@ static void bad_desc_and_unsupported_tables(void **state) {
 }
 
 /* Small buffers share blocks, at aligned offsets, without overlapping: each is filled with
- * its own byte and all are read back. A buffer over a quarter block is dedicated. */
+ * its own byte and all are read back. A buffer over a quarter block is a range of a block of
+ * its own size (four times it, rounded up to a power of two); one over a quarter of eight
+ * block sizes is dedicated. An application's allocator: every byte of a block is held. */
 static void small_buffers_are_ranges_of_growing_blocks(void **state) {
     (void)state;
     counting_alloc counts = {0};
@@ -74,9 +76,16 @@ static void small_buffers_are_ranges_of_growing_blocks(void **state) {
     assert_int_equal(counts.allocs, 4); /* the blocks; TLSF nodes use libc */
     bp_buffer big = ts_acquire(pool, 300 * KIB, 0);
     s = stats_of(&backend);
+    assert_int_equal(s.dedicated, 0);
+    assert_int_equal(s.blocks, 5);
+    assert_int_equal(s.block_bytes, (64 + 64 + 128 + 256 + 2048) * KIB);
+    bp_buffer huge = ts_acquire(pool, 2048 * KIB + 1, 0);
+    s = stats_of(&backend);
     assert_int_equal(s.dedicated, 1);
-    assert_true(s.dedicated_bytes >= 300 * KIB);
+    assert_true(s.dedicated_bytes > 2048 * KIB);
+    assert_int_equal(s.purged_bytes, 0);
     assert_int_equal(s.held_bytes, s.block_bytes + s.dedicated_bytes);
+    assert_int_equal(bp_release(pool, huge), BP_OK);
     assert_int_equal(bp_release(pool, big), BP_OK);
     for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
     ts_check_and_destroy(pool);
@@ -112,7 +121,7 @@ static void a_small_working_set_holds_small_blocks(void **state) {
 }
 
 /* A pool whose desc names no backend makes the host backend in block mode: small buffers share
- * a block, one over a quarter of BP_HOST_DEFAULT_BLOCK_SIZE has an allocation of its own, and
+ * a block, one over a quarter of 8 x BP_HOST_DEFAULT_BLOCK_SIZE has an allocation of its own, and
  * bp_get_host_backend_stats reads its counts. A host backend making one allocation per buffer
  * (bp_host_backend with no block size) has none to read. */
 static void the_default_backend_places_buffers_in_blocks(void **state) {
@@ -130,10 +139,10 @@ static void the_default_backend_places_buffers_in_blocks(void **state) {
     assert_int_equal(s.blocks, 1);
     assert_int_equal(s.ranges, 2);
     assert_true(s.block_bytes <= BP_HOST_DEFAULT_BLOCK_SIZE);
-    bp_buffer big = ts_acquire(pool, BP_HOST_DEFAULT_BLOCK_SIZE / 4 + 1, 0);
+    bp_buffer big = ts_acquire(pool, BP_HOST_DEFAULT_BLOCK_SIZE * 2 + 1, 0);
     assert_int_equal(bp_get_host_backend_stats(pool, &s), BP_OK);
     assert_int_equal(s.dedicated, 1);
-    assert_int_equal(s.held_bytes, s.block_bytes + s.dedicated_bytes);
+    assert_int_equal(s.held_bytes, s.block_bytes - s.purged_bytes + s.dedicated_bytes);
     assert_int_equal(bp_get_host_backend_stats(NULL, &s), BP_ERR_INVALID_ARGUMENT);
     assert_int_equal(bp_get_host_backend_stats(pool, NULL), BP_ERR_INVALID_ARGUMENT);
     assert_int_equal(bp_release(pool, a), BP_OK);
@@ -232,7 +241,7 @@ static void random_churn_never_overlaps(void **state) {
     bp_get_stats(pool, &st);
     bp_host_backend_stats s = stats_of(&backend);
     assert_int_equal(s.ranges + s.dedicated, st.buffers_total);
-    assert_int_equal(s.held_bytes, s.block_bytes + s.dedicated_bytes);
+    assert_int_equal(s.held_bytes, s.block_bytes - s.purged_bytes + s.dedicated_bytes);
     for (int i = 0; i < LIVE; i++)
         if (live[i].id) assert_int_equal(bp_release(pool, live[i]), BP_OK);
     ts_check_and_destroy(pool);

@@ -45,7 +45,27 @@ static bp_result make_allocation_room(bp_pool *pool) {
                     pool->backend.name, cap);
 }
 
+/* pooled_headroom: a miss that would take the reserved bytes past the headroom over the peak
+ * in use (the new buffer counted in use) first destroys the oldest pooled buffers, down to
+ * half the headroom, so that the next misses do not each search for the oldest (a walk over
+ * every class's bucket), and in batches: each walk finds the oldest of up to 32 buckets. */
+static void make_headroom(bp_pool *pool, uint64_t bytes) {
+    if (pool->headroom == UINT32_MAX) return;
+    const bp_stats *st = &pool->stats;
+    uint64_t use = st->bytes_in_use + bytes, peak = st->peak_in_use > use ? st->peak_in_use : use;
+    uint64_t room = peak / 100u * pool->headroom;
+    if (room < BPI_HEADROOM_FLOOR) room = BPI_HEADROOM_FLOOR;
+    if (st->bytes_reserved + bytes <= peak + room) return;
+    uint32_t oldest[BPI_HEADROOM_BATCH], n = 1;
+    while (n && st->bytes_reserved + bytes > peak + room / 2u) {
+        n = bpi_oldest_pooled_n(pool, oldest, BPI_HEADROOM_BATCH);
+        for (uint32_t k = 0; k < n && st->bytes_reserved + bytes > peak + room / 2u; k++)
+            bpi_destroy_pooled(pool, oldest[k]);
+    }
+}
+
 bp_result bpi_make_room(bp_pool *pool, uint64_t bytes) {
+    make_headroom(pool, bytes);
     bp_result r = make_allocation_room(pool);
     if (r != BP_OK) return r;
     if (fits(pool, bytes)) return BP_OK;

@@ -190,6 +190,13 @@ void bpi_trim_idle(bp_pool *pool, bool everything) {
     set_trim_due(pool, oldest_frame, oldest_time);
 }
 
+void bpi_backend_trim(bp_pool *pool) {
+    if (pool->desc.capacity_mode != BP_CAPACITY_DYNAMIC || !pool->backend.trim) return;
+    bpi_callback_guard g = bpi_callback_enter(pool);
+    pool->backend.trim(pool->backend.user);
+    bpi_callback_leave(pool, g);
+}
+
 /* A bucket's cap and the figure its releases compare with (0 with a bytes cap: every release
  * over nothing asks bpi_pooled_over_cap, which applies both caps). */
 static void set_cap(const bp_pool *pool, bpi_bucket *b, uint32_t cap) {
@@ -210,6 +217,8 @@ void bpi_retention_init(bp_pool *pool) {
                                                                                  : pool->desc.max_pooled_per_class;
     pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
     pool->retain_demand = !keep_all && pool->desc.retain_demand != BP_NEVER; /* 0: on, the default */
+    uint32_t headroom = pool->desc.pooled_headroom ? pool->desc.pooled_headroom : BPI_DEFAULT_HEADROOM;
+    pool->headroom = keep_all || pool->desc.pooled_headroom == BP_NEVER ? UINT32_MAX : headroom;
     /* every class's bucket, used or not: a class used later starts from the new caps too */
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++)
         if (pool->groups[g].used)

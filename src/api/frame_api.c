@@ -107,6 +107,7 @@ bp_result bp_trim(bp_pool *pool, bool everything) {
         bpi_clock_now(pool);
         bpi_promote_pending(pool);
         bpi_trim_idle(pool, everything);
+        if (everything) bpi_backend_trim(pool);
     }
     bpi_unlock(pool);
     return r;

@@ -126,6 +126,11 @@ static int fault_frame_complete(void *user, uint64_t frame) {
     return f->inner.frame_complete(f->inner.user, frame);
 }
 
+static void fault_trim(void *user) {
+    bp_fault *f = user;
+    f->inner.trim(f->inner.user);
+}
+
 static void fault_release(void *user) {
     bp_fault *f = user;
     if (f->stats.released) return;
@@ -167,6 +172,7 @@ void bp_fault_backend(bp_fault *f, bp_backend *out) {
     out->frame_begin = f->inner.frame_begin ? fault_frame_begin : NULL;
     out->frame_end = f->inner.frame_end ? fault_frame_end : NULL;
     out->frame_complete = f->inner.frame_complete ? fault_frame_complete : NULL;
+    out->trim = f->inner.trim ? fault_trim : NULL;
     out->release = fault_release;
 }
 

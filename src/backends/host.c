@@ -65,7 +65,7 @@ bp_result bpi_host_caps(void *user, bp_backend_caps *out) {
 
 static void host_release(void *user) { free(user); }
 
-static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {bpi_libc_alloc, bpi_libc_free, NULL}, 0};
+static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {bpi_libc_alloc, bpi_libc_free, NULL}, 0, 0};
 
 void bp_backend_init(bp_backend *out, const char *name, void *user) {
     if (!out) return;
@@ -83,8 +83,9 @@ bp_result bp_host_backend(const bp_host_backend_desc *desc, bp_backend *out) {
     if (!d.allocator.alloc != !d.allocator.free) return BP_ERR_INVALID_ARGUMENT;
     if (!d.alignment) d.alignment = host_defaults.alignment;
     if (!d.max_buffer_size) d.max_buffer_size = host_defaults.max_buffer_size;
-    if (!d.allocator.alloc) d.allocator = host_defaults.allocator;
-    if (d.block_size) return bpi_host_blocks_backend(&d, out);
+    bool libc = !d.allocator.alloc;
+    if (libc) d.allocator = host_defaults.allocator;
+    if (d.block_size) return bpi_host_blocks_backend(&d, libc, out);
     bp_backend_init(out, "host", NULL);
     out->create = host_create;
     out->destroy = host_destroy;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backends/host_blocks.h"
+#include "backends/host_purge.h"
 #include "internal/libc_alloc.h"
 #include "placement/block_growth.h"
 #include "placement/tlsf.h"
@@ -16,11 +17,17 @@
 #define BLOCK_ALIGNMENT 4096u /* blocks start on a page: a range's alignment up to this holds */
 #define NODE_BITS 24u         /* backend_data = (block index + 1) << NODE_BITS | TLSF node */
 #define NO_SPARE UINT32_MAX
+#define LARGE_BLOCKS 8u /* ranges up to a quarter of 8 block sizes, in blocks of their own size */
+#define PURGE_MIN_RANGE (1024u * 1024u) /* smaller free ranges stay: each would be a madvise (about 1 us) */
+#define PURGE_AFTER 1024u               /* purge_after 0: ticks of the backend's clock */
+#define PURGE_FLOOR (2u << 20)          /* free bytes always kept (at most one block_size) */
+#define PURGE_REWALK 64u                /* ticks before a walk that gave back too little walks again */
 
 typedef struct host_block {
     void *base;
     uint64_t size;
     bpi_tlsf tlsf;
+    bpi_purge_map purge; /* which of its pages have memory behind them */
 } host_block;
 
 typedef struct host_blocks {
@@ -29,6 +36,12 @@ typedef struct host_blocks {
     host_block **blocks; /* a freed block leaves NULL: the indices in live buffers stay right */
     uint32_t count, capacity;
     uint32_t spare;      /* the index of the empty block kept, or NO_SPARE */
+    bool mapped;         /* blocks are mapped here (libc's memory on Linux): pages are counted */
+    uint32_t purge_after; /* ... and free space this old is given back; UINT32_MAX: never */
+    uint64_t free_bytes; /* bytes of blocks no range covers, given back or not */
+    uint64_t purge_next; /* kept free bytes (not given back) past which the next purge walks */
+    uint64_t ops;        /* ranges placed and freed, ever: the clock of free space's age */
+    uint64_t walk_ops;   /* ops at which a purge walks again anyway (older free space by then) */
     bp_host_backend_stats stats;
 } host_blocks;
 
@@ -40,7 +53,7 @@ static uint32_t max_blocks(void) {
 
 static void note_held(host_blocks *h) {
     bp_host_backend_stats *s = &h->stats;
-    s->held_bytes = s->block_bytes + s->dedicated_bytes;
+    s->held_bytes = s->block_bytes - s->purged_bytes + s->dedicated_bytes;
     if (s->held_bytes > s->peak_held_bytes) s->peak_held_bytes = s->held_bytes;
     if (s->blocks > s->peak_blocks) s->peak_blocks = s->blocks;
 }
@@ -51,10 +64,20 @@ static void note_held(host_blocks *h) {
  * of 64 MiB blocks, and now 1 MiB. Host memory has no allocation count to save, as a device's
  * has (the Vulkan backend keeps VMA's rule alone). */
 static uint64_t host_block_size(const host_blocks *h, uint64_t request) {
+    if (request > h->desc.block_size / 4) { /* a large range: a block of its own size class */
+        uint64_t big = h->desc.block_size;
+        while (big < 4 * request) big *= 2;
+        return big;
+    }
     uint64_t vma = bpi_next_block_size(h->desc.block_size, h->stats.blocks, request, MIN_BLOCK_SIZE);
     uint64_t held = MIN_BLOCK_SIZE;
     while (held < 2 * request || held < h->stats.block_bytes) held *= 2;
     return held < vma ? held : vma;
+}
+
+static void release_memory(const host_blocks *h, host_block *b) {
+    if (h->mapped) bpi_pages_unmap(b->base, b->size);
+    else h->desc.allocator.free(h->desc.allocator.user, b->base);
 }
 
 /* A new block in the first free entry of the list (which doubles when full); its index. */
@@ -77,8 +100,10 @@ static bp_result add_block(host_blocks *h, uint64_t request, uint32_t *out_index
         free(b);
         return BP_ERR_OUT_OF_MEMORY;
     }
-    b->base = h->desc.allocator.alloc(h->desc.allocator.user, (size_t)b->size, BLOCK_ALIGNMENT);
-    if (!b->base) {
+    b->base = h->mapped ? bpi_pages_map(b->size)
+                        : h->desc.allocator.alloc(h->desc.allocator.user, (size_t)b->size, BLOCK_ALIGNMENT);
+    if (!b->base || !bpi_purge_map_init(&b->purge, b->base, b->size, h->mapped)) {
+        if (b->base) release_memory(h, b);
         bpi_tlsf_release(&b->tlsf);
         free(b);
         return BP_ERR_OUT_OF_MEMORY;
@@ -87,6 +112,8 @@ static bp_result add_block(host_blocks *h, uint64_t request, uint32_t *out_index
     if (i == h->count) h->count++;
     h->stats.blocks++;
     h->stats.block_bytes += b->size;
+    h->stats.purged_bytes += b->purge.purged_pages << b->purge.page_shift; /* a mapped block: all of it */
+    h->free_bytes += b->size;
     h->stats.block_allocations++;
     note_held(h);
     *out_index = i;
@@ -97,7 +124,10 @@ static void free_block(host_blocks *h, uint32_t i) {
     host_block *b = h->blocks[i];
     h->stats.blocks--;
     h->stats.block_bytes -= b->size;
-    h->desc.allocator.free(h->desc.allocator.user, b->base);
+    h->free_bytes -= b->size; /* an empty block: all of it was free */
+    h->stats.purged_bytes -= b->purge.purged_pages << b->purge.page_shift;
+    release_memory(h, b);
+    bpi_purge_map_release(&b->purge);
     bpi_tlsf_release(&b->tlsf);
     free(b);
     h->blocks[i] = NULL;
@@ -110,9 +140,16 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
                      bp_backend_buffer *out) {
     host_block *b = h->blocks[i];
     uint32_t node;
+    uint64_t used = b ? b->tlsf.used_bytes : 0;
     if (!b || bpi_tlsf_alloc(&b->tlsf, size, align, &node) != BP_OK) return false;
     if (i == h->spare) h->spare = NO_SPARE; /* the spare is in use again */
+    h->free_bytes -= b->tlsf.used_bytes - used;
+    h->ops++;
     uint64_t offset = b->tlsf.nodes[node].offset;
+    if (b->purge.purged_pages) { /* pages given back are held again once the range is written */
+        h->stats.purged_bytes -= bpi_purge_unmark(&b->purge, (uintptr_t)b->base + offset, size);
+        note_held(h);
+    }
     bpi_host_buffer_out(d, (char *)b->base + offset, size, out);
     out->native_memory = (uint64_t)(uintptr_t)b->base;
     out->offset = offset;
@@ -136,6 +173,72 @@ static bp_result place(host_blocks *h, uint64_t size, uint64_t align, const bp_b
     return BP_ERR_OUT_OF_MEMORY;
 }
 
+/* A larger buffer takes free space the blocks hold already, when a range of it is big enough
+ * (no block is added for it): space that buffers of up to a quarter block left free when
+ * they were destroyed is otherwise held beside the large buffer's own allocation. */
+static bool place_held(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
+                       bp_backend_buffer *out) {
+    for (uint32_t i = 0; i < h->count; i++)
+        if (place_in(h, i, size, align, d, out)) return true;
+    return false;
+}
+
+/* Free space no range has used for purge_after ticks is given back to the kernel while the
+ * free space kept passes a sixteenth of what ranges use (and 2 MiB): down to half that, from
+ * the newest blocks (which the first-fit placement fills last) back. A working set that
+ * shrinks in blocks pinned by a few live ranges holds the space its peak left otherwise (the
+ * benchmark's vegetation trace: 197 MiB free in 464 MiB of blocks when its large buffers
+ * peaked). A range placed there later takes the pages back (bpi_purge_unmark); the kernel maps
+ * zeroed ones at the first touch, a page fault each: young free space stays, as it is likely
+ * used again soon. */
+/* Free ranges of block b freed at least `age` ticks ago, from the largest class down (a
+ * madvise gives back the most there) to ranges of `min_range`, until `excess` bytes are given
+ * back; the bytes given back. */
+static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint64_t age, uint64_t min_range) {
+    const bpi_tlsf *t = &b->tlsf;
+    uint64_t given = 0;
+    for (int fl = 63; fl >= 0 && given < excess; fl--) {
+        if (!((t->fl_bitmap >> fl) & 1u)) continue;
+        for (int sl = (int)BPI_TLSF_SL_COUNT - 1; sl >= 0 && given < excess; sl--)
+            for (uint32_t n = t->heads[fl][sl]; n != BPI_TLSF_NIL && given < excess; n = t->nodes[n].next_free) {
+                const bpi_tlsf_node *node = &t->nodes[n];
+                if (node->size < min_range) return given; /* and every range after it */
+                if (node->freed_at + age > h->ops) continue; /* freed lately: likely placed again soon */
+                given += bpi_purge_range(&b->purge, (uintptr_t)b->base + node->offset, node->size,
+                                         &h->stats.purge_calls);
+            }
+    }
+    return given;
+}
+
+static void purge_if_over(host_blocks *h) {
+    uint64_t kept = h->free_bytes - h->stats.purged_bytes;
+    uint64_t floor = h->desc.block_size < PURGE_FLOOR ? h->desc.block_size : PURGE_FLOOR;
+    uint64_t limit = h->stats.range_bytes / 16u > floor ? h->stats.range_bytes / 16u : floor;
+    if (h->purge_after == UINT32_MAX || kept <= limit || (kept <= h->purge_next && h->ops < h->walk_ops)) return;
+    for (uint32_t i = h->count; i-- > 0 && kept > limit / 2u;) {
+        if (!h->blocks[i]) continue;
+        uint64_t given = purge_block(h, h->blocks[i], kept - limit / 2u, h->purge_after, PURGE_MIN_RANGE);
+        h->stats.purged_bytes += given;
+        kept -= given;
+    }
+    /* what the walk could not give back (free ranges too small or too young) is not walked
+     * again until the kept bytes grow by half the limit or the young ones have aged */
+    h->purge_next = kept + limit / 2u;
+    h->walk_ops = h->ops + (h->purge_after > PURGE_REWALK ? h->purge_after : PURGE_REWALK);
+    note_held(h);
+}
+
+/* bp_trim with `everything`: every free page goes back, whatever its age (unless never). */
+static void blocks_trim(void *user) {
+    host_blocks *h = user;
+    pthread_mutex_lock(&h->lock);
+    for (uint32_t i = 0; h->purge_after != UINT32_MAX && i < h->count; i++)
+        if (h->blocks[i]) h->stats.purged_bytes += purge_block(h, h->blocks[i], UINT64_MAX, 0, 1);
+    note_held(h);
+    pthread_mutex_unlock(&h->lock);
+}
+
 static bp_result create_dedicated(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
                                   bp_backend_buffer *out) {
     void *p = h->desc.allocator.alloc(h->desc.allocator.user, (size_t)size, (size_t)align);
@@ -153,8 +256,10 @@ static bp_result blocks_create(void *user, const bp_backend_create_desc *d, bp_b
     if (d->size > h->desc.max_buffer_size || d->size > SIZE_MAX - align) return BP_ERR_TOO_LARGE;
     uint64_t size = (d->size + align - 1) & ~(align - 1);
     pthread_mutex_lock(&h->lock);
-    bp_result r = size <= h->desc.block_size / 4 && align <= BLOCK_ALIGNMENT ? place(h, size, align, d, out)
-                                                                              : create_dedicated(h, size, align, d, out);
+    bp_result r;
+    if (align > BLOCK_ALIGNMENT) r = create_dedicated(h, size, align, d, out);
+    else if (size <= h->desc.block_size / 4 * LARGE_BLOCKS) r = place(h, size, align, d, out);
+    else r = place_held(h, size, align, d, out) ? BP_OK : create_dedicated(h, size, align, d, out);
     pthread_mutex_unlock(&h->lock);
     return r;
 }
@@ -171,13 +276,16 @@ static void blocks_destroy(void *user, const bp_backend_buffer *buf) {
     } else {
         uint32_t i = (uint32_t)(data >> NODE_BITS) - 1u;
         host_block *b = h->blocks[i];
-        bpi_tlsf_free(&b->tlsf, (uint32_t)(data & ((1u << NODE_BITS) - 1u)));
+        uint64_t used = b->tlsf.used_bytes;
+        bpi_tlsf_free_at(&b->tlsf, (uint32_t)(data & ((1u << NODE_BITS) - 1u)), ++h->ops);
+        h->free_bytes += used - b->tlsf.used_bytes;
         h->stats.ranges--;
         h->stats.range_bytes -= buf->capacity;
         if (b->tlsf.used_count == 0) { /* keep one empty block, so a pool that breathes does not churn */
             if (h->spare != NO_SPARE) free_block(h, i);
             else h->spare = i;
         }
+        purge_if_over(h);
     }
     pthread_mutex_unlock(&h->lock);
 }
@@ -192,7 +300,7 @@ static void blocks_release(void *user) {
     free(h);
 }
 
-bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out) {
+bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bool libc, bp_backend *out) {
     if (d->block_size < MIN_BLOCK_SIZE || d->block_size % d->alignment || d->block_size > SIZE_MAX)
         return BP_ERR_INVALID_ARGUMENT;
     host_blocks *h = calloc(1, sizeof *h);
@@ -203,10 +311,15 @@ bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out
     }
     h->desc = *d;
     h->spare = NO_SPARE;
+    /* madvise only memory it knows: libc's (private anonymous pages); an application's
+     * allocator may hand out memory where giving pages back means something else */
+    h->mapped = libc && bpi_purge_supported();
+    h->purge_after = !h->mapped ? UINT32_MAX : d->purge_after ? d->purge_after : PURGE_AFTER;
     bp_backend_init(out, "host", h);
     out->create = blocks_create;
     out->destroy = blocks_destroy;
     out->query_caps = bpi_host_caps; /* the desc is the state's first member */
+    out->trim = blocks_trim;
     out->release = blocks_release;
     return BP_OK;
 }

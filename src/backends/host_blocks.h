@@ -6,8 +6,9 @@
 #include "bufpool_backend.h"
 
 /* Fill `out` with the block-mode table over the resolved desc `d` (alignment, limit and
- * allocator set); BP_ERR_INVALID_ARGUMENT for a bad block_size. */
-bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bp_backend *out);
+ * allocator set; `libc`: the allocator is libc's, not the application's);
+ * BP_ERR_INVALID_ARGUMENT for a bad block_size. */
+bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bool libc, bp_backend *out);
 
 /* host.c, shared with block mode: a host buffer `p` of `size` bytes for request `d` into
  * `out`; the caps of the state `user`, whose first member is the resolved desc. */

@@ -163,6 +163,9 @@ typedef struct bpi_tcache {
 
 #define BPI_OVER_MAX 16u /* buckets over their cap a frame lists before its end walks them all */
 #define BPI_BORROW_LARGE_SIZE (64u << 10) /* where the default reuse_larger_classes rises (pool_api.c) */
+#define BPI_DEFAULT_HEADROOM 50u /* pooled_headroom 0: percent over the peak in use (budget.c) */
+#define BPI_HEADROOM_BATCH 32u /* buffers one walk over the buckets finds for make_headroom */
+#define BPI_HEADROOM_FLOOR (4ull << 20) /* ... and never less: a small working set keeps its classes */
 
 struct bp_pool {
     /* The hot block: everything a pool hit and a plain release read, together. */
@@ -185,6 +188,7 @@ struct bp_pool {
     uint32_t retain_cap;        /* max_pooled_per_class; UINT32_MAX when the pool keeps all; each
                                    bucket's cap starts here (bpi_bucket) */
     bool retain_demand;         /* a dynamic pool's desc.retain_demand: caps follow the misses */
+    uint32_t headroom;          /* a dynamic pool's pooled_headroom in percent; UINT32_MAX = off */
     uint64_t pooled_cap;        /* max_pooled_bytes; UINT64_MAX when the pool keeps all */
     uint64_t seq;
     double now;                 /* clock read at frame end / trim; hot paths do not read it */
@@ -440,6 +444,9 @@ bp_result bpi_group_get(bp_pool *pool, uint32_t memory, uint32_t usage, uint32_t
 int bpi_bucket_next_nonempty(const bp_pool *pool, int g, uint32_t from_class);
 /* The oldest pooled buffer (lowest pooling seq among the bucket tails), or BPI_NIL. */
 uint32_t bpi_oldest_pooled(const bp_pool *pool);
+/* The oldest pooled buffer of each bucket, up to `max` of the oldest of them, oldest first
+ * (one walk over the buckets for a batch of destroys); their count. */
+uint32_t bpi_oldest_pooled_n(const bp_pool *pool, uint32_t *out, uint32_t max);
 void bpi_class_note_used(bp_pool *pool, uint32_t class_index); /* keeps used_classes sorted */
 void bpi_bucket_push_tail(bp_pool *pool, uint32_t index);      /* as the oldest (an undone borrow) */
 
@@ -505,6 +512,9 @@ bp_result bpi_frame_next(bp_pool *pool); /* bp_frame_next's usual case (frame_ne
 /* accounting/trim.c */
 void bpi_destroy_pooled(bp_pool *pool, uint32_t index);
 void bpi_trim_idle(bp_pool *pool, bool everything);
+/* bp_trim with `everything`: the backend gives back the memory no buffer uses (its `trim`;
+ * dynamic pools: a fixed or high-water pool never calls the backend after creation). */
+void bpi_backend_trim(bp_pool *pool);
 /* A pooled buffer stamped (frame, time) older than the pool's clock: the idle trim looks again
  * once it can be idle (trim.c keeps the thresholds). */
 void bpi_trim_note_stamp(bp_pool *pool, uint64_t frame, double time);

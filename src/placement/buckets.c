@@ -86,6 +86,27 @@ uint32_t bpi_oldest_pooled(const bp_pool *pool) {
     return best;
 }
 
+uint32_t bpi_oldest_pooled_n(const bp_pool *pool, uint32_t *out, uint32_t max) {
+    uint32_t n = 0;
+    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
+        const bpi_group *grp = &pool->groups[g];
+        if (!grp->used) continue;
+        for (uint32_t k = 0; k < pool->used_class_count; k++) {
+            uint32_t t = bpi_bucket_oldest(&grp->buckets[pool->used_classes[k]]);
+            if (t == BPI_NIL) continue;
+            uint64_t seq = pool->slots[t].seq;
+            if (n == max && seq >= pool->slots[out[n - 1]].seq) continue;
+            uint32_t j = n < max ? n++ : max - 1; /* insertion into the sorted list, the newest falls off */
+            while (j > 0 && pool->slots[out[j - 1]].seq > seq) {
+                out[j] = out[j - 1];
+                j--;
+            }
+            out[j] = t;
+        }
+    }
+    return n;
+}
+
 void bpi_class_note_used(bp_pool *pool, uint32_t class_index) {
     if (pool->classes[class_index].used) return;
     pool->classes[class_index].used = 1;

@@ -158,6 +158,7 @@ TLSF_INLINE uint32_t split(bpi_tlsf *t, uint32_t n, uint64_t at) {
     uint32_t m = spare_take(t);
     bpi_tlsf_node *a = &t->nodes[n], *b = &t->nodes[m];
     b->user_data = NULL;
+    b->freed_at = a->freed_at;
     b->offset = a->offset + at;
     b->size = a->size - at;
     b->prev_phys = n;
@@ -239,17 +240,19 @@ bp_result bpi_tlsf_alloc(bpi_tlsf *t, uint64_t size, uint64_t alignment, uint32_
 TLSF_INLINE void absorb(bpi_tlsf *t, uint32_t a, uint32_t b) {
     bpi_tlsf_node *na = &t->nodes[a], *nb = &t->nodes[b];
     na->size += nb->size;
+    if (nb->freed_at > na->freed_at) na->freed_at = nb->freed_at;
     na->next_phys = nb->next_phys;
     if (nb->next_phys != BPI_TLSF_NIL) t->nodes[nb->next_phys].prev_phys = a;
     spare_put(t, b);
 }
 
-void bpi_tlsf_free(bpi_tlsf *t, uint32_t n) {
+uint32_t bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp) {
     bpi_tlsf_node *node = &t->nodes[n];
     t->used_bytes -= node->size;
     t->used_count--;
     node->state = BPI_NODE_FREE;
     node->user_data = NULL;
+    node->freed_at = stamp;
     uint32_t next = node->next_phys, prev = node->prev_phys;
     if (next != BPI_TLSF_NIL && t->nodes[next].state == BPI_NODE_FREE) {
         list_remove(t, next);
@@ -261,7 +264,10 @@ void bpi_tlsf_free(bpi_tlsf *t, uint32_t n) {
         n = prev;
     }
     list_insert(t, n);
+    return n;
 }
+
+void bpi_tlsf_free(bpi_tlsf *t, uint32_t n) { (void)bpi_tlsf_free_at(t, n, 0); }
 
 uint64_t bpi_tlsf_largest_free(const bpi_tlsf *t) {
     if (!t->fl_bitmap) return 0;

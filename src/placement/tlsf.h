@@ -29,6 +29,8 @@ typedef struct bpi_tlsf_node {
         };
         uint64_t asked; /* USED: the size the caller asked for (`size` may be rounded up) */
     };
+    uint64_t freed_at;             /* FREE: the caller's stamp of when it became free (a split keeps
+                                      it, a merge takes the newest; bpi_tlsf_free_at) */
     uint32_t generation;           /* bumped each time the node becomes an allocated range */
     uint8_t state;
     uint8_t fl, sl;                /* FREE: the class whose list holds it */
@@ -64,6 +66,8 @@ void bpi_tlsf_release(bpi_tlsf *t);
 bp_result bpi_tlsf_alloc(bpi_tlsf *t, uint64_t size, uint64_t alignment, uint32_t *out_node);
 /* Free the allocated range of node `n` and merge it with free neighbours. */
 void bpi_tlsf_free(bpi_tlsf *t, uint32_t n);
+/* ... stamping it (the free range it ends up in) `stamp`; returns that free range's node. */
+uint32_t bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp);
 /* Size of the largest free range: walks the free list of the highest non-empty class only. */
 uint64_t bpi_tlsf_largest_free(const bpi_tlsf *t);
 /* Walks everything; returns false with a reason in `why` on the first broken invariant. */

@@ -1,0 +1,193 @@
+/* The host backend's block mode counts memory, not address space: a block it maps has no page
+ * behind it until a range covers it, and free space unused for a while, or at bp_trim, goes
+ * back to the kernel (madvise), so that what bp_host_backend_stats calls held is what the process holds. The
+ * kernel's own view (mincore: which pages are resident) is the check. Linux only. */
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "test_support.h"
+
+#define MIB (1024u * 1024u)
+
+#if defined(__linux__)
+/* Resident pages of [p, p + size), the whole pages inside it. */
+static size_t resident_pages(const void *p, size_t size) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1), hi = ((uintptr_t)p + size) & ~(uintptr_t)(page - 1);
+    if (hi <= lo) return 0;
+    size_t n = (hi - lo) / page, count = 0;
+    unsigned char *vec = malloc(n);
+    assert_non_null(vec);
+    assert_int_equal(mincore((void *)lo, hi - lo, vec), 0);
+    for (size_t i = 0; i < n; i++) count += vec[i] & 1u;
+    free(vec);
+    return count;
+}
+
+static bp_host_backend_stats stats_of(bp_pool *pool) {
+    bp_host_backend_stats s;
+    assert_int_equal(bp_get_host_backend_stats(pool, &s), BP_OK);
+    assert_int_equal(s.held_bytes, s.block_bytes - s.purged_bytes + s.dedicated_bytes);
+    return s;
+}
+
+/* A pool on 8 MiB blocks that destroys a released buffer at once (one pooled a class, no
+ * frame open), so that destroys, not bp_trim, free the ranges. */
+static bp_pool *pool_with(uint32_t purge_after, bp_backend *backend) {
+    bp_host_backend_desc hd = {.block_size = 8 * MIB, .purge_after = purge_after};
+    assert_int_equal(bp_host_backend(&hd, backend), BP_OK);
+    bp_pool_desc d = {.backend = backend, .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1,
+                      .retain_demand = BP_NEVER, .pooled_headroom = BP_NEVER};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    return pool;
+}
+
+/* The default pool's first buffer: its block is mapped, but only the buffer's pages are held,
+ * and the kernel agrees (no page of the block resident until written). */
+static void a_new_block_holds_only_the_pages_of_its_ranges(void **state) {
+    (void)state;
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(NULL, &pool), BP_OK);
+    bp_buffer b = ts_acquire(pool, 64 * 1024, 0);
+    bp_buffer_info info;
+    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+    bp_host_backend_stats s = stats_of(pool);
+    assert_int_equal(s.blocks, 1);
+    assert_true(s.block_bytes > 64 * 1024);
+    assert_int_equal(s.held_bytes, 64 * 1024); /* the range's pages, not the block */
+    void *block = (void *)(uintptr_t)info.native_memory;
+    assert_int_equal(resident_pages(block, s.block_bytes), 0);
+    memset(info.mapped, 0x5A, info.capacity);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    assert_int_equal(resident_pages(block, s.block_bytes), info.capacity / page);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+enum { N = 24 };
+
+/* 24 written buffers of 1.5 MiB, then all but every sixth released (and destroyed, but one
+ * pooled): the 4 left pin their blocks (the others are freed, one kept as the spare). */
+static void fill_and_thin(bp_pool *pool, bp_buffer *b, bp_buffer_info *info) {
+    for (int i = 0; i < N; i++) {
+        b[i] = ts_acquire(pool, 3 * MIB / 2, 0);
+        assert_int_equal(bp_buffer_get_info(pool, b[i], &info[i]), BP_OK);
+        memset(info[i].mapped, i + 1, info[i].capacity);
+    }
+    for (int i = 0; i < N; i++)
+        if (i % 6) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+}
+
+/* Whether buffer i's block is still mapped: a survivor shares it. */
+static bool block_kept(const bp_buffer_info *info, int i) {
+    for (int k = 0; k < N; k += 6)
+        if (info[k].native_memory == info[i].native_memory) return true;
+    return false;
+}
+
+/* Resident pages of the thinned buffers' blocks that are still mapped, and their pages. */
+static size_t resident_of_kept(const bp_buffer_info *info, size_t *written) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), resident = 0;
+    *written = 0;
+    for (int i = 0; i < N; i++) {
+        if (!block_kept(info, i)) continue;
+        resident += resident_pages(info[i].mapped, info[i].capacity);
+        *written += info[i].capacity / page;
+    }
+    return resident;
+}
+
+static void release_survivors(bp_pool *pool, const bp_buffer *b, const bp_buffer_info *info) {
+    for (int i = 0; i < N; i += 6) {
+        assert_int_equal(((unsigned char *)info[i].mapped)[info[i].capacity - 1], i + 1); /* kept their bytes */
+        assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    }
+}
+
+/* purge_after 1: free space past the limit goes back as soon as it is freed, and a range
+ * placed over given-back pages holds them again (and they work). */
+static void free_space_goes_back_at_once(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_pool *pool = pool_with(1, &backend);
+    bp_buffer b[N];
+    bp_buffer_info info[N];
+    fill_and_thin(pool, b, info);
+    bp_host_backend_stats s = stats_of(pool);
+    assert_true(s.purge_calls > 0);
+    assert_true(s.held_bytes <= s.range_bytes + 2 * MIB + 3 * MIB / 2); /* the floor, and the youngest */
+    size_t written, resident = resident_of_kept(info, &written), page = (size_t)sysconf(_SC_PAGESIZE);
+    assert_true(resident < written);
+    assert_true(resident * page <= s.held_bytes); /* the kernel holds no more than the backend counts */
+    uint64_t held = s.held_bytes;
+    bp_buffer again = ts_acquire(pool, 5 * MIB / 2, 0); /* another class: no pooled one */
+    bp_buffer_info ai;
+    assert_int_equal(bp_buffer_get_info(pool, again, &ai), BP_OK);
+    memset(ai.mapped, 0x77, ai.capacity);
+    assert_int_equal(((unsigned char *)ai.mapped)[ai.capacity / 2], 0x77);
+    s = stats_of(pool);
+    assert_true(s.held_bytes > held);
+    assert_int_equal(bp_release(pool, again), BP_OK);
+    release_survivors(pool, b, info);
+    ts_check_and_destroy(pool);
+}
+
+/* The default waits: free space freed lately stays (a program likely uses it again soon),
+ * until bp_trim with `everything` gives every free page back. */
+static void young_free_space_stays_until_a_trim(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_pool *pool = pool_with(0, &backend);
+    bp_buffer b[N];
+    bp_buffer_info info[N];
+    fill_and_thin(pool, b, info);
+    bp_host_backend_stats s = stats_of(pool);
+    assert_int_equal(s.purge_calls, 0);
+    size_t written, resident = resident_of_kept(info, &written);
+    assert_int_equal(resident, written);
+    uint64_t held = s.held_bytes;
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    s = stats_of(pool);
+    assert_true(s.purge_calls > 0);
+    assert_true(s.held_bytes < held);
+    assert_true(s.held_bytes <= s.range_bytes + (uint64_t)N * (size_t)sysconf(_SC_PAGESIZE));
+    assert_true(resident_of_kept(info, &written) < resident);
+    release_survivors(pool, b, info);
+    ts_check_and_destroy(pool);
+}
+
+/* purge_after UINT32_MAX: nothing is given back, not even by bp_trim; every written page of
+ * a kept block stays resident. */
+static void never_gives_pages_back(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_pool *pool = pool_with(UINT32_MAX, &backend);
+    bp_buffer b[N];
+    bp_buffer_info info[N];
+    fill_and_thin(pool, b, info);
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    bp_host_backend_stats s = stats_of(pool);
+    assert_int_equal(s.purge_calls, 0);
+    size_t written, resident = resident_of_kept(info, &written), page = (size_t)sysconf(_SC_PAGESIZE);
+    assert_int_equal(resident, written);
+    assert_true(resident * page <= s.held_bytes);
+    release_survivors(pool, b, info);
+    ts_check_and_destroy(pool);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_new_block_holds_only_the_pages_of_its_ranges),
+        cmocka_unit_test(free_space_goes_back_at_once),
+        cmocka_unit_test(young_free_space_stays_until_a_trim),
+        cmocka_unit_test(never_gives_pages_back),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+#else
+int main(void) {
+    printf("SKIPPED: test_host_purge needs Linux (mincore, madvise MADV_DONTNEED)\n");
+    return 77;
+}
+#endif
