@@ -309,7 +309,7 @@ typedef struct bp_stats {
     uint64_t backend_creates;     /**< Backend create calls that succeeded. */
     uint64_t backend_destroys;    /**< Backend destroy calls. */
     uint64_t trims;               /**< Pooled buffers destroyed: retention caps, idle trimming, trim calls,
-                                       room made under a budget or allocation cap. */
+                                       room made under a budget, an allocation cap or `pooled_headroom`. */
     uint64_t evictions;           /**< Eviction callback rounds run for the budget. */
     uint64_t budget_failures;     /**< Acquires refused with ::BP_ERR_BUDGET. */
     uint64_t capacity_failures;   /**< Acquires refused with ::BP_ERR_CAPACITY. */

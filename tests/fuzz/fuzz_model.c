@@ -756,7 +756,9 @@ static const bp_capacity_entry fixed_table[] = {
 static void setup(fz *f) {
     uint8_t a = u8(f), b = u8(f);
     bp_backend host, wrapped;
-    bp_host_backend(NULL, &host);
+    /* b & 128: small host blocks giving free pages back at once, and a tight pooled_headroom */
+    bp_host_backend_desc blocks = {.block_size = 256u << 10, .purge_after = 1};
+    if (bp_host_backend(b & 128 ? &blocks : NULL, &host) != BP_OK) die(f, "host backend");
     if (bp_fault_create(&host, NULL, &f->fault) != BP_OK) die(f, "fault wrapper");
     bp_fault_backend(f->fault, &wrapped);
     static const uint32_t fifs[] = {0, 1, BP_IMMEDIATE_REUSE, 3};
@@ -773,6 +775,7 @@ static void setup(fz *f) {
                        .max_buffers = b & 4 ? 24 : 0,
                        .idle_trim_frames = b & 8 ? 3 : 0,
                        .reuse_larger_classes = b & 64 ? 3 : 0, /* 0: the default (1 with fine classes) */
+                       .pooled_headroom = b & 128 ? 10 : 0,
                        .allocator = {fz_alloc, fz_free, f},
                        .logger = {fz_log, f},
                        .evict = evict,

@@ -90,6 +90,13 @@ static int set_exact_classes(tool_opts *o, const char *f, const char *v) {
     o->exact_classes = true;
     return 0;
 }
+static int set_pooled_headroom(tool_opts *o, const char *f, const char *v) {
+    uint64_t pct = BP_NEVER;
+    if (strcmp(v, "off") != 0 && (set_u64(f, v, 1000000, &pct) || !pct))
+        return pct ? 2 : usage_error("option", f, " takes a percent of at least 1, or off");
+    o->pooled_headroom = (uint32_t)pct;
+    return 0;
+}
 static int set_csv(tool_opts *o, const char *f, const char *v) {
     (void)f;
     o->csv_path = v;
@@ -150,6 +157,8 @@ static const cli_option options[] = {
     {"--retain-demand", NULL, CMD_RUNS, set_retain_demand, "the default: undoes --fixed-class-caps"},
     {"--exact-classes", NULL, CMD_RUNS, set_exact_classes,
      "a miss takes only its own size class (default: an idle one above too)"},
+    {"--pooled-headroom", "N|off", CMD_RUNS, set_pooled_headroom,
+     "pooled buffers kept within N% over the peak in use (default 50)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -43,6 +43,7 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
     if (o->fixed_class_caps) desc->retain_demand = BP_NEVER;
+    if (o->pooled_headroom) desc->pooled_headroom = o->pooled_headroom;
     if (o->exact_classes) desc->reuse_larger_classes = BP_NEVER;
 #ifdef BP_HAVE_VULKAN
     static bp_backend backend; /* the pool keeps a pointer to it until it is destroyed */
@@ -128,6 +129,7 @@ int main(int argc, char **argv) {
     report.block_size = tool_block_bytes(&o);
     report.fixed_class_caps = o.fixed_class_caps;
     report.exact_classes = o.exact_classes;
+    report.pooled_headroom = o.pooled_headroom;
     report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);
     if (rc == 0 && o.csv_path) rc = run_report_write_csv(&report, o.csv_path);

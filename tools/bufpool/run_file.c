@@ -221,7 +221,7 @@ static const u64_field fields[] = {
     F64("warm_acquires", warm_acquires), F64("warm_hits", warm_hits), F64("busiest_frame", busiest_frame),
     F64("tags_frame", tags_frame), F32("tag_groups", tag_groups), F32("held_groups", held_groups),
     F64("series_stride", series.stride), F64("block_size_bytes", block_size),
-    F64("backend_peak_held_bytes", backend_peak_held),
+    F64("backend_peak_held_bytes", backend_peak_held), F32("pooled_headroom", pooled_headroom),
 };
 
 static bool read_key(cursor *c, run_report *r, const char *key) {
