@@ -77,7 +77,8 @@ static bool run_timed(const event_list *l, contender *c, uint64_t *tok, int pass
 
 /* The memory round, untimed: peaks of requested bytes, of bytes handed out (bufpool: class
  * capacities; an allocator: usable sizes of its live blocks) and of bytes held, caches
- * included (bufpool: every byte its backend holds, pooled and pending buffers too; an
+ * included (bufpool: what its backend holds, pooled and pending buffers too, block pages by
+ * what ranges covered (bp_host_backend_stats.held_bytes); an
  * allocator: its own count, sampled after every acquire, growth since the round began). */
 static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_result *r) {
     if (!c->open(c)) return false;

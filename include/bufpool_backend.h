@@ -203,20 +203,24 @@ typedef struct bp_host_backend_desc {
      *  slack, at most 0.2% of the buffer, is the allocator's, not counted in its capacity. */
     bp_allocator allocator;
     /** 0 = one allocation per buffer (a pool given no backend makes its own with
-     *  ::BP_HOST_DEFAULT_BLOCK_SIZE instead). Otherwise block mode: buffers of up to a
-     *  quarter of this size are ranges of host blocks of this many bytes, placed by TLSF (as
-     *  ::bp_vblock_alloc), so creating one costs a range search instead of a malloc and
-     *  destroying one returns its range to the block; larger buffers get their own allocation.
-     *  Blocks grow toward this size: a new block is at most what the blocks already hold (at
-     *  least 64 KiB and twice the buffer that opens it, rounded up to a power of two), and the
-     *  first three at most 1/8, 1/4 and 1/2 of it, so a small working set holds small blocks
-     *  (seed 000's instances: 1 MiB of 64 MiB blocks). A block whose last range is
-     *  freed is kept as the one spare, or freed when a spare is kept already. A multiple of
-     *  `alignment`, at least 64 KiB.
+     *  ::BP_HOST_DEFAULT_BLOCK_SIZE instead). Otherwise block mode: buffers are ranges of host
+     *  blocks placed by TLSF (as ::bp_vblock_alloc), so creating one costs a range search
+     *  instead of a malloc and destroying one returns its range to the block. Buffers of up to
+     *  a quarter of this size share blocks of up to this size: a new block is at most what the
+     *  blocks already hold (at least 64 KiB and twice the buffer that opens it, rounded up to a
+     *  power of two), and the first three at most 1/8, 1/4 and 1/2 of it, so a small working
+     *  set holds small blocks (seed 000's instances: 1 MiB). Larger ones, up to twice this
+     *  size, open blocks of their own size class (four times the buffer, rounded up to a power
+     *  of two) that later buffers share too; larger still, an allocation each. A block whose
+     *  last range is freed is kept as the one spare, or freed when a spare is kept already. A
+     *  multiple of `alignment`, at least 64 KiB.
+     *  With libc's memory on Linux the blocks are mapped by the backend and counted by the page:
+     *  a page is held once a range has covered it (see `purge_after` for giving pages back), so
+     *  `held_bytes` is what a program that writes its buffers holds, not the blocks' address
+     *  space; with an application's `allocator` every byte of a block counts.
      *  The pool's counters, its budget and its retention caps count its buffers' bytes, not
-     *  the blocks: free space in blocks and the spare are outside them (measured: the
-     *  vegetation scenario under a 512 MB budget held up to 1 GiB in 64 MiB blocks).
-     *  ::bp_host_backend_get_stats reports what the backend holds. */
+     *  the blocks: free space in blocks is outside them. ::bp_host_backend_get_stats reports
+     *  what the backend holds. */
     uint64_t block_size;
     /** Block mode with libc's memory on Linux (never with an application's `allocator`):
      *  blocks are mapped (mmap) and only the pages ranges have covered count as held; free
@@ -233,13 +237,14 @@ typedef struct bp_host_backend_desc {
 } bp_host_backend_desc;
 
 /** The block size of the host backend a pool makes for itself when its desc names no backend:
- *  its buffers of up to 2 MiB are TLSF ranges of host blocks of at most 8 MiB (the first
- *  ones smaller, see `block_size`), larger ones an allocation each. A pool miss is then a range
- *  search, not a malloc: glibc maps, unmaps and trims large blocks, and a miss through it cost
- *  microseconds in the benchmark (bench/RESULTS.md) against tens of ns in blocks. The price
- *  is the free space in blocks, held too (the vegetation trace 26% more, the random and mixed
- *  ones 4-12%, small working sets under 1 MiB), outside the pool's counters and budget. A
- *  table from ::bp_host_backend with a zero `block_size` makes one allocation per buffer. */
+ *  its buffers of up to 2 MiB are TLSF ranges of host blocks of at most 8 MiB (the first ones
+ *  smaller, see `block_size`), those up to 16 MiB ranges of blocks of their own size class,
+ *  larger ones an allocation each. A pool miss is then a range search, not a malloc: glibc
+ *  maps, unmaps and trims large blocks, and a miss through it cost microseconds in the
+ *  benchmark (bench/RESULTS.md) against tens of ns in blocks. The price is the free space in
+ *  blocks that ranges have covered, held until it is used again or given back (see
+ *  `purge_after`), outside the pool's counters and budget. A table from ::bp_host_backend with
+ *  a zero `block_size` makes one allocation per buffer. */
 #define BP_HOST_DEFAULT_BLOCK_SIZE (8ull << 20)
 
 /** What a host backend in block mode holds (::bp_host_backend_get_stats). */
