@@ -39,6 +39,7 @@ typedef struct contender {
     void (*release)(void *ctx, uint64_t token);
     void (*frame)(void *ctx); /* frame boundary; NULL when the contender has no frames */
     size_t (*usable)(void *ctx, uint64_t token); /* bytes really reserved for a live token */
+    void *(*data)(void *ctx, uint64_t token);    /* its memory, for --write-pages; NULL: none to write */
     raw_alloc *lib;    /* malloc-like contenders: the allocator */
     bp_pool_desc pool_desc; /* bufpool contenders: how their pool is made */
     bool variant;      /* a bufpool configuration with its own verdict against the allocators */
@@ -51,6 +52,11 @@ typedef struct contender {
 } contender;
 
 enum { CONTENDER_MAX = 14 };
+
+/* `bufpool_bench workload --write-pages`: every contender writes a byte in each 4 KiB page of a
+ * buffer it acquired, as a program that fills its buffers does (page faults on fresh or
+ * given-back memory are then in every figure). Set before the workers fork. */
+extern bool bench_write_pages;
 
 /* contender.host_block_size: a host backend making one allocation per buffer (block_size 0). */
 #define BENCH_HOST_PER_BUFFER UINT64_MAX

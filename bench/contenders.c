@@ -87,6 +87,7 @@ static uint64_t alloc_acquire(void *ctx, size_t size) {
 }
 static void alloc_release(void *ctx, uint64_t t) { ((raw_alloc *)ctx)->free((void *)(uintptr_t)t); }
 static size_t alloc_usable(void *ctx, uint64_t t) { return ((raw_alloc *)ctx)->usable((void *)(uintptr_t)t); }
+static void *alloc_data(void *ctx, uint64_t t) { return (void)ctx, (void *)(uintptr_t)t; }
 
 /* ---- bufpool ---- */
 
@@ -118,6 +119,10 @@ uint64_t bench_pool_acquire(void *ctx, size_t size) {
     return bp_acquire_size(ctx, size, &b) == BP_OK ? b.id : 0;
 }
 void bench_pool_release(void *ctx, uint64_t t) { bp_release(ctx, (bp_buffer){t}); }
+static void *pool_data(void *ctx, uint64_t t) {
+    bp_buffer_info info;
+    return bp_buffer_get_info(ctx, (bp_buffer){t}, &info) == BP_OK ? info.mapped : NULL;
+}
 /* The frame boundary: bp_frame_next (bp_frame_end + bp_frame_begin in one call). */
 void bench_pool_frame(void *ctx) { bp_frame_next(ctx); }
 
@@ -126,7 +131,7 @@ static contender pool_contender(const char *name, bp_pool_desc desc, uint64_t ho
     desc.frames_in_flight = desc.frames_in_flight ? desc.frames_in_flight : BP_IMMEDIATE_REUSE;
     return (contender){.name = name, .is_pool = true, .open = pool_open, .close = bench_pool_close,
                        .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,
-                       .pool_desc = desc, .host_block_size = host_block_size, .variant = variant};
+                       .data = pool_data, .pool_desc = desc, .host_block_size = host_block_size, .variant = variant};
 }
 
 /* ---- the replay loop alone: the allocators' contender with a malloc that returns the size made
@@ -161,9 +166,9 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     out[n] = pool_contender("bufpool (free pages given back at once)", (bp_pool_desc){.name = "bench-purge"},
                             BP_HOST_DEFAULT_BLOCK_SIZE, true);
     out[n++].purge_after = 1;
-    /* Before pooled_headroom (until 2026-12-07): each class keeps its own peak at once. */
-    out[n++] = pool_contender("bufpool (no pooled headroom)",
-                              (bp_pool_desc){.name = "bench-no-headroom", .pooled_headroom = BP_NEVER}, 0, true);
+    /* The pool's memory knob: pooled buffers within 50% over the peak in use (off by default). */
+    out[n++] = pool_contender("bufpool (pooled headroom 50%)",
+                              (bp_pool_desc){.name = "bench-headroom", .pooled_headroom = 50}, 0, true);
     /* Before retention caps followed demand: seed 000's fixed 8 per class, the default until
      * 2026-12-07 (a class that holds more at once misses them again every frame). */
     out[n++] = pool_contender("bufpool (fixed class caps)",
@@ -171,7 +176,7 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     for (int i = 0; i < n_allocs; i++)
         out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
                                .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,
-                               .lib = &allocs[i]};
+                               .data = alloc_data, .lib = &allocs[i]};
     out[n++] = (contender){.name = "the replay loop alone", .open = alloc_open, .close = alloc_close,
                            .acquire = alloc_acquire, .release = alloc_release, .lib = &loop_alloc, .baseline = true};
     return n;

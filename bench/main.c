@@ -8,7 +8,8 @@
  *   bufpool_bench write-trace FILE [NAME]     write a workload as a trace file (default mixed;
  *                                             NAME as `workload`'s), for `bufpool replay`
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
- *   bufpool_bench workload NAME [--repeats N] [--quick]   one workload's table, to stdout
+ *   bufpool_bench workload NAME [--repeats N] [--quick] [--write-pages]   one workload's table, to stdout
+ *                                             (--write-pages: each acquired buffer written, a byte a page)
  *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks|transient]   bufpool alone on it (bench/frames.c)
  *   bufpool_bench callgrind-kinds KIND FRAMES   one kind of request, for callgrind (bench/kinds.c)
  *   bufpool_bench threads [--quick] [--repeats N]   the thread section alone, to stdout */
@@ -28,6 +29,7 @@ static int parse(int argc, char **argv, options *op) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick")) op->quick = true;
+        else if (!strcmp(a, "--write-pages")) op->write_pages = bench_write_pages = true;
         else if (!val) return fprintf(stderr, "bufpool_bench: %s needs a value\n", a), 2;
         else if (!strcmp(a, "--out")) op->out = val;
         else if (!strcmp(a, "--trace") && op->trace_count < 8) op->traces[op->trace_count++] = val;
@@ -43,7 +45,7 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--command")) op->command = val;
         else if (!strcmp(a, "--commit")) op->commit = val;
         else return fprintf(stderr, "bufpool_bench: unknown option %s\n", a), 2;
-        if (strcmp(a, "--quick")) i++;
+        if (strcmp(a, "--quick") && strcmp(a, "--write-pages")) i++;
     }
     if (op->repeats < 1) op->repeats = 1;
     return 0;

@@ -133,10 +133,14 @@ static void note_variant(verdicts *v, const contender *c, const char *workload, 
     variant_verdict *w = &v->variants[k];
     if (k == v->variant_count) {
         v->variant_count++;
-        *w = (variant_verdict){.name = c->name, .host_blocks = c->host_block_size != 0 &&
-                                                               c->host_block_size != BENCH_HOST_PER_BUFFER,
+        *w = (variant_verdict){.name = c->name,
+                               .host_blocks = c->host_block_size > BP_HOST_DEFAULT_BLOCK_SIZE &&
+                                              c->host_block_size != BENCH_HOST_PER_BUFFER,
                                .per_buffer = c->host_block_size == BENCH_HOST_PER_BUFFER,
-                               .fixed_caps = c->pool_desc.retain_demand == BP_NEVER, .worst_speedup = speedup};
+                               .fixed_caps = c->pool_desc.retain_demand == BP_NEVER,
+                               .purge_now = c->purge_after == 1,
+                               .headroom = c->pool_desc.pooled_headroom,
+                               .worst_speedup = speedup};
         snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
     }
     size_t sl = strlen(w->speedups), ml = strlen(w->memory);
@@ -309,15 +313,15 @@ static void why(FILE *o, const verdicts *v) {
     if (v->worst_speedup < 2)
         fprintf(o, "- **Host workloads** (bufpool vs the fastest allocator: %s): a hit costs a few ns, so the "
                    "time of a workload with misses is mostly its misses. The pool's own backend places a "
-                   "buffer of up to 2 MiB as a TLSF range of a kept host block (8 MiB at most), no call to "
-                   "glibc, and gives a larger one an allocation of its own: a malloc of glibc's, which for "
-                   "large buffers maps and unmaps each one, or trims the top of its heap and grows it again, "
-                   "the pages coming back as page faults (the page-fault column; costly on a virtual "
-                   "machine), microseconds a buffer (the one-allocation-per-buffer row pays that on every "
-                   "miss). The pool reuses a buffer only within its size class (or one or two classes up), "
-                   "so a workload whose mix of sizes shifts (the vegetation trace: patches change level of "
-                   "detail as the camera moves) misses where an allocator would split or merge free blocks. "
-                   "Where a workload is all hits (the mesh loop), each of its buffers pays a pool hit and a "
+                   "buffer of up to 2 MiB as a TLSF range of a kept host block (8 MiB at most), one of up to "
+                   "16 MiB as a range of a block of its own size class, no call to glibc; only a larger one "
+                   "is a malloc of glibc's, which for large buffers maps and unmaps each one, or trims the "
+                   "top of its heap and grows it again, the pages coming back as page faults (the page-fault "
+                   "column; costly on a virtual machine), microseconds a buffer (the one-allocation-per-buffer "
+                   "row pays that on every miss). The pool reuses a buffer only within its size class (or one "
+                   "or two classes up), so a workload whose mix of sizes shifts (the vegetation trace: patches "
+                   "change level of detail as the camera moves; the random one) misses where an allocator "
+                   "would split or merge free blocks. Where a workload is all hits (the mesh loop), each of its buffers pays a pool hit and a "
                    "share of a frame boundary against an allocator's malloc + free from its thread cache. "
                    "Each ratio keeps in the replay loop's own cost, which every contender pays (the lines "
                    "under each table: the ratio less it, and what 2x would need).\n",
@@ -327,9 +331,23 @@ static void why(FILE *o, const verdicts *v) {
         fprintf(o, "- **%s** (vs the fastest allocator: %s; its peak held over the allocator that held least: %s):",
                 w->name, w->speedups, w->memory);
         if (w->host_blocks)
-            fprintf(o, " Blocks of up to 64 MiB instead of 8: buffers of up to 16 MiB are ranges (the "
-                       "vegetation trace's largest too), so fewer misses are mallocs; free space in larger "
-                       "blocks is held too.");
+            fprintf(o, " Blocks of up to 64 MiB instead of 8: buffers of up to 16 MiB share blocks (not 2 "
+                       "MiB), larger ones up to 128 MiB are ranges too; fewer, larger blocks, whose free space "
+                       "that ranges have covered is held as in 8 MiB ones.");
+        if (w->purge_now)
+            fprintf(o, " Free space in blocks given back to the kernel (madvise) as soon as the kept free space "
+                       "passes its limit, however young, instead of once no range has used it for 1024 ticks: "
+                       "less held where a working set shrinks in blocks that stay pinned by a few ranges (the "
+                       "vegetation trace), for a madvise per free range given back. A program that writes its "
+                       "buffers also pays a page fault for each page given back and used again, which this "
+                       "replay (it writes nothing) does not show: measured with every page written, 10x the "
+                       "time on the random workload, so it is not the default.");
+        if (w->headroom)
+            fprintf(o, " Pooled buffers within %u%% over the peak in use (`pooled_headroom`, off by default): "
+                       "where the size mix shifts (random) the oldest pooled buffers make room for a miss, so "
+                       "the pool holds less and misses more (in a program that writes its buffers each miss "
+                       "may touch fresh pages: `bufpool_bench workload random --write-pages`); where it does "
+                       "not, the two agree.", w->headroom);
         if (w->per_buffer)
             fprintf(o, " One allocation per buffer (the host backend's default before 2026-12-07): every "
                        "miss is a malloc of glibc's and every destroy a free, with the maps, trims and page "
@@ -350,9 +368,14 @@ static void why(FILE *o, const verdicts *v) {
                    "held at once where the cap caused misses) and, in the 2-frames row, "
                    "buffers waiting for the GPU; with 8 classes per power of two that cache is large when sizes "
                    "spread widely. A miss takes an idle buffer of the next class up before it creates one "
-                   "(`reuse_larger_classes`; the exact-classes row shows what that saves), and `max_pooled_bytes` "
-                   "bounds the cache (the 8 MiB row), at the price of misses. Against the fastest allocator of "
-                   "each workload (the one its speed ratio is to), bufpool holds more on %s.\n",
+                   "(`reuse_larger_classes`; the exact-classes row shows what that saves), `pooled_headroom` "
+                   "bounds it at the peak in use plus a percentage (the 50%% row shows what that saves), "
+                   "and `max_pooled_bytes` at a fixed size (the 8 MiB row), at the price of misses. In host "
+                   "blocks, free space that ranges have covered stays held (its pages are the program's) until "
+                   "a range uses it again or, unused for 1024 ticks, it goes back to the kernel (the "
+                   "given-back-at-once row shows what giving it back at once saves, and costs). Against the "
+                   "fastest allocator of each workload (the one its speed ratio is to), bufpool holds more on "
+                   "%s.\n",
                 v->memory_misses, v->memory_fastest_misses_count ? v->memory_fastest_misses : "none");
     /* why a device API's hit is not 100x its raw path: what the raw path costs on a CPU device */
     const struct { const char *api, *device, *cheap; const device_summary *s; } dev[] = {

@@ -10,6 +10,7 @@ typedef struct options {
     const char *out, *traces[8], *command, *commit;
     int trace_count, repeats;
     bool quick;
+    bool write_pages; /* workload: every acquired buffer written, a byte a page (bench_write_pages) */
     double callgrind_ir, callgrind_ir_ts; /* instructions per pair (bench/run.sh); < 0 = not measured */
     double callgrind_ir_so, callgrind_ir_so_ts; /* the same through libbufpool.so (bufpool_bench_shared) */
     double callgrind_ir_size;                   /* with bp_acquire_size instead of bp_acquire */
@@ -21,12 +22,13 @@ typedef struct options {
  * fastest allocator and its peak held over the allocator that held least, per workload. */
 typedef struct variant_verdict {
     const char *name;
-    bool host_blocks, per_buffer, fixed_caps; /* what the configuration changes, for the why-text */
+    bool host_blocks, per_buffer, fixed_caps, purge_now; /* what the configuration changes, for the why-text */
+    uint32_t headroom; /* its pooled_headroom (0: off) */
     double worst_speedup;
     char worst_workload[64], speedups[512], memory[512];
 } variant_verdict;
 
-enum { VARIANT_MAX = 4 };
+enum { VARIANT_MAX = 8 };
 
 typedef struct verdicts {
     double hit_ns, hit_ir, hit_fastest_alloc_ns, worst_speedup, scaling, scaling_locked, scaling_per_thread_pools;

@@ -224,12 +224,16 @@ typedef struct bp_pool_desc {
      *  a release under the cap. 0 = on (the default); ::BP_NEVER = off, caps stay at
      *  `max_pooled_per_class` (seed 000's fixed 8 per bucket); any other value = on. */
     uint32_t retain_demand;
-    /** Headroom of pooled memory over demand, in percent (dynamic pools): before a miss
-     *  creates a buffer that would take the bytes the pool reserves (in use, pooled and
-     *  pending) past the most bytes ever in use at once (this buffer counted) plus this
-     *  percentage, the oldest pooled buffers are destroyed to make room. Retention caps count
-     *  per class: a pool whose demand moves between sizes would otherwise keep each class's
-     *  own peak at once. 0 = 25; ::BP_NEVER = off. */
+    /** Headroom of pooled memory over demand, in percent (dynamic pools; off by default):
+     *  before a miss creates a buffer that would take the bytes the pool reserves (in use,
+     *  pooled and pending) past the most bytes ever in use at once (this buffer counted) plus
+     *  this percentage (at least 4 MiB), the oldest pooled buffers are destroyed, down to half
+     *  the headroom. Retention caps count per class, so a pool whose demand moves between sizes
+     *  keeps each class's own peak at once: the benchmark's random workload (log-uniform sizes,
+     *  random lifetimes) holds 2.3 times its requested peak, 2.1 times with 50% here, for 90%
+     *  of its acquires hitting instead of 99%; where the program writes its buffers, those
+     *  misses touch fresh pages and cost more than the memory saves (bench/RESULTS.md), hence
+     *  off. Held buffers are never destroyed for it. 0 or ::BP_NEVER = off. */
     uint32_t pooled_headroom;
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.

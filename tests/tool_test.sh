@@ -70,21 +70,22 @@ check "--exact-classes: 2 misses" '[ "$(field "$exact" misses)" = 2 ]'
 check "--exact-classes: the JSON and the run file say so" \
   '[ "$(field "$exact" exact_classes)" = true ] && [ -z "$(field "$borrow" exact_classes)" ] && grep -q "\"exact_classes\":true" "$tmp/exact.json"'
 
-# --pooled-headroom: ten frames of four buffers, each frame a size of its own (1-10 MiB): by
-# default the pool keeps at most 50% (or 4 MiB) over the peak in use, off it keeps them all
+# --pooled-headroom: ten frames of four buffers, each frame a size of its own (1-10 MiB): with 50
+# the pool keeps at most 50% (or 4 MiB) over the peak in use; by default (off) it keeps them all
 for k in 1 2 3 4 5 6 7 8 9 10; do
   for i in 1 2 3 4; do echo "A $((k * 10 + i)) $((k * 1048576))"; done
   for i in 1 2 3 4; do echo "R $((k * 10 + i))"; done
   echo F
 done >"$tmp/shift.trace"
-bounded=$("$tool" replay "$tmp/shift.trace" --frames-in-flight 0 --json)
-kept=$("$tool" replay "$tmp/shift.trace" --frames-in-flight 0 --pooled-headroom off --json --run "$tmp/kept.json")
+bounded=$("$tool" replay "$tmp/shift.trace" --frames-in-flight 0 --pooled-headroom 50 --json --run "$tmp/bounded.json")
+kept=$("$tool" replay "$tmp/shift.trace" --frames-in-flight 0 --json)
+off=$("$tool" replay "$tmp/shift.trace" --frames-in-flight 0 --pooled-headroom off --json)
 check "pooled headroom: trims, and peak reserved within 1.5 x the peak in use" \
   '[ "$(field "$bounded" trims)" -gt 0 ] && [ "$(field "$bounded" peak_reserved_bytes)" -le $(( $(field "$bounded" peak_in_use_bytes) * 3 / 2 )) ]'
-check "--pooled-headroom off: nothing trimmed, every size kept" \
-  '[ "$(field "$kept" trims)" = 0 ] && [ "$(field "$kept" peak_reserved_bytes)" -gt $(( $(field "$kept" peak_in_use_bytes) * 4 )) ]'
+check "no pooled headroom by default (or off): nothing trimmed, every size kept" \
+  '[ "$(field "$kept" trims)" = 0 ] && [ "$(field "$kept" peak_reserved_bytes)" -gt $(( $(field "$kept" peak_in_use_bytes) * 4 )) ] && [ "$(field "$off" trims)" = 0 ]'
 check "--pooled-headroom: the JSON and the run file say so" \
-  '[ -n "$(field "$kept" pooled_headroom)" ] && [ -z "$(field "$bounded" pooled_headroom)" ] && grep -q "\"pooled_headroom\":" "$tmp/kept.json"'
+  '[ "$(field "$bounded" pooled_headroom)" = 50 ] && [ -z "$(field "$kept" pooled_headroom)" ] && grep -q "\"pooled_headroom\":50" "$tmp/bounded.json"'
 "$tool" replay "$tmp/shift.trace" --pooled-headroom 0 >/dev/null 2>&1
 check "--pooled-headroom 0 is a usage error" '[ $? -eq 2 ]'
 

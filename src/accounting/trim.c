@@ -217,8 +217,8 @@ void bpi_retention_init(bp_pool *pool) {
                                                                                  : pool->desc.max_pooled_per_class;
     pool->pooled_cap = keep_all ? UINT64_MAX : pool->desc.max_pooled_bytes;
     pool->retain_demand = !keep_all && pool->desc.retain_demand != BP_NEVER; /* 0: on, the default */
-    uint32_t headroom = pool->desc.pooled_headroom ? pool->desc.pooled_headroom : BPI_DEFAULT_HEADROOM;
-    pool->headroom = keep_all || pool->desc.pooled_headroom == BP_NEVER ? UINT32_MAX : headroom;
+    uint32_t headroom = pool->desc.pooled_headroom;
+    pool->headroom = keep_all || headroom == 0 || headroom == BP_NEVER ? UINT32_MAX : headroom; /* 0: off */
     /* every class's bucket, used or not: a class used later starts from the new caps too */
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++)
         if (pool->groups[g].used)

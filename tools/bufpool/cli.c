@@ -157,8 +157,8 @@ static const cli_option options[] = {
     {"--retain-demand", NULL, CMD_RUNS, set_retain_demand, "the default: undoes --fixed-class-caps"},
     {"--exact-classes", NULL, CMD_RUNS, set_exact_classes,
      "a miss takes only its own size class (default: an idle one above too)"},
-    {"--pooled-headroom", "N|off", CMD_RUNS, set_pooled_headroom,
-     "pooled buffers kept within N% over the peak in use (default 50)"},
+    {"--pooled-headroom", "off|N", CMD_RUNS, set_pooled_headroom,
+     "pooled buffers kept within N% over the peak in use (default off)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
