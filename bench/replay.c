@@ -41,8 +41,10 @@ static long minor_faults(void) {
 
 /* One pass over the events, its time added to *ns and its page faults to *faults; false when
  * an acquire failed. Live tokens left at the end (a trace may leave some) are released after
- * the clock stops. */
-static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *ns, long *faults) {
+ * the clock stops. `write` (a constant in each caller below, so the plain pass keeps no test
+ * for it): each acquired buffer written, a byte in each 4 KiB page (--write-pages). */
+static inline __attribute__((always_inline)) bool pass(const event_list *l, contender *c, uint64_t *tok, double *ns,
+                                                       long *faults, bool write) {
     void *ctx = c->ctx;
     bool ok = true;
     long f0 = minor_faults();
@@ -52,6 +54,8 @@ static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *n
         if (e.kind == EV_ACQUIRE) {
             tok[e.slot] = c->acquire(ctx, e.size);
             ok &= tok[e.slot] != 0;
+            volatile char *p = write && tok[e.slot] && c->data ? c->data(ctx, tok[e.slot]) : NULL;
+            for (size_t o = 0; p && o < e.size; o += 4096) p[o] = (char)o;
         } else if (e.kind == EV_RELEASE) {
             c->release(ctx, tok[e.slot]);
             tok[e.slot] = 0;
@@ -67,34 +71,14 @@ static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *n
     return ok;
 }
 
+static bool run_pass(const event_list *l, contender *c, uint64_t *tok, double *ns, long *faults) {
+    return pass(l, c, tok, ns, faults, false);
+}
+
 bool bench_write_pages;
 
-/* run_pass with --write-pages: each acquired buffer written, a byte in each 4 KiB page. */
 static bool run_pass_written(const event_list *l, contender *c, uint64_t *tok, double *ns, long *faults) {
-    void *ctx = c->ctx;
-    bool ok = true;
-    long f0 = minor_faults();
-    double t0 = bench_cpu_ns();
-    for (size_t i = 0; i < l->count; i++) {
-        bench_event e = l->ev[i];
-        if (e.kind == EV_ACQUIRE) {
-            tok[e.slot] = c->acquire(ctx, e.size);
-            ok &= tok[e.slot] != 0;
-            volatile char *p = tok[e.slot] && c->data ? c->data(ctx, tok[e.slot]) : NULL;
-            for (size_t o = 0; p && o < e.size; o += 4096) p[o] = (char)o;
-        } else if (e.kind == EV_RELEASE) {
-            c->release(ctx, tok[e.slot]);
-            tok[e.slot] = 0;
-        } else if (c->frame) {
-            c->frame(ctx);
-        }
-    }
-    *ns += bench_cpu_ns() - t0;
-    *faults += minor_faults() - f0;
-    for (uint32_t s = 0; s < l->slots; s++)
-        if (tok[s]) c->release(ctx, tok[s]);
-    memset(tok, 0, l->slots * sizeof *tok);
-    return ok;
+    return pass(l, c, tok, ns, faults, true);
 }
 
 /* `passes` passes, their times added up in *ns, their page faults in *faults. */

@@ -105,75 +105,78 @@ static void release_survivors(bp_pool *pool, const bp_buffer *b, const bp_buffer
     }
 }
 
+/* A pool with purge_after, filled and thinned (fill_and_thin). */
+typedef struct thinned {
+    bp_backend backend;
+    bp_pool *pool;
+    bp_buffer b[N];
+    bp_buffer_info info[N];
+} thinned;
+
+static bp_host_backend_stats thin(thinned *t, uint32_t purge_after) {
+    t->pool = pool_with(purge_after, &t->backend);
+    fill_and_thin(t->pool, t->b, t->info);
+    return stats_of(t->pool);
+}
+
 /* purge_after 1: free space past the limit goes back as soon as it is freed, and a range
  * placed over given-back pages holds them again (and they work). */
 static void free_space_goes_back_at_once(void **state) {
     (void)state;
-    bp_backend backend;
-    bp_pool *pool = pool_with(1, &backend);
-    bp_buffer b[N];
-    bp_buffer_info info[N];
-    fill_and_thin(pool, b, info);
-    bp_host_backend_stats s = stats_of(pool);
+    thinned t;
+    bp_host_backend_stats s = thin(&t, 1);
     assert_true(s.purge_calls > 0);
     assert_true(s.held_bytes <= s.range_bytes + 2 * MIB + 3 * MIB / 2); /* the floor, and the youngest */
-    size_t written, resident = resident_of_kept(info, &written), page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t written, resident = resident_of_kept(t.info, &written), page = (size_t)sysconf(_SC_PAGESIZE);
     assert_true(resident < written);
     assert_true(resident * page <= s.held_bytes); /* the kernel holds no more than the backend counts */
     uint64_t held = s.held_bytes;
-    bp_buffer again = ts_acquire(pool, 5 * MIB / 2, 0); /* another class: no pooled one */
+    bp_buffer again = ts_acquire(t.pool, 5 * MIB / 2, 0); /* another class: no pooled one */
     bp_buffer_info ai;
-    assert_int_equal(bp_buffer_get_info(pool, again, &ai), BP_OK);
+    assert_int_equal(bp_buffer_get_info(t.pool, again, &ai), BP_OK);
     memset(ai.mapped, 0x77, ai.capacity);
     assert_int_equal(((unsigned char *)ai.mapped)[ai.capacity / 2], 0x77);
-    s = stats_of(pool);
+    s = stats_of(t.pool);
     assert_true(s.held_bytes > held);
-    assert_int_equal(bp_release(pool, again), BP_OK);
-    release_survivors(pool, b, info);
-    ts_check_and_destroy(pool);
+    assert_int_equal(bp_release(t.pool, again), BP_OK);
+    release_survivors(t.pool, t.b, t.info);
+    ts_check_and_destroy(t.pool);
 }
 
 /* The default waits: free space freed lately stays (a program likely uses it again soon),
  * until bp_trim with `everything` gives every free page back. */
 static void young_free_space_stays_until_a_trim(void **state) {
     (void)state;
-    bp_backend backend;
-    bp_pool *pool = pool_with(0, &backend);
-    bp_buffer b[N];
-    bp_buffer_info info[N];
-    fill_and_thin(pool, b, info);
-    bp_host_backend_stats s = stats_of(pool);
+    thinned t;
+    bp_host_backend_stats s = thin(&t, 0);
     assert_int_equal(s.purge_calls, 0);
-    size_t written, resident = resident_of_kept(info, &written);
+    size_t written, resident = resident_of_kept(t.info, &written);
     assert_int_equal(resident, written);
     uint64_t held = s.held_bytes;
-    assert_int_equal(bp_trim(pool, true), BP_OK);
-    s = stats_of(pool);
+    assert_int_equal(bp_trim(t.pool, true), BP_OK);
+    s = stats_of(t.pool);
     assert_true(s.purge_calls > 0);
     assert_true(s.held_bytes < held);
     assert_true(s.held_bytes <= s.range_bytes + (uint64_t)N * (size_t)sysconf(_SC_PAGESIZE));
-    assert_true(resident_of_kept(info, &written) < resident);
-    release_survivors(pool, b, info);
-    ts_check_and_destroy(pool);
+    assert_true(resident_of_kept(t.info, &written) < resident);
+    release_survivors(t.pool, t.b, t.info);
+    ts_check_and_destroy(t.pool);
 }
 
 /* purge_after UINT32_MAX: nothing is given back, not even by bp_trim; every written page of
  * a kept block stays resident. */
 static void never_gives_pages_back(void **state) {
     (void)state;
-    bp_backend backend;
-    bp_pool *pool = pool_with(UINT32_MAX, &backend);
-    bp_buffer b[N];
-    bp_buffer_info info[N];
-    fill_and_thin(pool, b, info);
-    assert_int_equal(bp_trim(pool, true), BP_OK);
-    bp_host_backend_stats s = stats_of(pool);
+    thinned t;
+    bp_host_backend_stats s = thin(&t, UINT32_MAX);
+    assert_int_equal(bp_trim(t.pool, true), BP_OK);
+    s = stats_of(t.pool);
     assert_int_equal(s.purge_calls, 0);
-    size_t written, resident = resident_of_kept(info, &written), page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t written, resident = resident_of_kept(t.info, &written), page = (size_t)sysconf(_SC_PAGESIZE);
     assert_int_equal(resident, written);
     assert_true(resident * page <= s.held_bytes);
-    release_survivors(pool, b, info);
-    ts_check_and_destroy(pool);
+    release_survivors(t.pool, t.b, t.info);
+    ts_check_and_destroy(t.pool);
 }
 
 int main(void) {
