@@ -340,8 +340,9 @@ static void why(FILE *o, const verdicts *v) {
                        "less held where a working set shrinks in blocks that stay pinned by a few ranges (the "
                        "vegetation trace), for a madvise per free range given back. A program that writes its "
                        "buffers also pays a page fault for each page given back and used again, which this "
-                       "replay (it writes nothing) does not show: measured with every page written, 10x the "
-                       "time on the random workload, so it is not the default.");
+                       "replay (it writes nothing) does not show: with every page written "
+                       "(bench/RESULTS-write-pages.md) 1.8x the time on the random workload and 21x on the "
+                       "mixed trace, so it is not the default.");
         if (w->headroom)
             fprintf(o, " Pooled buffers within %u%% over the peak in use (`pooled_headroom`, off by default): "
                        "where the size mix shifts (random) the oldest pooled buffers make room for a miss, so "
