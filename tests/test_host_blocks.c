@@ -160,7 +160,8 @@ static void the_default_backend_places_buffers_in_blocks(void **state) {
 }
 
 /* A miss that fits no block opens a new one; when the pool destroys its buffers, the empty
- * blocks are freed but one, kept as the spare; the pool's end frees that too. */
+ * blocks are freed but those within an eighth of the blocks' bytes (one at least: here one),
+ * kept as spares; the pool's end frees them too. */
 static void empty_blocks_are_freed_but_one_spare(void **state) {
     (void)state;
     counting_alloc counts = {0};

@@ -1,7 +1,9 @@
 /* The host backend's block mode: a buffer of up to a quarter of `block_size` is a range of a
  * large host block, placed by TLSF (placement/tlsf.c, the algorithm behind bp_vblock), so a
  * pool miss costs a range search instead of a malloc (for big buffers: an mmap, and a munmap
- * when it is destroyed). Bigger buffers get an allocation of their own. The block list is
+ * when it is destroyed); one of up to twice `block_size` a range of a block of its own size
+ * class. Bigger buffers get an allocation of their own. With libc's memory the blocks are
+ * mapped here and counted by the page (host_purge.c). The block list is
  * behind a lock: bp_host_backend_get_stats may read it from any thread while a pool works. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,7 +18,6 @@
 #define MIN_BLOCK_SIZE (64u * 1024u)
 #define BLOCK_ALIGNMENT 4096u /* blocks start on a page: a range's alignment up to this holds */
 #define NODE_BITS 24u         /* backend_data = (block index + 1) << NODE_BITS | TLSF node */
-#define NO_SPARE UINT32_MAX
 #define LARGE_BLOCKS 8u /* ranges up to a quarter of 8 block sizes, in blocks of their own size */
 #define PURGE_MIN_RANGE (1024u * 1024u) /* smaller free ranges stay: each would be a madvise (about 1 us) */
 #define PURGE_AFTER 1024u               /* purge_after 0: ticks of the backend's clock */
@@ -26,6 +27,7 @@
 typedef struct host_block {
     void *base;
     uint64_t size;
+    bool spare;          /* empty and kept (host_blocks.spare_bytes) */
     bpi_tlsf tlsf;
     bpi_purge_map purge; /* which of its pages have memory behind them */
 } host_block;
@@ -35,7 +37,7 @@ typedef struct host_blocks {
     pthread_mutex_t lock;
     host_block **blocks; /* a freed block leaves NULL: the indices in live buffers stay right */
     uint32_t count, capacity;
-    uint32_t spare;      /* the index of the empty block kept, or NO_SPARE */
+    uint64_t spare_bytes; /* bytes of the empty blocks kept */
     bool mapped;         /* blocks are mapped here (libc's memory on Linux): pages are counted */
     uint32_t purge_after; /* ... and free space this old is given back; UINT32_MAX: never */
     uint64_t free_bytes; /* bytes of blocks no range covers, given back or not */
@@ -92,7 +94,7 @@ static bp_result add_block(host_blocks *h, uint64_t request, uint32_t *out_index
         h->blocks = grown;
         h->capacity = cap;
     }
-    host_block *b = malloc(sizeof *b);
+    host_block *b = calloc(1, sizeof *b);
     if (!b) return BP_ERR_OUT_OF_MEMORY;
     bp_allocator libc = {bpi_libc_alloc, bpi_libc_free, NULL};
     b->size = host_block_size(h, request);
@@ -126,12 +128,12 @@ static void free_block(host_blocks *h, uint32_t i) {
     h->stats.block_bytes -= b->size;
     h->free_bytes -= b->size; /* an empty block: all of it was free */
     h->stats.purged_bytes -= b->purge.purged_pages << b->purge.page_shift;
+    if (b->spare) h->spare_bytes -= b->size;
     release_memory(h, b);
     bpi_purge_map_release(&b->purge);
     bpi_tlsf_release(&b->tlsf);
     free(b);
     h->blocks[i] = NULL;
-    if (i == h->spare) h->spare = NO_SPARE;
     note_held(h);
 }
 
@@ -142,7 +144,10 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     uint32_t node;
     uint64_t used = b ? b->tlsf.used_bytes : 0;
     if (!b || bpi_tlsf_alloc(&b->tlsf, size, align, &node) != BP_OK) return false;
-    if (i == h->spare) h->spare = NO_SPARE; /* the spare is in use again */
+    if (b->spare) { /* a kept empty block is in use again */
+        b->spare = false;
+        h->spare_bytes -= b->size;
+    }
     h->free_bytes -= b->tlsf.used_bytes - used;
     h->ops++;
     uint64_t offset = b->tlsf.nodes[node].offset;
@@ -264,6 +269,22 @@ static bp_result blocks_create(void *user, const bp_backend_create_desc *d, bp_b
     return r;
 }
 
+/* A block whose last range was freed is kept empty while the empty blocks kept stay within an
+ * eighth of all blocks' bytes (and one block at least), else unmapped: a pool that breathes
+ * does not map its blocks again, which a program that writes its buffers pays as a page fault
+ * per page (with one spare only, the vegetation trace mapped 5-10 new blocks a pass over its
+ * 600 frames, 12-15 page faults an acquire with every page written). A kept block's pages go
+ * back to the kernel as any free space does (purge_after). */
+static void keep_or_free(host_blocks *h, uint32_t i) {
+    host_block *b = h->blocks[i];
+    if (h->spare_bytes && h->spare_bytes + b->size > h->stats.block_bytes / 8u) {
+        free_block(h, i);
+        return;
+    }
+    b->spare = true;
+    h->spare_bytes += b->size;
+}
+
 static void blocks_destroy(void *user, const bp_backend_buffer *buf) {
     host_blocks *h = user;
     uintptr_t data = (uintptr_t)buf->backend_data;
@@ -281,16 +302,13 @@ static void blocks_destroy(void *user, const bp_backend_buffer *buf) {
         h->free_bytes += used - b->tlsf.used_bytes;
         h->stats.ranges--;
         h->stats.range_bytes -= buf->capacity;
-        if (b->tlsf.used_count == 0) { /* keep one empty block, so a pool that breathes does not churn */
-            if (h->spare != NO_SPARE) free_block(h, i);
-            else h->spare = i;
-        }
+        if (b->tlsf.used_count == 0) keep_or_free(h, i);
         purge_if_over(h);
     }
     pthread_mutex_unlock(&h->lock);
 }
 
-/* The pool destroys every buffer before it releases its backend: what is left is the spare. */
+/* The pool destroys every buffer before it releases its backend: what is left are spares. */
 static void blocks_release(void *user) {
     host_blocks *h = user;
     for (uint32_t i = 0; i < h->count; i++)
@@ -310,7 +328,6 @@ bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bool libc, bp_b
         return BP_ERR_OUT_OF_MEMORY;
     }
     h->desc = *d;
-    h->spare = NO_SPARE;
     /* madvise only memory it knows: libc's (private anonymous pages); an application's
      * allocator may hand out memory where giving pages back means something else */
     h->mapped = libc && bpi_purge_supported();
