@@ -341,7 +341,7 @@ static void why(FILE *o, const verdicts *v) {
                        "vegetation trace), for a madvise per free range given back. A program that writes its "
                        "buffers also pays a page fault for each page given back and used again, which this "
                        "replay (it writes nothing) does not show: with every page written "
-                       "(bench/RESULTS-write-pages.md) 1.8x the time on the random workload and 21x on the "
+                       "(bench/RESULTS-write-pages.md) 1.7x the time on the random workload and 22x on the "
                        "mixed trace, so it is not the default.");
         if (w->headroom)
             fprintf(o, " Pooled buffers within %u%% over the peak in use (`pooled_headroom`, off by default): "

@@ -232,7 +232,7 @@ typedef struct bp_pool_desc {
      *  keeps each class's own peak at once: the benchmark's random workload (log-uniform sizes,
      *  random lifetimes) holds 2.3 times its requested peak, 2.1 times with 50% here, for 90%
      *  of its acquires hitting instead of 99%; where the program writes its buffers, those
-     *  misses touch fresh pages: 1.75x the time (bench/RESULTS-write-pages.md), hence off. Held buffers are never destroyed for it. 0 or ::BP_NEVER = off. */
+     *  misses touch fresh pages: 1.95x the time (bench/RESULTS-write-pages.md), hence off. Held buffers are never destroyed for it. 0 or ::BP_NEVER = off. */
     uint32_t pooled_headroom;
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.

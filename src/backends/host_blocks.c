@@ -174,13 +174,12 @@ static bp_result place(host_blocks *h, uint64_t size, uint64_t align, const bp_b
     bp_result r = add_block(h, size, &i);
     if (r != BP_OK) return r;
     if (place_in(h, i, size, align, d, out)) return BP_OK;
-    free_block(h, i); /* cannot happen for size <= block_size / 4 at a page alignment */
+    free_block(h, i); /* cannot happen: a new block holds twice its request at a page alignment */
     return BP_ERR_OUT_OF_MEMORY;
 }
 
-/* A larger buffer takes free space the blocks hold already, when a range of it is big enough
- * (no block is added for it): space that buffers of up to a quarter block left free when
- * they were destroyed is otherwise held beside the large buffer's own allocation. */
+/* A buffer too large for blocks takes free space the blocks hold already, when a range of it
+ * is big enough (no block is added for it), else an allocation of its own. */
 static bool place_held(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
                        bp_backend_buffer *out) {
     for (uint32_t i = 0; i < h->count; i++)
@@ -188,14 +187,6 @@ static bool place_held(host_blocks *h, uint64_t size, uint64_t align, const bp_b
     return false;
 }
 
-/* Free space no range has used for purge_after ticks is given back to the kernel while the
- * free space kept passes a sixteenth of what ranges use (and 2 MiB): down to half that, from
- * the newest blocks (which the first-fit placement fills last) back. A working set that
- * shrinks in blocks pinned by a few live ranges holds the space its peak left otherwise (the
- * benchmark's vegetation trace: 197 MiB free in 464 MiB of blocks when its large buffers
- * peaked). A range placed there later takes the pages back (bpi_purge_unmark); the kernel maps
- * zeroed ones at the first touch, a page fault each: young free space stays, as it is likely
- * used again soon. */
 /* Free ranges of block b freed at least `age` ticks ago, from the largest class down (a
  * madvise gives back the most there) to ranges of `min_range`, until `excess` bytes are given
  * back; the bytes given back. */
@@ -216,6 +207,14 @@ static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint
     return given;
 }
 
+/* Free space no range has used for purge_after ticks is given back to the kernel while the
+ * free space kept passes a sixteenth of what ranges use (and 2 MiB): down to half that, from
+ * the newest blocks (which the first-fit placement fills last) back. A working set that
+ * shrinks in blocks pinned by a few live ranges holds the space its peak left otherwise (the
+ * benchmark's vegetation trace: 197 MiB free in 464 MiB of blocks when its large buffers
+ * peaked). A range placed there later takes the pages back (bpi_purge_unmark); the kernel maps
+ * zeroed ones at the first touch, a page fault each: young free space stays, as it is likely
+ * used again soon. */
 static void purge_if_over(host_blocks *h) {
     uint64_t kept = h->free_bytes - h->stats.purged_bytes;
     uint64_t floor = h->desc.block_size < PURGE_FLOOR ? h->desc.block_size : PURGE_FLOOR;
