@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bufpool_fault.h"
 #include "test_support.h"
 
 #define MIB (1024u * 1024u)
@@ -179,12 +180,47 @@ static void never_gives_pages_back(void **state) {
     ts_check_and_destroy(t.pool);
 }
 
+/* bp_trim reaches the blocks through the fault wrapper too (it forwards `trim`), and a table
+ * without `trim` (one allocation per buffer) leaves bp_trim as it was. */
+static void trim_reaches_a_wrapped_backend(void **state) {
+    (void)state;
+    bp_backend blocks, wrapped, plain;
+    assert_int_equal(bp_host_backend(&(bp_host_backend_desc){.block_size = 8 * MIB}, &blocks), BP_OK);
+    bp_fault *fault;
+    assert_int_equal(bp_fault_create(&blocks, NULL, &fault), BP_OK);
+    bp_fault_backend(fault, &wrapped);
+    assert_non_null(wrapped.trim);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &wrapped, .max_pooled_per_class = BP_NEVER}, &pool),
+                     BP_OK);
+    bp_buffer b = ts_acquire(pool, 3 * MIB, 0), keep = ts_acquire(pool, 64 * 1024, 0);
+    memset(ts_mapped(pool, b), 1, 3 * MIB);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(bp_trim(pool, true), BP_OK); /* destroys b, then gives its pages back */
+    bp_host_backend_stats s;
+    assert_int_equal(bp_host_backend_get_stats(&blocks, &s), BP_OK);
+    assert_true(s.purge_calls > 0);
+    assert_true(s.held_bytes < 3 * MIB);
+    assert_int_equal(bp_release(pool, keep), BP_OK);
+    ts_check_and_destroy(pool);
+    bp_fault_destroy(fault);
+
+    assert_int_equal(bp_host_backend(NULL, &plain), BP_OK);
+    assert_null(plain.trim);
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &plain}, &pool), BP_OK);
+    bp_release(pool, ts_acquire(pool, 4096, 0));
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    assert_int_equal(ts_stats(pool).buffers_total, 0);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_new_block_holds_only_the_pages_of_its_ranges),
         cmocka_unit_test(free_space_goes_back_at_once),
         cmocka_unit_test(young_free_space_stays_until_a_trim),
         cmocka_unit_test(never_gives_pages_back),
+        cmocka_unit_test(trim_reaches_a_wrapped_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
