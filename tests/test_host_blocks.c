@@ -307,6 +307,27 @@ static void a_backends_capacity_refusal_keeps_its_code(void **state) {
     bp_fault_destroy(fault);
 }
 
+/* Absurd sizes fail cleanly: a block size of 2^62 and a buffer over a quarter of it need a
+ * block no system maps (its size computed without overflow), and the pool stays usable. */
+static void absurd_block_sizes_fail_cleanly(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_host_backend_desc hd = {.block_size = 1ull << 62, .max_buffer_size = 1ull << 63};
+    assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend}, &pool), BP_OK);
+    const uint64_t sizes[] = {(1ull << 60) + 1, (1ull << 62) + 1, 1ull << 63};
+    for (int i = 0; i < 3; i++) {
+        bp_buffer b;
+        bp_result r = bp_acquire_size(pool, sizes[i], &b);
+        assert_true(r == BP_ERR_OUT_OF_MEMORY || r == BP_ERR_TOO_LARGE);
+        assert_int_equal(b.id, 0);
+    }
+    bp_buffer small = ts_acquire(pool, 4096, 0);
+    assert_int_equal(bp_release(pool, small), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_desc_and_unsupported_tables),
@@ -318,6 +339,7 @@ int main(void) {
         cmocka_unit_test(random_churn_never_overlaps),
         cmocka_unit_test(block_allocation_failure_is_clean),
         cmocka_unit_test(a_backends_capacity_refusal_keeps_its_code),
+        cmocka_unit_test(absurd_block_sizes_fail_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,7 +68,7 @@ static void note_held(host_blocks *h) {
 static uint64_t host_block_size(const host_blocks *h, uint64_t request) {
     if (request > h->desc.block_size / 4) { /* a large range: a block of its own size class */
         uint64_t big = h->desc.block_size;
-        while (big < 4 * request) big *= 2;
+        while (big / 4 < request && big <= UINT64_MAX / 2) big *= 2; /* no overflow at absurd sizes */
         return big;
     }
     uint64_t vma = bpi_next_block_size(h->desc.block_size, h->stats.blocks, request, MIN_BLOCK_SIZE);
@@ -262,7 +262,7 @@ static bp_result blocks_create(void *user, const bp_backend_create_desc *d, bp_b
     pthread_mutex_lock(&h->lock);
     bp_result r;
     if (align > BLOCK_ALIGNMENT) r = create_dedicated(h, size, align, d, out);
-    else if (size <= h->desc.block_size / 4 * LARGE_BLOCKS) r = place(h, size, align, d, out);
+    else if (size / LARGE_BLOCKS <= h->desc.block_size / 4) r = place(h, size, align, d, out);
     else r = place_held(h, size, align, d, out) ? BP_OK : create_dedicated(h, size, align, d, out);
     pthread_mutex_unlock(&h->lock);
     return r;
