@@ -73,19 +73,6 @@ void bpi_bucket_push_tail(bp_pool *pool, uint32_t index) {
     b->room--;
 }
 
-uint32_t bpi_oldest_pooled(const bp_pool *pool) {
-    uint32_t best = BPI_NIL;
-    for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
-        const bpi_group *grp = &pool->groups[g];
-        if (!grp->used) continue;
-        for (uint32_t k = 0; k < pool->used_class_count; k++) {
-            uint32_t t = bpi_bucket_oldest(&grp->buckets[pool->used_classes[k]]);
-            if (t != BPI_NIL && (best == BPI_NIL || pool->slots[t].seq < pool->slots[best].seq)) best = t;
-        }
-    }
-    return best;
-}
-
 uint32_t bpi_oldest_pooled_n(const bp_pool *pool, uint32_t *out, uint32_t max) {
     uint32_t n = 0;
     for (uint32_t g = 0; g < BPI_MAX_GROUPS; g++) {
@@ -105,6 +92,11 @@ uint32_t bpi_oldest_pooled_n(const bp_pool *pool, uint32_t *out, uint32_t max) {
         }
     }
     return n;
+}
+
+uint32_t bpi_oldest_pooled(const bp_pool *pool) {
+    uint32_t t;
+    return bpi_oldest_pooled_n(pool, &t, 1) ? t : BPI_NIL;
 }
 
 void bpi_class_note_used(bp_pool *pool, uint32_t class_index) {
