@@ -43,6 +43,7 @@ typedef struct contender {
     raw_alloc *lib;    /* malloc-like contenders: the allocator */
     bp_pool_desc pool_desc; /* bufpool contenders: how their pool is made */
     bool variant;      /* a bufpool configuration with its own verdict against the allocators */
+    const char *why;   /* a variant: what it changes, for the targets' why-text (or NULL) */
     uint64_t host_block_size; /* bufpool on a host backend of its own: its block_size, or
                                  BENCH_HOST_PER_BUFFER; 0 = the pool's default backend */
     uint32_t purge_after;     /* ... with this purge_after (bp_host_backend_desc) */

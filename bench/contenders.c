@@ -126,13 +126,45 @@ static void *pool_data(void *ctx, uint64_t t) {
 /* The frame boundary: bp_frame_next (bp_frame_end + bp_frame_begin in one call). */
 void bench_pool_frame(void *ctx) { bp_frame_next(ctx); }
 
-/* A bufpool contender reusing a released buffer at once, as the CPU programs do. */
-static contender pool_contender(const char *name, bp_pool_desc desc, uint64_t host_block_size, bool variant) {
+/* A bufpool contender reusing a released buffer at once, as the CPU programs do; `variant`:
+ * with a verdict of its own, `why` saying what it changes (or NULL). */
+static contender pool_contender(const char *name, bp_pool_desc desc, uint64_t host_block_size, bool variant,
+                                const char *why) {
     desc.frames_in_flight = desc.frames_in_flight ? desc.frames_in_flight : BP_IMMEDIATE_REUSE;
     return (contender){.name = name, .is_pool = true, .open = pool_open, .close = bench_pool_close,
                        .acquire = bench_pool_acquire, .release = bench_pool_release, .frame = bench_pool_frame,
-                       .data = pool_data, .pool_desc = desc, .host_block_size = host_block_size, .variant = variant};
+                       .data = pool_data, .pool_desc = desc, .host_block_size = host_block_size, .variant = variant,
+                       .why = why};
 }
+
+/* What each variant changes, said under the targets table. */
+static const char why_blocks_64[] =
+    "Blocks of up to 64 MiB instead of 8: buffers of up to 16 MiB share blocks (not 2 MiB), larger ones up "
+    "to 128 MiB are ranges too; fewer, larger blocks, whose free space that ranges have covered is held as "
+    "in 8 MiB ones.";
+static const char why_purge_now[] =
+    "Free space in blocks given back to the kernel (madvise) as soon as the kept free space passes its "
+    "limit, however young, instead of once no range has used it for 1024 ticks: less held where a working "
+    "set shrinks in blocks that stay pinned by a few ranges (the vegetation trace), for a madvise per free "
+    "range given back. A program that writes its buffers also pays a page fault for each page given back "
+    "and used again, which this replay (it writes nothing) does not show: with every page written "
+    "(bench/RESULTS-write-pages.md) 1.7x the time on the random workload and 22x on the mixed trace, so it "
+    "is not the default.";
+static const char why_headroom[] =
+    "Pooled buffers within 50% over the peak in use (`pooled_headroom`, off by default): where the size mix "
+    "shifts (random) the oldest pooled buffers make room for a miss, so the pool holds less and misses more "
+    "(in a program that writes its buffers each miss may touch fresh pages: `bufpool_bench workload random "
+    "--write-pages`); where it does not, the two agree.";
+static const char why_per_buffer[] =
+    "One allocation per buffer (the host backend's default before 2026-12-07): every miss is a malloc of "
+    "glibc's and every destroy a free, with the maps, trims and page faults above; it holds only its buffers.";
+static const char why_fixed_caps[] =
+    "With fixed class caps (`retain_demand = BP_NEVER`: seed 000's 8 per bucket, the default before "
+    "2026-12-07), each frame end destroys what a class pooled over 8, so a loop that holds more than 8 "
+    "buffers of one size at once misses them again every frame (the fixed_capacity and vegetation traces). "
+    "By default such a class's cap rises by the misses it caused, to what the class held at once, until idle "
+    "trimming lowers it again. The hits cost the same, so where no class holds more than 8 at once (mesh, "
+    "instances) the two agree.";
 
 /* ---- the replay loop alone: the allocators' contender with a malloc that returns the size made
  * odd (a token is never 0) and a free that does nothing, so it pays their calls but no work ---- */
@@ -147,32 +179,33 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     if (max < 10 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
-    out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false);
+    out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false, NULL);
     out[n++] = pool_contender("bufpool (2 frames in flight)", (bp_pool_desc){.name = "bench-fif2", .frames_in_flight = 2},
-                              0, false);
+                              0, false, NULL);
     /* Before reuse_larger_classes: a miss takes only a buffer of its own class. */
     out[n++] = pool_contender("bufpool (exact classes)",
-                              (bp_pool_desc){.name = "bench-exact", .reuse_larger_classes = BP_NEVER}, 0, true);
+                              (bp_pool_desc){.name = "bench-exact", .reuse_larger_classes = BP_NEVER}, 0, true, NULL);
     /* The memory knob: what bounding the pooled bytes costs in time and saves in memory. */
     out[n++] = pool_contender("bufpool (max_pooled_bytes 8 MiB)",
-                              (bp_pool_desc){.name = "bench-capped", .max_pooled_bytes = 8u << 20}, 0, false);
+                              (bp_pool_desc){.name = "bench-capped", .max_pooled_bytes = 8u << 20}, 0, false, NULL);
     /* The pool's own backend is the host backend with 8 MiB blocks: larger blocks, and one
      * allocation per buffer (the default until 2026-12-07: each miss a malloc of glibc's). */
-    out[n++] = pool_contender("bufpool (host blocks 64 MiB)", (bp_pool_desc){.name = "bench-blocks"}, 64u << 20, true);
+    out[n++] = pool_contender("bufpool (host blocks 64 MiB)", (bp_pool_desc){.name = "bench-blocks"}, 64u << 20, true,
+                              why_blocks_64);
     out[n++] = pool_contender("bufpool (one allocation per buffer)", (bp_pool_desc){.name = "bench-per-buffer"},
-                              BENCH_HOST_PER_BUFFER, true);
+                              BENCH_HOST_PER_BUFFER, true, why_per_buffer);
     /* The memory knob of the blocks: free space given back to the kernel as soon as the kept
      * free space passes its limit, however young (the default waits 1024 ticks). */
     out[n] = pool_contender("bufpool (free pages given back at once)", (bp_pool_desc){.name = "bench-purge"},
-                            BP_HOST_DEFAULT_BLOCK_SIZE, true);
+                            BP_HOST_DEFAULT_BLOCK_SIZE, true, why_purge_now);
     out[n++].purge_after = 1;
     /* The pool's memory knob: pooled buffers within 50% over the peak in use (off by default). */
     out[n++] = pool_contender("bufpool (pooled headroom 50%)",
-                              (bp_pool_desc){.name = "bench-headroom", .pooled_headroom = 50}, 0, true);
+                              (bp_pool_desc){.name = "bench-headroom", .pooled_headroom = 50}, 0, true, why_headroom);
     /* Before retention caps followed demand: seed 000's fixed 8 per class, the default until
      * 2026-12-07 (a class that holds more at once misses them again every frame). */
     out[n++] = pool_contender("bufpool (fixed class caps)",
-                              (bp_pool_desc){.name = "bench-fixed-caps", .retain_demand = BP_NEVER}, 0, true);
+                              (bp_pool_desc){.name = "bench-fixed-caps", .retain_demand = BP_NEVER}, 0, true, why_fixed_caps);
     for (int i = 0; i < n_allocs; i++)
         out[n++] = (contender){.name = allocs[i].name, .open = alloc_open, .close = alloc_close,
                                .acquire = alloc_acquire, .release = alloc_release, .usable = alloc_usable,

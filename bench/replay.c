@@ -129,7 +129,7 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
         bp_stats st;
         bp_get_stats(c->ctx, &st);
         r->peak_reserved = st.peak_reserved;
-        bp_host_backend_stats hs; /* block mode: whole blocks are held, free space in them too */
+        bp_host_backend_stats hs; /* block mode: the block pages ranges covered, and dedicated buffers */
         if (bp_get_host_backend_stats(c->ctx, &hs) == BP_OK) r->peak_reserved = hs.peak_held_bytes;
         r->peak_in_use = st.peak_in_use;
         r->hit_rate = st.hit_rate;

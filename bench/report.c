@@ -133,14 +133,7 @@ static void note_variant(verdicts *v, const contender *c, const char *workload, 
     variant_verdict *w = &v->variants[k];
     if (k == v->variant_count) {
         v->variant_count++;
-        *w = (variant_verdict){.name = c->name,
-                               .host_blocks = c->host_block_size > BP_HOST_DEFAULT_BLOCK_SIZE &&
-                                              c->host_block_size != BENCH_HOST_PER_BUFFER,
-                               .per_buffer = c->host_block_size == BENCH_HOST_PER_BUFFER,
-                               .fixed_caps = c->pool_desc.retain_demand == BP_NEVER,
-                               .purge_now = c->purge_after == 1,
-                               .headroom = c->pool_desc.pooled_headroom,
-                               .worst_speedup = speedup};
+        *w = (variant_verdict){.name = c->name, .why = c->why, .worst_speedup = speedup};
         snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
     }
     size_t sl = strlen(w->speedups), ml = strlen(w->memory);
@@ -330,37 +323,7 @@ static void why(FILE *o, const verdicts *v) {
         const variant_verdict *w = &v->variants[k];
         fprintf(o, "- **%s** (vs the fastest allocator: %s; its peak held over the allocator that held least: %s):",
                 w->name, w->speedups, w->memory);
-        if (w->host_blocks)
-            fprintf(o, " Blocks of up to 64 MiB instead of 8: buffers of up to 16 MiB share blocks (not 2 "
-                       "MiB), larger ones up to 128 MiB are ranges too; fewer, larger blocks, whose free space "
-                       "that ranges have covered is held as in 8 MiB ones.");
-        if (w->purge_now)
-            fprintf(o, " Free space in blocks given back to the kernel (madvise) as soon as the kept free space "
-                       "passes its limit, however young, instead of once no range has used it for 1024 ticks: "
-                       "less held where a working set shrinks in blocks that stay pinned by a few ranges (the "
-                       "vegetation trace), for a madvise per free range given back. A program that writes its "
-                       "buffers also pays a page fault for each page given back and used again, which this "
-                       "replay (it writes nothing) does not show: with every page written "
-                       "(bench/RESULTS-write-pages.md) 1.7x the time on the random workload and 22x on the "
-                       "mixed trace, so it is not the default.");
-        if (w->headroom)
-            fprintf(o, " Pooled buffers within %u%% over the peak in use (`pooled_headroom`, off by default): "
-                       "where the size mix shifts (random) the oldest pooled buffers make room for a miss, so "
-                       "the pool holds less and misses more (in a program that writes its buffers each miss "
-                       "may touch fresh pages: `bufpool_bench workload random --write-pages`); where it does "
-                       "not, the two agree.", w->headroom);
-        if (w->per_buffer)
-            fprintf(o, " One allocation per buffer (the host backend's default before 2026-12-07): every "
-                       "miss is a malloc of glibc's and every destroy a free, with the maps, trims and page "
-                       "faults above; it holds only its buffers.");
-        if (w->fixed_caps)
-            fprintf(o, " With fixed class caps (`retain_demand = BP_NEVER`: seed 000's 8 per bucket, the "
-                       "default before 2026-12-07), each frame end destroys what a class pooled over 8, so a "
-                       "loop that holds more than 8 buffers of one size at once misses them again every frame "
-                       "(the fixed_capacity and vegetation traces). By default such a class's cap rises by the "
-                       "misses it caused, to what the class held at once, until idle trimming lowers it again. "
-                       "The hits cost the same, so where no class holds more than 8 at once (mesh, instances) "
-                       "the two agree.");
+        if (w->why) fprintf(o, " %s", w->why);
         fprintf(o, "\n");
     }
     if (!v->memory_ok)

@@ -22,8 +22,7 @@ typedef struct options {
  * fastest allocator and its peak held over the allocator that held least, per workload. */
 typedef struct variant_verdict {
     const char *name;
-    bool host_blocks, per_buffer, fixed_caps, purge_now; /* what the configuration changes, for the why-text */
-    uint32_t headroom; /* its pooled_headroom (0: off) */
+    const char *why; /* what the configuration changes (contender.why) */
     double worst_speedup;
     char worst_workload[64], speedups[512], memory[512];
 } variant_verdict;

@@ -250,7 +250,7 @@ typedef struct bp_host_backend_desc {
 
 /** What a host backend in block mode holds (::bp_host_backend_get_stats). */
 typedef struct bp_host_backend_stats {
-    uint32_t blocks;             /**< Blocks allocated now (the spare included). */
+    uint32_t blocks;             /**< Blocks allocated now (the empty ones kept included). */
     uint32_t peak_blocks;        /**< Most blocks at once. */
     uint64_t block_bytes;        /**< Bytes of those blocks. */
     uint64_t block_allocations;  /**< Blocks ever allocated from `allocator`. */

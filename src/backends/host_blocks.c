@@ -164,27 +164,26 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     return true;
 }
 
-/* The first block with room, in list order, then a new one: the newest blocks take what
- * the older ones cannot, so they are the ones that empty and are freed. */
-static bp_result place(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
+/* The first block with room, in list order: the newest blocks take what the older ones cannot,
+ * so they are the ones that empty and are freed. No block is added: for a buffer too large for
+ * blocks, the free space they hold, else an allocation of its own. */
+static bool place_held(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
                        bp_backend_buffer *out) {
     for (uint32_t i = 0; i < h->count; i++)
-        if (place_in(h, i, size, align, d, out)) return BP_OK;
+        if (place_in(h, i, size, align, d, out)) return true;
+    return false;
+}
+
+/* A range in the blocks held, else in a new block. */
+static bp_result place(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
+                       bp_backend_buffer *out) {
+    if (place_held(h, size, align, d, out)) return BP_OK;
     uint32_t i;
     bp_result r = add_block(h, size, &i);
     if (r != BP_OK) return r;
     if (place_in(h, i, size, align, d, out)) return BP_OK;
     free_block(h, i); /* cannot happen: a new block holds twice its request at a page alignment */
     return BP_ERR_OUT_OF_MEMORY;
-}
-
-/* A buffer too large for blocks takes free space the blocks hold already, when a range of it
- * is big enough (no block is added for it), else an allocation of its own. */
-static bool place_held(host_blocks *h, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
-                       bp_backend_buffer *out) {
-    for (uint32_t i = 0; i < h->count; i++)
-        if (place_in(h, i, size, align, d, out)) return true;
-    return false;
 }
 
 /* Free ranges of block b freed at least `age` ticks ago, from the largest class down (a

@@ -39,7 +39,19 @@ void bpi_pages_unmap(void *p, uint64_t size) {
 #endif
 }
 
-static uint64_t mark(bpi_purge_map *m, uint64_t i, uint64_t j, bool set);
+/* Set (or clear) the bits of pages [i, j); the count that changed. */
+static uint64_t mark(bpi_purge_map *m, uint64_t i, uint64_t j, bool set) {
+    uint64_t changed = 0;
+    while (i < j) {
+        uint64_t end = (i & ~63ull) + 64u < j ? (i & ~63ull) + 64u : j;
+        uint64_t span = end - i, mask = (span == 64u ? ~0ull : ((1ull << span) - 1u)) << (i % 64u);
+        uint64_t *w = &m->bits[i / 64u];
+        changed += (uint64_t)__builtin_popcountll(set ? mask & ~*w : mask & *w);
+        *w = set ? *w | mask : *w & ~mask;
+        i = end;
+    }
+    return changed;
+}
 
 bool bpi_purge_map_init(bpi_purge_map *m, void *base, uint64_t size, bool fresh) {
     memset(m, 0, sizeof *m);
@@ -71,20 +83,6 @@ static uint64_t next_page(const bpi_purge_map *m, uint64_t i, uint64_t hi, bool 
         i = (i & ~63ull) + 64u;
     }
     return hi;
-}
-
-/* Set (or clear) the bits of pages [i, j); the count that changed. */
-static uint64_t mark(bpi_purge_map *m, uint64_t i, uint64_t j, bool set) {
-    uint64_t changed = 0;
-    while (i < j) {
-        uint64_t end = (i & ~63ull) + 64u < j ? (i & ~63ull) + 64u : j;
-        uint64_t span = end - i, mask = (span == 64u ? ~0ull : ((1ull << span) - 1u)) << (i % 64u);
-        uint64_t *w = &m->bits[i / 64u];
-        changed += (uint64_t)__builtin_popcountll(set ? mask & ~*w : mask & *w);
-        *w = set ? *w | mask : *w & ~mask;
-        i = end;
-    }
-    return changed;
 }
 
 uint64_t bpi_purge_range(bpi_purge_map *m, uintptr_t addr, uint64_t size, uint64_t *calls) {

@@ -246,7 +246,7 @@ TLSF_INLINE void absorb(bpi_tlsf *t, uint32_t a, uint32_t b) {
     spare_put(t, b);
 }
 
-uint32_t bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp) {
+void bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp) {
     bpi_tlsf_node *node = &t->nodes[n];
     t->used_bytes -= node->size;
     t->used_count--;
@@ -264,10 +264,9 @@ uint32_t bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp) {
         n = prev;
     }
     list_insert(t, n);
-    return n;
 }
 
-void bpi_tlsf_free(bpi_tlsf *t, uint32_t n) { (void)bpi_tlsf_free_at(t, n, 0); }
+void bpi_tlsf_free(bpi_tlsf *t, uint32_t n) { bpi_tlsf_free_at(t, n, 0); }
 
 uint64_t bpi_tlsf_largest_free(const bpi_tlsf *t) {
     if (!t->fl_bitmap) return 0;

@@ -66,8 +66,8 @@ void bpi_tlsf_release(bpi_tlsf *t);
 bp_result bpi_tlsf_alloc(bpi_tlsf *t, uint64_t size, uint64_t alignment, uint32_t *out_node);
 /* Free the allocated range of node `n` and merge it with free neighbours. */
 void bpi_tlsf_free(bpi_tlsf *t, uint32_t n);
-/* ... stamping it (the free range it ends up in) `stamp`; returns that free range's node. */
-uint32_t bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp);
+/* ... stamping the free range it ends up in `stamp` (bpi_tlsf_node.freed_at). */
+void bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp);
 /* Size of the largest free range: walks the free list of the highest non-empty class only. */
 uint64_t bpi_tlsf_largest_free(const bpi_tlsf *t);
 /* Walks everything; returns false with a reason in `why` on the first broken invariant. */

@@ -91,7 +91,7 @@ static int set_exact_classes(tool_opts *o, const char *f, const char *v) {
     return 0;
 }
 static int set_pooled_headroom(tool_opts *o, const char *f, const char *v) {
-    uint64_t pct = BP_NEVER;
+    uint64_t pct = 0; /* off: the pool's default */
     if (strcmp(v, "off") != 0 && (set_u64(f, v, 1000000, &pct) || !pct))
         return pct ? 2 : usage_error("option", f, " takes a percent of at least 1, or off");
     o->pooled_headroom = (uint32_t)pct;

@@ -43,7 +43,7 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
     desc->series_frames = 1; /* the report reads each frame's point and keeps the whole run itself */
     desc->frames_in_flight = o->frames_in_flight;
     if (o->fixed_class_caps) desc->retain_demand = BP_NEVER;
-    desc->pooled_headroom = o->pooled_headroom; /* 0 or BP_NEVER: off, the default */
+    desc->pooled_headroom = o->pooled_headroom; /* 0: off, the default */
     if (o->exact_classes) desc->reuse_larger_classes = BP_NEVER;
 #ifdef BP_HAVE_VULKAN
     static bp_backend backend; /* the pool keeps a pointer to it until it is destroyed */

@@ -28,7 +28,7 @@ typedef struct run_report {
     uint64_t backend_peak_held;        /* host blocks: most bytes the backend held (0: not known) */
     bool fixed_class_caps;             /* --fixed-class-caps */
     bool exact_classes;                /* --exact-classes */
-    uint32_t pooled_headroom;          /* --pooled-headroom: percent, BP_NEVER = off (0: the default) */
+    uint32_t pooled_headroom;          /* --pooled-headroom: percent (0: off, the default) */
     uint64_t frames;
     bp_stats stats;
     uint64_t warm_acquires, warm_hits; /* after the first 10% of frames */

@@ -24,7 +24,7 @@ typedef struct tool_opts {
                                   not given (host: the pool's default blocks; Vulkan: off) */
     bool fixed_class_caps;     /* --fixed-class-caps: retain_demand = BP_NEVER (bp_pool_desc) */
     bool exact_classes;        /* --exact-classes: reuse_larger_classes = BP_NEVER (bp_pool_desc) */
-    uint32_t pooled_headroom;  /* --pooled-headroom N|off: bp_pool_desc.pooled_headroom (0 = the default) */
+    uint32_t pooled_headroom;  /* --pooled-headroom off|N: bp_pool_desc.pooled_headroom (0: off, the default) */
 } tool_opts;
 
 #define TOOL_BLOCKS_DEFAULT UINT64_MAX
