@@ -120,6 +120,9 @@ typedef struct replay_result {
                                  allocator's own count: growth during the round, never
                                  below peak_in_use */
     uint64_t peak_requested;  /* bytes asked for at once */
+    uint64_t peak_resident;   /* the kernel's count: the memory round's child process's peak
+                                 resident set (every acquired page written) over its resident
+                                 set when the round began; 0: not measured */
     double hit_rate;          /* bufpool: acquires served from the pool (memory round); else -1 */
     int passes;               /* replays of the list in each timed round (replay_time) */
     double faults_per_acquire; /* minor page faults in the timed rounds, per acquire */

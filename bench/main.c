@@ -256,9 +256,15 @@ int main(int argc, char **argv) {
                "the pages that ranges have covered and that were not given back to the kernel since, and the "
                "buffers with an allocation of their own; glibc: main arena + "
                "mmapped chunks from mallinfo2; mimalloc: committed bytes from mi_process_info; jemalloc: "
-               "stats.mapped; an allocator's figure is its growth during the round, sampled after every "
+               "stats.resident (until 2026-12-07 stats.mapped, which leaves out its free dirty extents); an "
+               "allocator's figure is its growth during the round, sampled after every "
                "acquire, and never below its peak in use: glibc may reuse free space the process already had, so "
-               "its own count can read low).\n",
+               "its own count can read low). *Peak resident, pages written*: the kernel's count, the same for "
+               "every contender whatever each counts itself: the memory round writes a byte in each 4 KiB page "
+               "of every buffer it acquires, and this is the child process's highest resident set (getrusage "
+               "ru_maxrss) less its resident set when the round began (/proc/self/statm), allocator metadata "
+               "and the pool's tables included; memory given back to the kernel (madvise, munmap, trims) leaves "
+               "it at once. Where bufpool's two figures agree, its own count of held pages is right.\n",
             op.repeats);
     report_frame_ir(o, &op);
     for (int i = 0; i < nl; i++) report_workload(o, &lists[i], cs, nc, op.repeats, &workers[i], results[i], &v);

@@ -90,17 +90,45 @@ static bool run_timed(const event_list *l, contender *c, uint64_t *tok, int pass
     return ok;
 }
 
+/* Bytes of the process resident now (/proc/self/statm), 0 when unknown. */
+static uint64_t resident_now(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    bool ok = f && fscanf(f, "%lu %lu", &size, &resident) == 2;
+    if (f) fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return ok && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
+}
+
+/* The highest resident set of the process so far (getrusage: the kernel's high-water mark; a
+ * forked child's starts at its resident set at the fork), 0 when unknown. */
+static uint64_t resident_peak(void) {
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0 ? (uint64_t)ru.ru_maxrss * 1024u : 0;
+}
+
 /* The memory round, untimed: peaks of requested bytes, of bytes handed out (bufpool: class
  * capacities; an allocator: usable sizes of its live blocks) and of bytes held, caches
  * included (bufpool: what its backend holds, pooled and pending buffers too, block pages by
  * what ranges covered (bp_host_backend_stats.held_bytes); an
- * allocator: its own count, sampled after every acquire, growth since the round began). */
-static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_result *r) {
-    if (!c->open(c)) return false;
+ * allocator: its own count, sampled after every acquire, growth since the round began).
+ * `resident` (a child process of its own): every acquired buffer is written, a byte in each
+ * 4 KiB page, so that the kernel's count of the pages the process holds (its resident set,
+ * peak over start) is the same measure for every contender, whatever each counts itself. */
+static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_result *r, bool resident) {
+    /* the round's own tables written first, so that their pages are not the contender's */
+    uint64_t *sizes = calloc(l->slots ? l->slots : 1, sizeof *sizes), req = 0, use = 0;
+    if (!sizes) return false;
+    memset(sizes, 0, l->slots * sizeof *sizes);
+    memset(tok, 0, l->slots * sizeof *tok);
+    uint64_t rss0 = resident ? resident_now() : 0;
+    if (!c->open(c)) {
+        free(sizes);
+        return false;
+    }
     const raw_alloc *a = c->lib; /* malloc-like contenders */
-    uint64_t *sizes = calloc(l->slots, sizeof *sizes), req = 0, use = 0;
     size_t base = a && a->held ? a->held() : 0;
-    bool ok = sizes != NULL;
+    bool ok = true;
     r->hit_rate = -1;
     for (size_t i = 0; ok && i < l->count; i++) {
         bench_event e = l->ev[i];
@@ -110,6 +138,8 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
             sizes[e.slot] = e.size;
             req += e.size;
             if (c->usable && ok) use += c->usable(c->ctx, tok[e.slot]);
+            volatile char *p = resident && ok && c->data ? c->data(c->ctx, tok[e.slot]) : NULL;
+            for (size_t o = 0; p && o < e.size; o += 4096) p[o] = (char)o;
             if (a && a->held) {
                 size_t h = a->held();
                 if (h > base && h - base > r->peak_reserved) r->peak_reserved = h - base;
@@ -138,6 +168,8 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
          * already had): it holds at least what it handed out */
         r->peak_reserved = r->peak_in_use;
     }
+    uint64_t rss = resident && rss0 ? resident_peak() : 0;
+    r->peak_resident = rss > rss0 ? rss - rss0 : 0;
     for (uint32_t s = 0; s < l->slots; s++)
         if (tok[s]) c->release(c->ctx, tok[s]);
     memset(tok, 0, l->slots * sizeof *tok);
@@ -156,7 +188,7 @@ static bool run_memory_isolated(const event_list *l, contender *c, uint64_t *tok
     if (pid == 0) {
         close(fd[0]);
         replay_result mine = {0};
-        mine.ok = run_memory(l, c, tok, &mine);
+        mine.ok = run_memory(l, c, tok, &mine, true);
         ssize_t w = write(fd[1], &mine, sizeof mine);
         _exit(w == (ssize_t)sizeof mine ? 0 : 1);
     }
@@ -171,6 +203,7 @@ static bool run_memory_isolated(const event_list *l, contender *c, uint64_t *tok
         r->peak_reserved = got.peak_reserved;
         r->peak_requested = got.peak_requested;
         r->hit_rate = got.hit_rate;
+        r->peak_resident = got.peak_resident;
     }
     return ok;
 }
@@ -183,7 +216,7 @@ void replay_memory(const event_list *l, contender *cs, int n, bool isolate, repl
     for (int i = 0; i < n; i++) cs[i].frames = l->frames > 0;
     for (int i = 0; i < n; i++)
         out[i].ok = tok && (cs[i].baseline || (isolate ? run_memory_isolated(l, &cs[i], tok, &out[i])
-                                                       : run_memory(l, &cs[i], tok, &out[i])));
+                                                       : run_memory(l, &cs[i], tok, &out[i], false)));
     free(tok);
 }
 

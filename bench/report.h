@@ -38,6 +38,9 @@ typedef struct verdicts {
     /* the same against the fastest allocator of each workload (the one the speed target names) */
     int memory_fastest_misses_count;
     char memory_fastest_misses[512];
+    /* the same by the kernel's count, the memory round writing every page (peak_resident) */
+    bool resident_measured;
+    char resident_misses[512], resident_fastest_misses[512];
     variant_verdict variants[VARIANT_MAX];
     int variant_count;
 } verdicts;

@@ -205,8 +205,9 @@ typedef struct bp_pool_desc {
      *  needs serves the request instead of a new buffer (its capacity is its own class's; it goes
      *  back to that class when released). The peak of held bytes drops where demand moves between
      *  sizes (bench/RESULTS.md's workloads); a request whose class has pooled buffers never looks.
-     *  0 = with ::BP_CLASSES_FINE 1 below 64 KiB and 2 from 64 KiB up (at most 12.5% / 25% more
-     *  capacity: a miss of a large size is a large allocation, and saving one saves more), none
+     *  0 = with ::BP_CLASSES_FINE 1 below 64 KiB and 8 from 64 KiB up (at most 12.5% more
+     *  capacity / up to twice the size: a miss of a large size is a large allocation, and saving
+     *  one saves more; the benchmark's random workload held 21% less than with 2), none
      *  with ::BP_CLASSES_POW2 (one class up is twice the size); N = N at every size; ::BP_NEVER =
      *  only the request's own class. Dynamic and high-water pools (a fixed pool takes any larger
      *  class when its own is empty). */

@@ -104,8 +104,10 @@ static void how_far_up(void **state) {
     } cases[] = {
         {0, 3000, 3000, true},        {0, 3500, 3000, false}, {2, 3500, 3000, true},
         {BP_NEVER, 3300, 3000, false}, {0, 2800, 3000, false}, /* never a smaller class */
-        /* from 64 KiB up the default is two classes: 66000 B is class 73728, 85000 B 90112 */
-        {0, 85000, 66000, true},      {1, 85000, 66000, false}, {0, 90200, 66000, false},
+        /* from 64 KiB up the default is eight classes (a power of two): 66000 B is class
+         * 73728, 85000 B 90112, 140000 B 147456 (8 up), 150000 B 163840 (9 up) */
+        {0, 85000, 66000, true},      {1, 85000, 66000, false}, {0, 140000, 66000, true},
+        {0, 150000, 66000, false},    {7, 140000, 66000, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint64_t capacity;

@@ -163,6 +163,7 @@ typedef struct bpi_tcache {
 
 #define BPI_OVER_MAX 16u /* buckets over their cap a frame lists before its end walks them all */
 #define BPI_BORROW_LARGE_SIZE (64u << 10) /* where the default reuse_larger_classes rises (pool_api.c) */
+#define BPI_BORROW_LARGE_CLASSES 8u   /* ... to a power of two of fine classes */
 #define BPI_HEADROOM_BATCH 32u /* buffers one walk over the buckets finds for make_headroom */
 #define BPI_HEADROOM_FLOOR (4ull << 20) /* ... and never less: a small working set keeps its classes */
 
