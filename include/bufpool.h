@@ -201,7 +201,8 @@ typedef struct bp_pool_desc {
     uint32_t max_pooled_per_class;
     uint64_t max_pooled_bytes;     /**< Cap on bytes kept pooled; 0 = unlimited. */
     /** Size classes above a request's own that its miss may take a pooled buffer from, when that
-     *  buffer has lain unused since before the previous frame: memory a nearby size no longer
+     *  buffer has lain unused since before the previous frame (from 64 KiB up, since before this
+     *  frame: a miss there is a large allocation): memory a nearby size no longer
      *  needs serves the request instead of a new buffer (its capacity is its own class's; it goes
      *  back to that class when released). The peak of held bytes drops where demand moves between
      *  sizes (bench/RESULTS.md's workloads); a request whose class has pooled buffers never looks.

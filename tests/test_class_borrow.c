@@ -93,6 +93,27 @@ static void recent_buffer_is_left_to_its_class(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* From 64 KiB up a miss is a large allocation: a buffer released in the previous frame is
+ * borrowed, one released in this frame still is not. 66000 B is class 73728, 85000 B 90112. */
+static void large_buffer_of_the_previous_frame_is_borrowed(void **state) {
+    (void)state;
+    bp_pool *pool = make_pool((bp_pool_desc){0});
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    pool_one(pool, 85000);
+    bp_buffer a, b;
+    assert_false(hits(pool, 66000, 0, &a)); /* this frame */
+    frames(pool, 1);
+    assert_true(hits(pool, 66000, 0, &b)); /* the previous frame */
+    assert_int_equal(ts_stats(pool).backend_creates, 2);
+    assert_int_equal(capacity_of(pool, b), 90112);
+    assert_int_equal(pooled_in(pool, 90112), 0);
+    assert_int_equal(bp_release(pool, a), BP_OK);
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    assert_int_equal(pooled_in(pool, 90112), 1); /* back in its own class */
+    assert_int_equal(bp_frame_end(pool), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 /* The request's own class first; then one class up by default, more when asked, never with
  * BP_NEVER. */
 static void how_far_up(void **state) {
@@ -183,6 +204,7 @@ static void every_kind_of_request_borrows(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(idle_larger_buffer_serves_a_miss), cmocka_unit_test(recent_buffer_is_left_to_its_class),
+        cmocka_unit_test(large_buffer_of_the_previous_frame_is_borrowed),
         cmocka_unit_test(how_far_up),
         cmocka_unit_test(pow2_classes_borrow_only_when_asked),
         cmocka_unit_test(the_oldest_is_borrowed),
