@@ -47,12 +47,13 @@ typedef struct contender {
     uint64_t host_block_size; /* bufpool on a host backend of its own: its block_size, or
                                  BENCH_HOST_PER_BUFFER; 0 = the pool's default backend */
     uint32_t purge_after;     /* ... with this purge_after (bp_host_backend_desc) */
+    bool hold_at_peak;        /* ... and this hold_at_peak */
     bp_backend backend;       /* that backend's table (its counts give the bytes held) */
     bool baseline;     /* the replay loop alone: allocates nothing, timed beside the others
                           (what every contender's figure holds besides its own calls) */
 } contender;
 
-enum { CONTENDER_MAX = 14 };
+enum { CONTENDER_MAX = 16 };
 
 /* `bufpool_bench workload --write-pages`: every contender writes a byte in each 4 KiB page of a
  * buffer it acquired, as a program that fills its buffers does (page faults on fresh or

@@ -97,7 +97,7 @@ static bool pool_open(contender *c) {
     bp_pool *pool;
     if (c->host_block_size) { /* a new table each time: the pool owns (and releases) the last one */
         bp_host_backend_desc hd = {.block_size = c->host_block_size == BENCH_HOST_PER_BUFFER ? 0 : c->host_block_size,
-                                   .purge_after = c->purge_after};
+                                   .purge_after = c->purge_after, .hold_at_peak = c->hold_at_peak};
         if (bp_host_backend(&hd, &c->backend) != BP_OK) return false;
         c->pool_desc.backend = &c->backend;
     }
@@ -157,6 +157,19 @@ static const char why_headroom[] =
     "shifts (random) the oldest pooled buffers make room for a miss, so the pool holds less and misses more "
     "(in a program that writes its buffers each miss may touch fresh pages: `bufpool_bench workload random "
     "--write-pages`); where it does not, the two agree.";
+static const char why_hold[] =
+    "Held bytes kept at their peak (`hold_at_peak` of the host backend, off by default): before a range "
+    "that takes new pages would raise the peak of held bytes, as much free block space goes back to the "
+    "kernel (free ranges of 64 KiB or more, old ones first): the held peak stays near the peak of what "
+    "the buffers need at once (vegetation, mixed). A program that writes its buffers pays a page fault "
+    "for each page given back and used again, which this replay does not show: with every page written "
+    "(bench/RESULTS-write-pages.md) it cost the mixed trace several times its time, so it is not the "
+    "default. Where the pool itself keeps more than its buffers need at once (random), it changes nothing.";
+static const char why_lean[] =
+    "The memory settings together: held bytes kept at their peak (`hold_at_peak`) and pooled buffers "
+    "within 10% over the peak in use (`pooled_headroom` 10): the pool keeps little beyond what is in use, "
+    "the blocks little beyond what the pool keeps, for misses (random: about one acquire in eight) and, "
+    "where buffers are written, the page faults of the space given back.";
 static const char why_per_buffer[] =
     "One allocation per buffer (the host backend's default before 2026-12-07): every miss is a malloc of "
     "glibc's and every destroy a free, with the maps, trims and page faults above; it holds only its buffers.";
@@ -178,7 +191,7 @@ static raw_alloc loop_alloc = {"none", loop_malloc, loop_free, loop_usable, NULL
 
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 10 + n_allocs) return 0;
+    if (max < 12 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
     out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false, NULL);
@@ -201,6 +214,15 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     out[n] = pool_contender("bufpool (free pages given back at once)", (bp_pool_desc){.name = "bench-purge"},
                             BP_HOST_DEFAULT_BLOCK_SIZE, true, why_purge_now);
     out[n++].purge_after = 1;
+    /* The blocks' memory knob: held bytes kept at their peak (off by default). */
+    out[n] = pool_contender("bufpool (held kept at its peak)", (bp_pool_desc){.name = "bench-hold"},
+                            BP_HOST_DEFAULT_BLOCK_SIZE, true, why_hold);
+    out[n++].hold_at_peak = true;
+    /* Both memory knobs at once: the held peak and a 10% pooled headroom. */
+    out[n] = pool_contender("bufpool (lean: held at its peak, headroom 10%)",
+                            (bp_pool_desc){.name = "bench-lean", .pooled_headroom = 10}, BP_HOST_DEFAULT_BLOCK_SIZE,
+                            true, why_lean);
+    out[n++].hold_at_peak = true;
     /* The pool's memory knob: pooled buffers within 50% over the peak in use (off by default). */
     out[n++] = pool_contender("bufpool (pooled headroom 50%)",
                               (bp_pool_desc){.name = "bench-headroom", .pooled_headroom = 50}, 0, true, why_headroom);

@@ -235,6 +235,18 @@ typedef struct bp_host_backend_desc {
      *  back every free page at once. 0 = 1024;
      *  1 = at once; `UINT32_MAX` = never (all of it stays mapped). */
     uint32_t purge_after;
+    /** Block mode with libc's memory on Linux (with `purge_after` other than `UINT32_MAX`):
+     *  the bytes held never pass their peak while free space can make room. Before a range
+     *  that takes pages with no memory behind them would raise `peak_held_bytes`, as many bytes
+     *  of free block space go back to the kernel first (free ranges of at least 64 KiB, those
+     *  unused for `purge_after` ticks first, then any, largest and newest blocks first), so
+     *  the process's resident memory stays at the most its buffers needed at once plus the
+     *  smaller free fragments. The benchmark's vegetation trace held 643 MiB instead of 828
+     *  (its peak in use 518), the mixed trace 102 instead of 108. Off by default: where the
+     *  program writes its buffers, the space given back faults in again when a range uses it
+     *  (with every page written the mixed trace took 3x the time, vegetation 1.8x;
+     *  bench/RESULTS-write-pages.md). */
+    bool hold_at_peak;
 } bp_host_backend_desc;
 
 /** The block size of the host backend a pool makes for itself when its desc names no backend:

@@ -214,8 +214,57 @@ static void trim_reaches_a_wrapped_backend(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* Six written 1 MiB buffers, every other one destroyed (three 1 MiB holes of written pages),
+ * then a written 2.5 MiB buffer, which fits no hole: the peak of held bytes, and the buffers'
+ * pages resident after. With hold_at_peak the holes go back before the new pages count. */
+static uint64_t shift_sizes(bool hold, size_t *hole_resident, size_t *big_resident) {
+    bp_backend backend;
+    bp_host_backend_desc hd = {.block_size = 8 * MIB, .hold_at_peak = hold};
+    assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
+    bp_buffer b[6];
+    bp_buffer_info info[6];
+    for (int i = 0; i < 6; i++) {
+        b[i] = ts_acquire(pool, MIB, 0);
+        assert_int_equal(bp_buffer_get_info(pool, b[i], &info[i]), BP_OK);
+        memset(info[i].mapped, i + 1, MIB);
+    }
+    for (int i = 0; i < 6; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK); /* destroyed: nothing pooled */
+    assert_int_equal(stats_of(pool).held_bytes, 6 * MIB); /* young holes stay (purge_after) */
+    bp_buffer big = ts_acquire(pool, 5 * MIB / 2, 0);
+    bp_buffer_info bi;
+    assert_int_equal(bp_buffer_get_info(pool, big, &bi), BP_OK);
+    memset(bi.mapped, 0x33, bi.capacity);
+    bp_host_backend_stats s = stats_of(pool);
+    *hole_resident = 0;
+    for (int i = 0; i < 6; i += 2) *hole_resident += resident_pages(info[i].mapped, MIB);
+    *big_resident = resident_pages(bi.mapped, bi.capacity);
+    for (int i = 1; i < 6; i += 2) {
+        assert_int_equal(((unsigned char *)info[i].mapped)[MIB - 1], i + 1); /* the live ones kept their bytes */
+        assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    }
+    assert_int_equal(bp_release(pool, big), BP_OK);
+    ts_check_and_destroy(pool);
+    return s.peak_held_bytes;
+}
+
+/* hold_at_peak: the held bytes stay at their peak (6 MiB) where free space can make room for a
+ * buffer that takes new pages; without it they rise by the new buffer (8.5 MiB). */
+static void held_stays_at_its_peak(void **state) {
+    (void)state;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), holes, big;
+    assert_int_equal(shift_sizes(false, &holes, &big), 17 * MIB / 2);
+    assert_int_equal(holes, 3 * MIB / page);
+    assert_int_equal(big, 5 * MIB / 2 / page);
+    assert_int_equal(shift_sizes(true, &holes, &big), 6 * MIB);
+    assert_int_equal(holes, 0); /* given back to the kernel */
+    assert_int_equal(big, 5 * MIB / 2 / page);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(held_stays_at_its_peak),
         cmocka_unit_test(a_new_block_holds_only_the_pages_of_its_ranges),
         cmocka_unit_test(free_space_goes_back_at_once),
         cmocka_unit_test(young_free_space_stays_until_a_trim),

@@ -23,6 +23,7 @@
 #define PURGE_AFTER 1024u               /* purge_after 0: ticks of the backend's clock */
 #define PURGE_FLOOR (2u << 20)          /* free bytes always kept (at most one block_size) */
 #define PURGE_REWALK 64u                /* ticks before a walk that gave back too little walks again */
+#define HOLD_MIN_RANGE (64u * 1024u)    /* hold_at_peak: free ranges it may give back */
 
 typedef struct host_block {
     void *base;
@@ -40,6 +41,7 @@ typedef struct host_blocks {
     uint64_t spare_bytes; /* bytes of the empty blocks kept */
     bool mapped;         /* blocks are mapped here (libc's memory on Linux): pages are counted */
     uint32_t purge_after; /* ... and free space this old is given back; UINT32_MAX: never */
+    bool hold_at_peak;    /* ... and free space given back before held would pass its peak */
     uint64_t free_bytes; /* bytes of blocks no range covers, given back or not */
     uint64_t purge_next; /* kept free bytes (not given back) past which the next purge walks */
     uint64_t ops;        /* ranges placed and freed, ever: the clock of free space's age */
@@ -137,6 +139,8 @@ static void free_block(host_blocks *h, uint32_t i) {
     note_held(h);
 }
 
+static void hold_at_peak(host_blocks *h);
+
 /* A range in block i; false when it has no room. */
 static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
                      bp_backend_buffer *out) {
@@ -152,7 +156,9 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     h->ops++;
     uint64_t offset = b->tlsf.nodes[node].offset;
     if (b->purge.purged_pages) { /* pages given back are held again once the range is written */
-        h->stats.purged_bytes -= bpi_purge_unmark(&b->purge, (uintptr_t)b->base + offset, size);
+        uint64_t taken = bpi_purge_unmark(&b->purge, (uintptr_t)b->base + offset, size);
+        h->stats.purged_bytes -= taken;
+        if (taken && h->hold_at_peak) hold_at_peak(h);
         note_held(h);
     }
     bpi_host_buffer_out(d, (char *)b->base + offset, size, out);
@@ -204,6 +210,24 @@ static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint
             }
     }
     return given;
+}
+
+/* hold_at_peak: a range has taken pages back; while the bytes held pass their peak, free space
+ * goes back, what no range has used for purge_after ticks first (the pages a range is likely to
+ * take again soon are the young ones), then any. The free ranges it walks are those of at
+ * least HOLD_MIN_RANGE: smaller fragments stay (a madvise each, for little). */
+static void hold_at_peak(host_blocks *h) {
+    bp_host_backend_stats *s = &h->stats;
+    uint64_t held = s->block_bytes - s->purged_bytes + s->dedicated_bytes;
+    if (held <= s->peak_held_bytes) return;
+    uint64_t excess = held - s->peak_held_bytes;
+    for (int pass = 0; pass < 2 && excess; pass++)
+        for (uint32_t i = h->count; i-- > 0 && excess;) {
+            if (!h->blocks[i]) continue;
+            uint64_t given = purge_block(h, h->blocks[i], excess, pass ? 0 : h->purge_after, HOLD_MIN_RANGE);
+            s->purged_bytes += given;
+            excess = given >= excess ? 0 : excess - given;
+        }
 }
 
 /* Free space no range has used for purge_after ticks is given back to the kernel while the
@@ -330,6 +354,7 @@ bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bool libc, bp_b
      * allocator may hand out memory where giving pages back means something else */
     h->mapped = libc && bpi_purge_supported();
     h->purge_after = !h->mapped ? UINT32_MAX : d->purge_after ? d->purge_after : PURGE_AFTER;
+    h->hold_at_peak = d->hold_at_peak && h->purge_after != UINT32_MAX;
     bp_backend_init(out, "host", h);
     out->create = blocks_create;
     out->destroy = blocks_destroy;
