@@ -89,6 +89,18 @@ check "--pooled-headroom: the JSON and the run file say so" \
 "$tool" replay "$tmp/shift.trace" --pooled-headroom 0 >/dev/null 2>&1
 check "--pooled-headroom 0 is a usage error" '[ $? -eq 2 ]'
 
+# --hold-at-peak: six 1 MiB buffers, every other one released and, 330 frames later, trimmed as
+# idle (three 1 MiB holes), then a 2.5 MiB one that fits no hole: by default the blocks hold
+# 8.5 MiB at their peak; with the flag the holes go back to the kernel first and it stays at 6 MiB
+{ for i in 1 2 3 4 5 6; do echo "A $i 1048576"; done; echo "R 1"; echo "R 3"; echo "R 5"
+  for f in $(seq 330); do echo F; done; echo "A 7 2621440"; } >"$tmp/holes.trace"
+grown=$("$tool" replay "$tmp/holes.trace" --frames-in-flight 0 --json)
+held=$("$tool" replay "$tmp/holes.trace" --frames-in-flight 0 --hold-at-peak --json --run "$tmp/held.json")
+check "held peak by default: 8.5 MiB" '[ "$(field "$grown" backend_peak_held_bytes)" = 8912896 ]'
+check "--hold-at-peak: held peak 6 MiB" '[ "$(field "$held" backend_peak_held_bytes)" = 6291456 ]'
+check "--hold-at-peak: the JSON and the run file say so" \
+  '[ "$(field "$held" hold_at_peak)" = true ] && [ -z "$(field "$grown" hold_at_peak)" ] && grep -q "\"hold_at_peak\":true" "$tmp/held.json"'
+
 # replay: a small trace with frames, and a leak at the end that is reported, not an error
 json=$("$tool" replay "$traces/small.trace" --json 2>"$tmp/err")
 check "replay exits 0" '[ $? -eq 0 ]'

@@ -756,8 +756,9 @@ static const bp_capacity_entry fixed_table[] = {
 static void setup(fz *f) {
     uint8_t a = u8(f), b = u8(f);
     bp_backend host, wrapped;
-    /* b & 128: small host blocks giving free pages back at once, and a tight pooled_headroom */
-    bp_host_backend_desc blocks = {.block_size = 256u << 10, .purge_after = 1};
+    /* b & 128: small host blocks giving free pages back at once (with a & 64: holding their
+     * bytes at the peak instead), and a tight pooled_headroom */
+    bp_host_backend_desc blocks = {.block_size = 256u << 10, .purge_after = a & 64 ? 0 : 1, .hold_at_peak = a & 64};
     if (bp_host_backend(b & 128 ? &blocks : NULL, &host) != BP_OK) die(f, "host backend");
     if (bp_fault_create(&host, NULL, &f->fault) != BP_OK) die(f, "fault wrapper");
     bp_fault_backend(f->fault, &wrapped);

@@ -90,6 +90,11 @@ static int set_exact_classes(tool_opts *o, const char *f, const char *v) {
     o->exact_classes = true;
     return 0;
 }
+static int set_hold_at_peak(tool_opts *o, const char *f, const char *v) {
+    (void)f, (void)v;
+    o->hold_at_peak = true;
+    return 0;
+}
 static int set_pooled_headroom(tool_opts *o, const char *f, const char *v) {
     uint64_t pct = 0; /* off: the pool's default */
     if (strcmp(v, "off") != 0 && (set_u64(f, v, 1000000, &pct) || !pct))
@@ -159,6 +164,8 @@ static const cli_option options[] = {
      "a miss takes only its own size class (default: an idle one above too)"},
     {"--pooled-headroom", "off|N", CMD_RUNS, set_pooled_headroom,
      "pooled buffers kept within N% over the peak in use (default off)"},
+    {"--hold-at-peak", NULL, CMD_RUNS, set_hold_at_peak,
+     "host blocks: free space goes back to the kernel before held bytes pass their peak"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

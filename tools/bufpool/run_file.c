@@ -243,9 +243,12 @@ static bool read_key(cursor *c, run_report *r, const char *key) {
         return s != NULL;
     }
     if (!strcmp(key, "hit_rate")) return number(c, NULL, &r->stats.hit_rate);
-    if (!strcmp(key, "fixed_class_caps") || !strcmp(key, "exact_classes")) {
+    if (!strcmp(key, "fixed_class_caps") || !strcmp(key, "exact_classes") || !strcmp(key, "hold_at_peak")) {
         space(c);
-        *(!strcmp(key, "fixed_class_caps") ? &r->fixed_class_caps : &r->exact_classes) = !strncmp(c->p, "true", 4);
+        bool *flag = !strcmp(key, "fixed_class_caps") ? &r->fixed_class_caps
+                     : !strcmp(key, "exact_classes")  ? &r->exact_classes
+                                                       : &r->hold_at_peak;
+        *flag = !strncmp(c->p, "true", 4);
         return skip_value(c, 0);
     }
     if (!strcmp(key, "seconds")) return r->has_timing = true, number(c, NULL, &r->seconds);

@@ -25,6 +25,7 @@ typedef struct tool_opts {
     bool fixed_class_caps;     /* --fixed-class-caps: retain_demand = BP_NEVER (bp_pool_desc) */
     bool exact_classes;        /* --exact-classes: reuse_larger_classes = BP_NEVER (bp_pool_desc) */
     uint32_t pooled_headroom;  /* --pooled-headroom off|N: bp_pool_desc.pooled_headroom (0: off, the default) */
+    bool hold_at_peak;         /* --hold-at-peak: bp_host_backend_desc.hold_at_peak (host blocks) */
 } tool_opts;
 
 #define TOOL_BLOCKS_DEFAULT UINT64_MAX
