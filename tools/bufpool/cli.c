@@ -165,7 +165,7 @@ static const cli_option options[] = {
     {"--pooled-headroom", "off|N", CMD_RUNS, set_pooled_headroom,
      "pooled buffers kept within N% over the peak in use (default off)"},
     {"--hold-at-peak", NULL, CMD_RUNS, set_hold_at_peak,
-     "host blocks: free space goes back to the kernel before held bytes pass their peak"},
+     "host blocks: free space given back before held bytes pass their peak"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
