@@ -242,9 +242,10 @@ typedef struct bp_host_backend_desc {
      *  unused for `purge_after` ticks first, then any, largest and newest blocks first), so
      *  the process's resident memory stays at the most its buffers needed at once plus the
      *  smaller free fragments. The benchmark's vegetation trace held 643 MiB instead of 828
-     *  (its peak in use 518), the mixed trace 102 instead of 108. Off by default: where the
-     *  program writes its buffers, the space given back faults in again when a range uses it
-     *  (with every page written the mixed trace took 3x the time, vegetation 1.8x;
+     *  (its peak in use 518), the mixed trace 102 instead of 108; with `pooled_headroom` 10 as
+     *  well, random 72 instead of 100. Off by default: where the program writes its buffers,
+     *  the space given back faults in again when a range uses it (with every page written the
+     *  mixed trace took 3.8x the time, vegetation 2.7x, random 1.6x;
      *  bench/RESULTS-write-pages.md). */
     bool hold_at_peak;
 } bp_host_backend_desc;
