@@ -154,9 +154,10 @@ static const char why_purge_now[] =
     "is not the default.";
 static const char why_headroom[] =
     "Pooled buffers within 50% over the peak in use (`pooled_headroom`, off by default): where the size mix "
-    "shifts (random) the oldest pooled buffers make room for a miss, so the pool holds less and misses more "
-    "(in a program that writes its buffers each miss may touch fresh pages: `bufpool_bench workload random "
-    "--write-pages`); where it does not, the two agree.";
+    "shifts (random) the oldest pooled buffers make room for a miss, so the pool reserves less and misses "
+    "more; in host blocks the pages those buffers covered stay held until a range uses them again, so the "
+    "held peak falls only with `hold_at_peak` too (the lean row, at 10%); where the mix does not shift, the "
+    "two agree.";
 static const char why_hold[] =
     "Held bytes kept at their peak (`hold_at_peak` of the host backend, off by default): before a range "
     "that takes new pages would raise the peak of held bytes, as much free block space goes back to the "

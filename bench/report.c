@@ -358,17 +358,21 @@ static void why(FILE *o, const verdicts *v) {
                    "buffers waiting for the GPU; with 8 classes per power of two that cache is large when sizes "
                    "spread widely. A miss takes an idle buffer of a nearby larger class before it creates one "
                    "(`reuse_larger_classes`; the exact-classes row shows what that saves), `pooled_headroom` "
-                   "bounds it at the peak in use plus a percentage (the 50%% row shows what that saves), "
-                   "and `max_pooled_bytes` at a fixed size (the 8 MiB row), at the price of misses. In host "
-                   "blocks, free space that ranges have covered stays held (its pages are the program's) until "
-                   "a range uses it again or, unused for 1024 ticks, it goes back to the kernel (the "
-                   "given-back-at-once row shows what giving it back at once saves, and costs). Against the "
+                   "bounds it at the peak in use plus a percentage and `max_pooled_bytes` at a fixed size "
+                   "(the 8 MiB row), at the price of misses. In host blocks, free space that ranges have "
+                   "covered stays held (its pages are the program's) until a range uses it again or, unused "
+                   "for 1024 ticks, it goes back to the kernel; so the pages of the buffers a headroom "
+                   "destroys stay held too (the 50%% row). `hold_at_peak` gives free space back before the "
+                   "held bytes would pass their peak (the held-at-its-peak row), and with a 10%% headroom "
+                   "(the lean row) the pool and its blocks both keep little over what is in use; the "
+                   "given-back-at-once row gives free space back as soon as it is over its limit. Each costs "
+                   "page faults where buffers are written (bench/RESULTS-write-pages.md). Against the "
                    "fastest allocator of each workload (the one its speed ratio is to), bufpool holds more on "
                    "%s. The peak resident column is the kernel's count of the same, pages written, alike for "
                    "every contender: bufpool's agrees with its own held count (plus its tables, a few hundred "
                    "KiB on the small workloads), as do glibc's and jemalloc's; mimalloc's committed bytes read "
                    "above its resident pages (it commits ahead of use). On the small workloads (instances, "
-                   "mesh, the traces under 4 MiB) identical rows differ by up to 0.3 MiB there.\n",
+                   "mesh, the traces under 4 MiB) rows of identical behaviour differ by up to 0.6 MiB there.\n",
                 v->memory_misses, v->memory_fastest_misses_count ? v->memory_fastest_misses : "none");
     /* why a device API's hit is not 100x its raw path: what the raw path costs on a CPU device */
     const struct { const char *api, *device, *cheap; const device_summary *s; } dev[] = {

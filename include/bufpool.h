@@ -232,9 +232,12 @@ typedef struct bp_pool_desc {
      *  this percentage (at least 4 MiB), the oldest pooled buffers are destroyed, down to half
      *  the headroom. Retention caps count per class, so a pool whose demand moves between sizes
      *  keeps each class's own peak at once: the benchmark's random workload (log-uniform sizes,
-     *  random lifetimes) holds 2.3 times its requested peak, 2.1 times with 50% here, for 90%
-     *  of its acquires hitting instead of 99%; where the program writes its buffers, those
-     *  misses touch fresh pages: 1.95x the time (bench/RESULTS-write-pages.md), hence off. Held buffers are never destroyed for it. 0 or ::BP_NEVER = off. */
+     *  random lifetimes) holds 1.74 times its requested peak. In host blocks the pages of the
+     *  buffers it destroys stay held until a range uses them again, so the held peak falls with
+     *  the host backend's `hold_at_peak` as well: 10% here and that, 1.26 times, for 87% of its
+     *  acquires hitting instead of 99%; where the program writes its buffers, those misses
+     *  fault pages in again (bench/RESULTS-write-pages.md), hence off. Held buffers are never
+     *  destroyed for it. 0 or ::BP_NEVER = off. */
     uint32_t pooled_headroom;
     uint32_t frames_in_flight;     /**< Frames before a released buffer is reusable; 0 = 2; ::BP_IMMEDIATE_REUSE. */
     uint32_t idle_trim_frames;     /**< Destroy a pooled buffer idle this many frames; 0 = 300; ::BP_NEVER.
