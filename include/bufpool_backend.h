@@ -237,7 +237,8 @@ typedef struct bp_host_backend_desc {
     uint32_t purge_after;
     /** Block mode with libc's memory on Linux (with `purge_after` other than `UINT32_MAX`):
      *  the bytes held never pass their peak while free space can make room. Before a range
-     *  that takes pages with no memory behind them would raise `peak_held_bytes`, as many bytes
+     *  that takes pages with no memory behind them, or a buffer too large for blocks (an
+     *  allocation of its own), would raise `peak_held_bytes`, as many bytes
      *  of free block space go back to the kernel first (free ranges of at least 64 KiB, those
      *  unused for `purge_after` ticks first, then any, largest and newest blocks first), so
      *  the process's resident memory stays at the most its buffers needed at once plus the

@@ -262,8 +262,42 @@ static void held_stays_at_its_peak(void **state) {
     assert_int_equal(big, 5 * MIB / 2 / page);
 }
 
+/* The same with a buffer too large for blocks (an allocation of its own, whose bytes count as
+ * held): 1 MiB blocks, six written 256 KiB buffers, every other one destroyed, then 2.5 MiB. */
+static uint64_t dedicated_after_holes(bool hold, uint64_t *held_before) {
+    bp_backend backend;
+    assert_int_equal(bp_host_backend(&(bp_host_backend_desc){.block_size = MIB, .hold_at_peak = hold}, &backend),
+                     BP_OK);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
+    bp_buffer b[6];
+    for (int i = 0; i < 6; i++) {
+        b[i] = ts_acquire(pool, MIB / 4, 0);
+        memset(ts_mapped(pool, b[i]), i + 1, MIB / 4);
+    }
+    for (int i = 0; i < 6; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    *held_before = stats_of(pool).peak_held_bytes;
+    bp_buffer big = ts_acquire(pool, 5 * MIB / 2, 0);
+    bp_host_backend_stats s = stats_of(pool);
+    assert_int_equal(s.dedicated, 1);
+    for (int i = 1; i < 6; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    assert_int_equal(bp_release(pool, big), BP_OK);
+    ts_check_and_destroy(pool);
+    return s.peak_held_bytes;
+}
+
+static void a_dedicated_buffer_is_held_at_the_peak_too(void **state) {
+    (void)state;
+    uint64_t before, without = dedicated_after_holes(false, &before);
+    assert_int_equal(without, before + 5 * MIB / 2);
+    uint64_t with = dedicated_after_holes(true, &before);
+    assert_true(with < without);
+    assert_int_equal(with, before + 5 * MIB / 2 - 3 * MIB / 4); /* the three holes went back */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_dedicated_buffer_is_held_at_the_peak_too),
         cmocka_unit_test(held_stays_at_its_peak),
         cmocka_unit_test(a_new_block_holds_only_the_pages_of_its_ranges),
         cmocka_unit_test(free_space_goes_back_at_once),

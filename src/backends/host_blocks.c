@@ -273,6 +273,7 @@ static bp_result create_dedicated(host_blocks *h, uint64_t size, uint64_t align,
     bpi_host_buffer_out(d, p, size, out);
     h->stats.dedicated++;
     h->stats.dedicated_bytes += size;
+    if (h->hold_at_peak) hold_at_peak(h); /* its bytes count as held too */
     note_held(h);
     return BP_OK;
 }
