@@ -38,9 +38,9 @@ static bp_result check_desc(const bp_pool_desc *d) {
  * instances took 25% more time. From 64 KiB up a whole power of two (8 fine classes): on the
  * benchmark's random workload the peak held fell from 134 to 106 MiB against 2 classes (122
  * with 4), hits 98.9% -> 99.0%, for ~25% more time an acquire (still 6x mimalloc's); the
- * mixed trace held 108 -> 106 MiB; vegetation 845 -> 861 MiB (+2%: small requests take
- * large idle buffers that its large sizes then miss). A fixed pool's own rule takes any
- * larger class (pop_pooled). */
+ * mixed trace held 109.6 -> 107.8 MiB, vegetation the same (844). 12-16 classes held random
+ * at 97-101 MiB but vegetation 2-9% higher (small requests took large idle buffers that its
+ * large sizes then missed). A fixed pool's own rule takes any larger class (pop_pooled). */
 static void resolve_borrowing(bp_pool *pool) {
     const bp_pool_desc *d = &pool->desc;
     uint32_t want = d->reuse_larger_classes, classes = bpi_class_count(pool->pow2);
