@@ -23,6 +23,9 @@ bench_quick() {
   for h in "Pool hit" Workloads Threads Sub-allocation Vulkan OpenCL CUDA Targets; do
     grep -q "^## $h" "$out" || { echo "check-builds: the quick bench run in $1 wrote no '$h' section" >&2; exit 1; }
   done
+  # the kernel's count of each contender's memory (the memory round's resident set) was read
+  grep -q "^Peak resident with every page written: bufpool" "$out" ||
+    { echo "check-builds: the quick bench run in $1 measured no peak resident memory" >&2; exit 1; }
 }
 for stage in "${stages[@]}"; do
   case $stage in
