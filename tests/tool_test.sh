@@ -98,6 +98,8 @@ grown=$("$tool" replay "$tmp/holes.trace" --frames-in-flight 0 --json)
 held=$("$tool" replay "$tmp/holes.trace" --frames-in-flight 0 --hold-at-peak --json --run "$tmp/held.json")
 check "held peak by default: 8.5 MiB" '[ "$(field "$grown" backend_peak_held_bytes)" = 8912896 ]'
 check "--hold-at-peak: held peak 6 MiB" '[ "$(field "$held" backend_peak_held_bytes)" = 6291456 ]'
+"$tool" replay "$tmp/holes.trace" --hold-at-peak --block-size 0 >/dev/null 2>&1
+check "--hold-at-peak without host blocks is a usage error" '[ $? -eq 2 ]'
 check "--hold-at-peak: the JSON and the run file say so" \
   '[ "$(field "$held" hold_at_peak)" = true ] && [ -z "$(field "$grown" hold_at_peak)" ] && grep -q "\"hold_at_peak\":true" "$tmp/held.json"'
 

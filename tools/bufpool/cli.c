@@ -282,5 +282,8 @@ int tool_cli_parse(int argc, char **argv, tool_opts *o, const char **command, co
         print_help(stderr, NULL);
         return 2;
     }
+    /* options that only one backend's block mode has */
+    if (o->hold_at_peak && (strcmp(o->backend, "host") != 0 || o->block_bytes == 0))
+        return usage_error("option", "--hold-at-peak", " needs the host backend in block mode (not --block-size 0)");
     return -1;
 }
