@@ -212,7 +212,7 @@ typedef struct bp_host_backend_desc {
      *  set holds small blocks (seed 000's instances: 1 MiB). Larger ones, up to twice this
      *  size, open blocks of their own size class (four times the buffer, rounded up to a power
      *  of two) that later buffers share too; larger still, an allocation each. A block whose
-     *  last range is freed is kept empty while the empty blocks kept stay within an eighth of
+     *  last range is freed is kept empty while the empty blocks kept stay within a quarter of
      *  all blocks' bytes (one at least), else freed. A multiple of `alignment`, at least 64 KiB.
      *  With libc's memory on Linux the blocks are mapped by the backend and counted by the page:
      *  a page is held once a range has covered it (see `purge_after` for giving pages back), so

@@ -160,7 +160,7 @@ static void the_default_backend_places_buffers_in_blocks(void **state) {
 }
 
 /* A miss that fits no block opens a new one; when the pool destroys its buffers, the empty
- * blocks are freed but those within an eighth of the blocks' bytes (one at least: here one),
+ * blocks are freed but those within a quarter of the blocks' bytes (one at least: here one),
  * kept as spares; the pool's end frees them too. */
 static void empty_blocks_are_freed_but_one_spare(void **state) {
     (void)state;
@@ -186,6 +186,30 @@ static void empty_blocks_are_freed_but_one_spare(void **state) {
     bp_buffer again = ts_acquire(pool, 60 * KIB, 0); /* the spare serves it: no new block */
     assert_int_equal(counts.allocs - counts.frees, 1);
     assert_int_equal(bp_release(pool, again), BP_OK);
+    ts_check_and_destroy(pool);
+    assert_int_equal(counts.allocs, counts.frees);
+}
+
+/* Many blocks emptied at once: spares are kept while they stay within a quarter of the blocks'
+ * bytes, the rest freed (32 buffers of 60 KiB in blocks of up to 256 KiB). */
+static void spares_stay_within_a_quarter(void **state) {
+    (void)state;
+    counting_alloc counts = {0};
+    bp_backend backend;
+    bp_pool *pool = pool_on_blocks(256 * KIB, 0, &counts, &backend);
+    enum { N = 32 };
+    bp_buffer b[N];
+    for (int i = 0; i < N; i++) b[i] = ts_acquire(pool, 60 * KIB, 0);
+    uint64_t bytes = stats_of(&backend).block_bytes;
+    assert_true(bytes >= 8 * 256 * KIB);
+    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    bp_host_backend_stats s = stats_of(&backend);
+    assert_int_equal(s.ranges, 0);
+    assert_true(s.blocks >= 2);
+    assert_true(s.block_bytes > bytes / 8); /* more than the eighth kept before 2026-12-07 */
+    assert_true(s.block_bytes <= bytes / 4);
+    assert_int_equal(counts.allocs - counts.frees, s.blocks);
     ts_check_and_destroy(pool);
     assert_int_equal(counts.allocs, counts.frees);
 }
@@ -336,6 +360,7 @@ int main(void) {
         cmocka_unit_test(the_default_backend_places_buffers_in_blocks),
         cmocka_unit_test(empty_blocks_are_freed_but_one_spare),
         cmocka_unit_test(one_spare_only),
+        cmocka_unit_test(spares_stay_within_a_quarter),
         cmocka_unit_test(random_churn_never_overlaps),
         cmocka_unit_test(block_allocation_failure_is_clean),
         cmocka_unit_test(a_backends_capacity_refusal_keeps_its_code),

@@ -292,15 +292,18 @@ static bp_result blocks_create(void *user, const bp_backend_create_desc *d, bp_b
     return r;
 }
 
-/* A block whose last range was freed is kept empty while the empty blocks kept stay within an
- * eighth of all blocks' bytes (and one block at least), else unmapped: a pool that breathes
+/* A block whose last range was freed is kept empty while the empty blocks kept stay within a
+ * quarter of all blocks' bytes (and one block at least), else unmapped: a pool that breathes
  * does not map its blocks again, which a program that writes its buffers pays as a page fault
- * per page (with one spare only, the vegetation trace mapped 5-10 new blocks a pass over its
- * 600 frames, 12-15 page faults an acquire with every page written). A kept block's pages go
- * back to the kernel as any free space does (purge_after). */
+ * per page (about 10 us each on the benchmark's virtual machine). With one spare only, the
+ * vegetation trace mapped 5-10 new blocks a pass over its 600 frames; with an eighth, its
+ * passes still alternated between 2-6 and 27-44 us an acquire with every page written (its
+ * large-range blocks of 32-64 MiB unmapped and mapped again); with a quarter they settle at 2-3
+ * us. The peak held is the same: a kept block's pages go back to the kernel as any free space
+ * does (purge_after). */
 static void keep_or_free(host_blocks *h, uint32_t i) {
     host_block *b = h->blocks[i];
-    if (h->spare_bytes && h->spare_bytes + b->size > h->stats.block_bytes / 8u) {
+    if (h->spare_bytes && h->spare_bytes + b->size > h->stats.block_bytes / 4u) {
         free_block(h, i);
         return;
     }
