@@ -246,7 +246,7 @@ typedef struct bp_host_backend_desc {
      *  (its peak in use 518), the mixed trace 102 instead of 108; with `pooled_headroom` 10 as
      *  well, random 72 instead of 100. Off by default: where the program writes its buffers,
      *  the space given back faults in again when a range uses it (with every page written the
-     *  mixed trace took 3.8x the time, vegetation 2.7x, random 1.6x;
+     *  mixed trace took 4.3x the time, vegetation 2.2x, random 1.8x;
      *  bench/RESULTS-write-pages.md). */
     bool hold_at_peak;
 } bp_host_backend_desc;
