@@ -162,20 +162,27 @@ static void the_default_backend_places_buffers_in_blocks(void **state) {
 /* A miss that fits no block opens a new one; when the pool destroys its buffers, the empty
  * blocks are freed but those within a quarter of the blocks' bytes (one at least: here one),
  * kept as spares; the pool's end frees them too. */
+/* n buffers of 60 KiB (4 fill a 256 KiB block, less a little), then all released and trimmed:
+ * the backend's stats when they were all held. */
+static bp_host_backend_stats fill_then_empty(bp_pool *pool, const bp_backend *backend, int n) {
+    bp_buffer b[32];
+    assert_true(n <= 32);
+    for (int i = 0; i < n; i++) b[i] = ts_acquire(pool, 60 * KIB, 0);
+    bp_host_backend_stats full = stats_of(backend);
+    for (int i = 0; i < n; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    assert_int_equal(bp_trim(pool, true), BP_OK);
+    return full;
+}
+
 static void empty_blocks_are_freed_but_one_spare(void **state) {
     (void)state;
     counting_alloc counts = {0};
     bp_backend backend;
     bp_pool *pool = pool_on_blocks(256 * KIB, 0, &counts, &backend);
-    enum { N = 12 };
-    bp_buffer b[N];
-    for (int i = 0; i < N; i++) b[i] = ts_acquire(pool, 60 * KIB, 0); /* 4 fill a block, less a little */
-    bp_host_backend_stats s = stats_of(&backend);
+    bp_host_backend_stats s = fill_then_empty(pool, &backend, 12);
     assert_true(s.blocks >= 3);
     assert_int_equal(s.peak_blocks, s.blocks);
     uint64_t peak = s.peak_held_bytes;
-    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
-    assert_int_equal(bp_trim(pool, true), BP_OK);
     s = stats_of(&backend);
     assert_int_equal(s.ranges, 0);
     assert_int_equal(s.blocks, 1);
@@ -197,13 +204,8 @@ static void spares_stay_within_a_quarter(void **state) {
     counting_alloc counts = {0};
     bp_backend backend;
     bp_pool *pool = pool_on_blocks(256 * KIB, 0, &counts, &backend);
-    enum { N = 32 };
-    bp_buffer b[N];
-    for (int i = 0; i < N; i++) b[i] = ts_acquire(pool, 60 * KIB, 0);
-    uint64_t bytes = stats_of(&backend).block_bytes;
+    uint64_t bytes = fill_then_empty(pool, &backend, 32).block_bytes;
     assert_true(bytes >= 8 * 256 * KIB);
-    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
-    assert_int_equal(bp_trim(pool, true), BP_OK);
     bp_host_backend_stats s = stats_of(&backend);
     assert_int_equal(s.ranges, 0);
     assert_true(s.blocks >= 2);
