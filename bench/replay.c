@@ -39,6 +39,13 @@ static long minor_faults(void) {
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
 }
 
+/* A byte written in each 4 KiB page of the buffer behind `token` (nothing for a contender with
+ * no memory to write), as a program that fills its buffers does. */
+static inline void write_pages(const contender *c, void *ctx, uint64_t token, size_t size) {
+    volatile char *p = token && c->data ? c->data(ctx, token) : NULL;
+    for (size_t o = 0; p && o < size; o += 4096) p[o] = (char)o;
+}
+
 /* One pass over the events, its time added to *ns and its page faults to *faults; false when
  * an acquire failed. Live tokens left at the end (a trace may leave some) are released after
  * the clock stops. `write` (a constant in each caller below, so the plain pass keeps no test
@@ -54,8 +61,7 @@ static inline __attribute__((always_inline)) bool pass(const event_list *l, cont
         if (e.kind == EV_ACQUIRE) {
             tok[e.slot] = c->acquire(ctx, e.size);
             ok &= tok[e.slot] != 0;
-            volatile char *p = write && tok[e.slot] && c->data ? c->data(ctx, tok[e.slot]) : NULL;
-            for (size_t o = 0; p && o < e.size; o += 4096) p[o] = (char)o;
+            if (write) write_pages(c, ctx, tok[e.slot], e.size);
         } else if (e.kind == EV_RELEASE) {
             c->release(ctx, tok[e.slot]);
             tok[e.slot] = 0;
@@ -138,8 +144,7 @@ static bool run_memory(const event_list *l, contender *c, uint64_t *tok, replay_
             sizes[e.slot] = e.size;
             req += e.size;
             if (c->usable && ok) use += c->usable(c->ctx, tok[e.slot]);
-            volatile char *p = resident && ok && c->data ? c->data(c->ctx, tok[e.slot]) : NULL;
-            for (size_t o = 0; p && o < e.size; o += 4096) p[o] = (char)o;
+            if (resident) write_pages(c, c->ctx, tok[e.slot], e.size);
             if (a && a->held) {
                 size_t h = a->held();
                 if (h > base && h - base > r->peak_reserved) r->peak_reserved = h - base;

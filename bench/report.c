@@ -38,6 +38,16 @@ static const char *mib(uint64_t bytes, char *buf, size_t n) {
 static void note_variant(verdicts *v, const contender *c, const char *workload, double speedup,
                          double memory_ratio);
 
+/* Append "workload (ratio)" to a verdict's list, or "workload (ratio x whose's)" when `whose`
+ * names the allocator the ratio is to. */
+static void note_miss(char *list, size_t size, const char *workload, double ratio, const char *whose) {
+    size_t len = strlen(list);
+    if (whose)
+        snprintf(list + len, size - len, "%s%s (%.2fx %s's)", len ? ", " : "", workload, ratio, whose);
+    else
+        snprintf(list + len, size - len, "%s%s (%.2fx)", len ? ", " : "", workload, ratio);
+}
+
 /* bufpool's peak resident set (every page written) against the fastest allocator's and the
  * least one's: a line under the table, and the verdicts' record of where it was more. */
 static void note_resident(FILE *o, verdicts *v, const char *workload, uint64_t mine, uint64_t fastest,
@@ -47,14 +57,11 @@ static void note_resident(FILE *o, verdicts *v, const char *workload, uint64_t m
     fprintf(o, "Peak resident with every page written: bufpool %.2fx %s's (the fastest allocator), %.2fx the "
                "least of the allocators'.\n",
             (double)mine / (double)fastest, fastest_name, (double)mine / (double)least);
-    size_t len = strlen(v->resident_fastest_misses);
     if (mine > fastest)
-        snprintf(v->resident_fastest_misses + len, sizeof v->resident_fastest_misses - len, "%s%s (%.2fx %s's)",
-                 len ? ", " : "", workload, (double)mine / (double)fastest, fastest_name);
-    len = strlen(v->resident_misses);
+        note_miss(v->resident_fastest_misses, sizeof v->resident_fastest_misses, workload,
+                  (double)mine / (double)fastest, fastest_name);
     if (mine > least)
-        snprintf(v->resident_misses + len, sizeof v->resident_misses - len, "%s%s (%.2fx)", len ? ", " : "",
-                 workload, (double)mine / (double)least);
+        note_miss(v->resident_misses, sizeof v->resident_misses, workload, (double)mine / (double)least, NULL);
 }
 
 /* One table: a row per contender, ratios against the first (bufpool). */
@@ -134,17 +141,15 @@ void report_workload(FILE *o, const event_list *l, contender *cs, int n, int rep
         note_variant(v, &cs[i], l->name, sb, best_alloc_mem ? (double)r[i].peak_reserved / (double)best_alloc_mem : 0);
     }
     if (r[0].peak_reserved > fastest_alloc_mem && fastest_alloc_mem) {
-        size_t len = strlen(v->memory_fastest_misses);
         v->memory_fastest_misses_count++;
-        snprintf(v->memory_fastest_misses + len, sizeof v->memory_fastest_misses - len, "%s%s (%.2fx %s's)",
-                 len ? ", " : "", l->name, (double)r[0].peak_reserved / (double)fastest_alloc_mem, fastest_name);
+        note_miss(v->memory_fastest_misses, sizeof v->memory_fastest_misses, l->name,
+                  (double)r[0].peak_reserved / (double)fastest_alloc_mem, fastest_name);
     }
     note_resident(o, v, l->name, r[0].peak_resident, fastest_alloc_rss, fastest_name, best_alloc_rss);
     if (r[0].peak_reserved > best_alloc_mem) {
         v->memory_ok = false;
-        size_t len = strlen(v->memory_misses);
-        snprintf(v->memory_misses + len, sizeof v->memory_misses - len, "%s%s (%.2fx)", len ? ", " : "", l->name,
-                 best_alloc_mem ? (double)r[0].peak_reserved / (double)best_alloc_mem : 0);
+        note_miss(v->memory_misses, sizeof v->memory_misses, l->name,
+                  best_alloc_mem ? (double)r[0].peak_reserved / (double)best_alloc_mem : 0, NULL);
     }
 }
 

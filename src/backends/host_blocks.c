@@ -55,9 +55,14 @@ static uint32_t max_blocks(void) {
     return limit < UINT32_MAX / 2u ? (uint32_t)limit : UINT32_MAX / 2u;
 }
 
+/* What the backend holds: block pages with memory behind them, and dedicated buffers. */
+static uint64_t held_of(const bp_host_backend_stats *s) {
+    return s->block_bytes - s->purged_bytes + s->dedicated_bytes;
+}
+
 static void note_held(host_blocks *h) {
     bp_host_backend_stats *s = &h->stats;
-    s->held_bytes = s->block_bytes - s->purged_bytes + s->dedicated_bytes;
+    s->held_bytes = held_of(s);
     if (s->held_bytes > s->peak_held_bytes) s->peak_held_bytes = s->held_bytes;
     if (s->blocks > s->peak_blocks) s->peak_blocks = s->blocks;
 }
@@ -139,7 +144,47 @@ static void free_block(host_blocks *h, uint32_t i) {
     note_held(h);
 }
 
-static void hold_at_peak(host_blocks *h);
+/* Free ranges of block b freed at least `age` ticks ago, from the largest class down (a
+ * madvise gives back the most there) to ranges of `min_range`, until `excess` bytes are given
+ * back; the bytes given back. */
+static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint64_t age, uint64_t min_range) {
+    const bpi_tlsf *t = &b->tlsf;
+    uint64_t given = 0;
+    for (int fl = 63; fl >= 0 && given < excess; fl--) {
+        if (!((t->fl_bitmap >> fl) & 1u)) continue;
+        for (int sl = (int)BPI_TLSF_SL_COUNT - 1; sl >= 0 && given < excess; sl--)
+            for (uint32_t n = t->heads[fl][sl]; n != BPI_TLSF_NIL && given < excess; n = t->nodes[n].next_free) {
+                const bpi_tlsf_node *node = &t->nodes[n];
+                if (node->size < min_range) return given; /* and every range after it */
+                if (node->freed_at + age > h->ops) continue; /* freed lately: likely placed again soon */
+                given += bpi_purge_range(&b->purge, (uintptr_t)b->base + node->offset, node->size,
+                                         &h->stats.purge_calls);
+            }
+    }
+    return given;
+}
+
+/* purge_block over the blocks, newest first (the first-fit placement fills them last), until
+ * `excess` bytes are given back; counted in purged_bytes; the bytes given back. */
+static uint64_t purge_blocks(host_blocks *h, uint64_t excess, uint64_t age, uint64_t min_range) {
+    uint64_t given = 0;
+    for (uint32_t i = h->count; i-- > 0 && given < excess;)
+        if (h->blocks[i]) given += purge_block(h, h->blocks[i], excess - given, age, min_range);
+    h->stats.purged_bytes += given;
+    return given;
+}
+
+/* hold_at_peak: a range has taken pages back (or a dedicated buffer was made); while the bytes
+ * held pass their peak, free space goes back, what no range has used for purge_after ticks
+ * first (the pages a range is likely to take again soon are the young ones), then any. The
+ * free ranges it walks are those of at least HOLD_MIN_RANGE: smaller fragments stay (a madvise
+ * each, for little). */
+static void hold_at_peak(host_blocks *h) {
+    uint64_t held = held_of(&h->stats), peak = h->stats.peak_held_bytes;
+    if (held <= peak) return;
+    uint64_t given = purge_blocks(h, held - peak, h->purge_after, HOLD_MIN_RANGE);
+    if (given < held - peak) purge_blocks(h, held - peak - given, 0, HOLD_MIN_RANGE);
+}
 
 /* A range in block i; false when it has no room. */
 static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, const bp_backend_create_desc *d,
@@ -192,44 +237,6 @@ static bp_result place(host_blocks *h, uint64_t size, uint64_t align, const bp_b
     return BP_ERR_OUT_OF_MEMORY;
 }
 
-/* Free ranges of block b freed at least `age` ticks ago, from the largest class down (a
- * madvise gives back the most there) to ranges of `min_range`, until `excess` bytes are given
- * back; the bytes given back. */
-static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint64_t age, uint64_t min_range) {
-    const bpi_tlsf *t = &b->tlsf;
-    uint64_t given = 0;
-    for (int fl = 63; fl >= 0 && given < excess; fl--) {
-        if (!((t->fl_bitmap >> fl) & 1u)) continue;
-        for (int sl = (int)BPI_TLSF_SL_COUNT - 1; sl >= 0 && given < excess; sl--)
-            for (uint32_t n = t->heads[fl][sl]; n != BPI_TLSF_NIL && given < excess; n = t->nodes[n].next_free) {
-                const bpi_tlsf_node *node = &t->nodes[n];
-                if (node->size < min_range) return given; /* and every range after it */
-                if (node->freed_at + age > h->ops) continue; /* freed lately: likely placed again soon */
-                given += bpi_purge_range(&b->purge, (uintptr_t)b->base + node->offset, node->size,
-                                         &h->stats.purge_calls);
-            }
-    }
-    return given;
-}
-
-/* hold_at_peak: a range has taken pages back; while the bytes held pass their peak, free space
- * goes back, what no range has used for purge_after ticks first (the pages a range is likely to
- * take again soon are the young ones), then any. The free ranges it walks are those of at
- * least HOLD_MIN_RANGE: smaller fragments stay (a madvise each, for little). */
-static void hold_at_peak(host_blocks *h) {
-    bp_host_backend_stats *s = &h->stats;
-    uint64_t held = s->block_bytes - s->purged_bytes + s->dedicated_bytes;
-    if (held <= s->peak_held_bytes) return;
-    uint64_t excess = held - s->peak_held_bytes;
-    for (int pass = 0; pass < 2 && excess; pass++)
-        for (uint32_t i = h->count; i-- > 0 && excess;) {
-            if (!h->blocks[i]) continue;
-            uint64_t given = purge_block(h, h->blocks[i], excess, pass ? 0 : h->purge_after, HOLD_MIN_RANGE);
-            s->purged_bytes += given;
-            excess = given >= excess ? 0 : excess - given;
-        }
-}
-
 /* Free space no range has used for purge_after ticks is given back to the kernel while the
  * free space kept passes a sixteenth of what ranges use (and 2 MiB): down to half that, from
  * the newest blocks (which the first-fit placement fills last) back. A working set that
@@ -243,12 +250,7 @@ static void purge_if_over(host_blocks *h) {
     uint64_t floor = h->desc.block_size < PURGE_FLOOR ? h->desc.block_size : PURGE_FLOOR;
     uint64_t limit = h->stats.range_bytes / 16u > floor ? h->stats.range_bytes / 16u : floor;
     if (h->purge_after == UINT32_MAX || kept <= limit || (kept <= h->purge_next && h->ops < h->walk_ops)) return;
-    for (uint32_t i = h->count; i-- > 0 && kept > limit / 2u;) {
-        if (!h->blocks[i]) continue;
-        uint64_t given = purge_block(h, h->blocks[i], kept - limit / 2u, h->purge_after, PURGE_MIN_RANGE);
-        h->stats.purged_bytes += given;
-        kept -= given;
-    }
+    kept -= purge_blocks(h, kept - limit / 2u, h->purge_after, PURGE_MIN_RANGE);
     /* what the walk could not give back (free ranges too small or too young) is not walked
      * again until the kept bytes grow by half the limit or the young ones have aged */
     h->purge_next = kept + limit / 2u;
@@ -260,8 +262,7 @@ static void purge_if_over(host_blocks *h) {
 static void blocks_trim(void *user) {
     host_blocks *h = user;
     pthread_mutex_lock(&h->lock);
-    for (uint32_t i = 0; h->purge_after != UINT32_MAX && i < h->count; i++)
-        if (h->blocks[i]) h->stats.purged_bytes += purge_block(h, h->blocks[i], UINT64_MAX, 0, 1);
+    if (h->purge_after != UINT32_MAX) purge_blocks(h, UINT64_MAX, 0, 1);
     note_held(h);
     pthread_mutex_unlock(&h->lock);
 }

@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
     report.block_size = tool_block_bytes(&o);
     report.fixed_class_caps = o.fixed_class_caps;
     report.exact_classes = o.exact_classes;
-    report.hold_at_peak = o.hold_at_peak && report.block_size && !strcmp(o.backend, "host"); /* host blocks only */
+    report.hold_at_peak = o.hold_at_peak; /* host blocks only: the command line refuses it elsewhere */
     report.pooled_headroom = o.pooled_headroom;
     report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);
