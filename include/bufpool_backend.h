@@ -230,7 +230,7 @@ typedef struct bp_host_backend_desc {
      *  ranges use and 2 MiB, newest blocks first, largest free ranges (of at least 1 MiB)
      *  first. A range placed there later faults in zeroed pages at its first touch: a program
      *  that writes its buffers pays a page fault per page given back and used again (with every
-     *  page written, 1 = at once took 1.7x the time on the benchmark's random workload and 22x
+     *  page written, 1 = at once took 1.6x the time on the benchmark's random workload and 7.2x
      *  on its mixed trace: bench/RESULTS-write-pages.md). ::bp_trim with `everything` gives
      *  back every free page at once. 0 = 1024;
      *  1 = at once; `UINT32_MAX` = never (all of it stays mapped). */
