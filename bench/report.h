@@ -25,6 +25,7 @@ typedef struct variant_verdict {
     const char *why; /* what the configuration changes (contender.why) */
     double worst_speedup;
     char worst_workload[64], speedups[512], memory[512];
+    char both_misses[512]; /* workloads where it missed 2x or the fastest allocator's resident peak */
 } variant_verdict;
 
 enum { VARIANT_MAX = 8 };
@@ -41,6 +42,9 @@ typedef struct verdicts {
     /* the same by the kernel's count, the memory round writing every page (peak_resident) */
     bool resident_measured;
     char resident_misses[512], resident_fastest_misses[512];
+    /* both targets of one setting: >= 2x the fastest allocator and a resident peak no worse than
+     * its; the default's misses here, each variant's in its verdict */
+    char both_misses[512];
     variant_verdict variants[VARIANT_MAX];
     int variant_count;
 } verdicts;
