@@ -295,10 +295,50 @@ static void a_dedicated_buffer_is_held_at_the_peak_too(void **state) {
     assert_int_equal(with, before + 5 * MIB / 2 - 3 * MIB / 4); /* the three holes went back */
 }
 
+/* hold_at_peak among blocks with no free page: twelve written 256 KiB buffers in blocks of up
+ * to 1 MiB (the first ones smaller), the first and third destroyed (two holes in the oldest
+ * blocks, apart), then a 512 KiB buffer, which fits no hole and takes new pages (the newest
+ * block's tail): the purge walk passes the blocks with no free page by and gives back the
+ * holes, and the held bytes stay at their peak (3 MiB) instead of 3.5. */
+static void holes_among_full_blocks_go_back(void **state) {
+    (void)state;
+    bp_backend backend;
+    assert_int_equal(bp_host_backend(&(bp_host_backend_desc){.block_size = MIB, .hold_at_peak = true}, &backend),
+                     BP_OK);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
+    bp_buffer b[12];
+    for (int i = 0; i < 12; i++) {
+        b[i] = ts_acquire(pool, MIB / 4, 0);
+        memset(ts_mapped(pool, b[i]), i + 1, MIB / 4);
+    }
+    bp_host_backend_stats t = stats_of(pool);
+    assert_true(t.blocks >= 3); /* several blocks, every page of them but the newest's tail held */
+    assert_int_equal(t.held_bytes, 3 * MIB);
+    void *hole[2] = {ts_mapped(pool, b[0]), ts_mapped(pool, b[2])};
+    assert_int_equal(bp_release(pool, b[0]), BP_OK); /* destroyed: nothing pooled */
+    assert_int_equal(bp_release(pool, b[2]), BP_OK);
+    assert_int_equal(stats_of(pool).held_bytes, 3 * MIB); /* young holes stay until needed */
+    bp_buffer big = ts_acquire(pool, MIB / 2, 0);
+    memset(ts_mapped(pool, big), 0x33, MIB / 2);
+    bp_host_backend_stats s = stats_of(pool);
+    assert_int_equal(s.peak_held_bytes, 3 * MIB);
+    assert_int_equal(s.held_bytes, 3 * MIB);
+    assert_int_equal(resident_pages(hole[0], MIB / 4) + resident_pages(hole[1], MIB / 4), 0);
+    for (int i = 1; i < 12; i++)
+        if (i != 2) {
+            assert_int_equal(((unsigned char *)ts_mapped(pool, b[i]))[MIB / 4 - 1], i + 1); /* kept their bytes */
+            assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        }
+    assert_int_equal(bp_release(pool, big), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_dedicated_buffer_is_held_at_the_peak_too),
         cmocka_unit_test(held_stays_at_its_peak),
+        cmocka_unit_test(holes_among_full_blocks_go_back),
         cmocka_unit_test(a_new_block_holds_only_the_pages_of_its_ranges),
         cmocka_unit_test(free_space_goes_back_at_once),
         cmocka_unit_test(young_free_space_stays_until_a_trim),
