@@ -1,5 +1,6 @@
 /* The Markdown report of bufpool_bench: one section per benchmark, then the targets, by how
  * much each was missed and why. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,23 +39,28 @@ static const char *mib(uint64_t bytes, char *buf, size_t n) {
 static void note_variant(verdicts *v, const contender *c, const char *workload, double speedup,
                          double memory_ratio, double resident);
 
+/* Append an item to a verdict's comma-separated list. */
+__attribute__((format(printf, 3, 4))) static void list_add(char *list, size_t size, const char *fmt, ...) {
+    size_t len = strlen(list);
+    if (len && len + 2 < size) len += (size_t)snprintf(list + len, size - len, ", ");
+    va_list ap;
+    va_start(ap, fmt);
+    if (len < size) vsnprintf(list + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
 /* Append "workload (ratio)" to a verdict's list, or "workload (ratio x whose's)" when `whose`
  * names the allocator the ratio is to. */
 static void note_miss(char *list, size_t size, const char *workload, double ratio, const char *whose) {
-    size_t len = strlen(list);
-    if (whose)
-        snprintf(list + len, size - len, "%s%s (%.2fx %s's)", len ? ", " : "", workload, ratio, whose);
-    else
-        snprintf(list + len, size - len, "%s%s (%.2fx)", len ? ", " : "", workload, ratio);
+    if (whose) list_add(list, size, "%s (%.2fx %s's)", workload, ratio, whose);
+    else list_add(list, size, "%s (%.2fx)", workload, ratio);
 }
 
 /* Both targets of one setting on a workload: 2x the fastest allocator's speed, and its resident
  * peak (pages written) no worse than that allocator's (`resident`, the ratio; 0: not measured, not
  * judged). A miss appends "workload (speedup, resident ratio)" to the list. */
 static void note_both(char *list, size_t size, const char *workload, double speedup, double resident) {
-    if (speedup >= 2 && resident <= 1) return;
-    size_t len = strlen(list);
-    snprintf(list + len, size - len, "%s%s (%.2fx, resident %.2fx)", len ? ", " : "", workload, speedup, resident);
+    if (speedup < 2 || resident > 1) list_add(list, size, "%s (%.2fx, resident %.2fx)", workload, speedup, resident);
 }
 
 /* bufpool's peak resident set (every page written) against the fastest allocator's and the
@@ -141,8 +147,7 @@ void report_workload(FILE *o, const event_list *l, contender *cs, int n, int rep
             fprintf(o, "less than the replay loop alone costs (%.1f ns), out of reach for any contender it replays.\n",
                     loop_alone);
     }
-    size_t sl = strlen(v->speedups);
-    snprintf(v->speedups + sl, sizeof v->speedups - sl, "%s%s %.2fx", sl ? ", " : "", l->name, speedup);
+    list_add(v->speedups, sizeof v->speedups, "%s %.2fx", l->name, speedup);
     if (!v->have_worst || speedup < v->worst_speedup) {
         v->have_worst = true;
         v->worst_speedup = speedup;
@@ -183,9 +188,8 @@ static void note_variant(verdicts *v, const contender *c, const char *workload, 
         *w = (variant_verdict){.name = c->name, .why = c->why, .worst_speedup = speedup};
         snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);
     }
-    size_t sl = strlen(w->speedups), ml = strlen(w->memory);
-    snprintf(w->speedups + sl, sizeof w->speedups - sl, "%s%s %.2fx", sl ? ", " : "", workload, speedup);
-    snprintf(w->memory + ml, sizeof w->memory - ml, "%s%s %.2fx", ml ? ", " : "", workload, memory_ratio);
+    list_add(w->speedups, sizeof w->speedups, "%s %.2fx", workload, speedup);
+    list_add(w->memory, sizeof w->memory, "%s %.2fx", workload, memory_ratio);
     if (speedup < w->worst_speedup) {
         w->worst_speedup = speedup;
         snprintf(w->worst_workload, sizeof w->worst_workload, "%s", workload);

@@ -42,7 +42,6 @@ typedef struct host_blocks {
     bool mapped;         /* blocks are mapped here (libc's memory on Linux): pages are counted */
     uint32_t purge_after; /* ... and free space this old is given back; UINT32_MAX: never */
     bool hold_at_peak;    /* ... and free space given back before held would pass its peak */
-    uint64_t free_bytes; /* bytes of blocks no range covers, given back or not */
     uint64_t purge_next; /* kept free bytes (not given back) past which the next purge walks */
     uint64_t ops;        /* ranges placed and freed, ever: the clock of free space's age */
     uint64_t walk_ops;   /* ops at which a purge walks again anyway (older free space by then) */
@@ -59,6 +58,9 @@ static uint32_t max_blocks(void) {
 static uint64_t held_of(const bp_host_backend_stats *s) {
     return s->block_bytes - s->purged_bytes + s->dedicated_bytes;
 }
+
+/* Bytes of blocks no range covers, given back or not (a range's bytes are its TLSF node's). */
+static uint64_t free_of(const bp_host_backend_stats *s) { return s->block_bytes - s->range_bytes; }
 
 static void note_held(host_blocks *h) {
     bp_host_backend_stats *s = &h->stats;
@@ -122,7 +124,6 @@ static bp_result add_block(host_blocks *h, uint64_t request, uint32_t *out_index
     h->stats.blocks++;
     h->stats.block_bytes += b->size;
     h->stats.purged_bytes += b->purge.purged_pages << b->purge.page_shift; /* a mapped block: all of it */
-    h->free_bytes += b->size;
     h->stats.block_allocations++;
     note_held(h);
     *out_index = i;
@@ -133,7 +134,6 @@ static void free_block(host_blocks *h, uint32_t i) {
     host_block *b = h->blocks[i];
     h->stats.blocks--;
     h->stats.block_bytes -= b->size;
-    h->free_bytes -= b->size; /* an empty block: all of it was free */
     h->stats.purged_bytes -= b->purge.purged_pages << b->purge.page_shift;
     if (b->spare) h->spare_bytes -= b->size;
     release_memory(h, b);
@@ -178,7 +178,7 @@ static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint
  * when no free byte has memory behind it. */
 static uint64_t purge_blocks(host_blocks *h, uint64_t excess, uint64_t age, uint64_t min_range) {
     uint64_t given = 0;
-    if (h->free_bytes <= h->stats.purged_bytes) return 0;
+    if (free_of(&h->stats) <= h->stats.purged_bytes) return 0;
     for (uint32_t i = h->count; i-- > 0 && given < excess;)
         if (h->blocks[i]) given += purge_block(h, h->blocks[i], excess - given, age, min_range);
     h->stats.purged_bytes += given;
@@ -202,14 +202,14 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
                      bp_backend_buffer *out) {
     host_block *b = h->blocks[i];
     uint32_t node;
-    uint64_t used = b ? b->tlsf.used_bytes : 0;
     if (!b || bpi_tlsf_alloc(&b->tlsf, size, align, &node) != BP_OK) return false;
     if (b->spare) { /* a kept empty block is in use again */
         b->spare = false;
         h->spare_bytes -= b->size;
     }
-    h->free_bytes -= b->tlsf.used_bytes - used;
     h->ops++;
+    h->stats.ranges++;
+    h->stats.range_bytes += size;
     uint64_t offset = b->tlsf.nodes[node].offset;
     if (b->purge.purged_pages) { /* pages given back are held again once the range is written */
         uint64_t taken = bpi_purge_unmark(&b->purge, (uintptr_t)b->base + offset, size);
@@ -221,8 +221,6 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     out->native_memory = (uint64_t)(uintptr_t)b->base;
     out->offset = offset;
     out->backend_data = (void *)(((uintptr_t)i + 1u) << NODE_BITS | node);
-    h->stats.ranges++;
-    h->stats.range_bytes += size;
     return true;
 }
 
@@ -257,7 +255,7 @@ static bp_result place(host_blocks *h, uint64_t size, uint64_t align, const bp_b
  * zeroed ones at the first touch, a page fault each: young free space stays, as it is likely
  * used again soon. */
 static void purge_if_over(host_blocks *h) {
-    uint64_t kept = h->free_bytes - h->stats.purged_bytes;
+    uint64_t kept = free_of(&h->stats) - h->stats.purged_bytes;
     uint64_t floor = h->desc.block_size < PURGE_FLOOR ? h->desc.block_size : PURGE_FLOOR;
     uint64_t limit = h->stats.range_bytes / 16u > floor ? h->stats.range_bytes / 16u : floor;
     if (h->purge_after == UINT32_MAX || kept <= limit || (kept <= h->purge_next && h->ops < h->walk_ops)) return;
@@ -335,9 +333,7 @@ static void blocks_destroy(void *user, const bp_backend_buffer *buf) {
     } else {
         uint32_t i = (uint32_t)(data >> NODE_BITS) - 1u;
         host_block *b = h->blocks[i];
-        uint64_t used = b->tlsf.used_bytes;
         bpi_tlsf_free_at(&b->tlsf, (uint32_t)(data & ((1u << NODE_BITS) - 1u)), ++h->ops);
-        h->free_bytes += used - b->tlsf.used_bytes;
         h->stats.ranges--;
         h->stats.range_bytes -= buf->capacity;
         if (b->tlsf.used_count == 0) keep_or_free(h, i);
