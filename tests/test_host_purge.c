@@ -214,22 +214,30 @@ static void trim_reaches_a_wrapped_backend(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A pool on host blocks of `block` bytes (hold_at_peak as `hold`) that destroys a released
+ * buffer at once (nothing pooled), holding `n` buffers of `size` bytes, buffer i written with
+ * i + 1 throughout. */
+static bp_pool *written_buffers(uint64_t block, bool hold, uint64_t size, bp_buffer *b, int n) {
+    bp_backend backend;
+    assert_int_equal(bp_host_backend(&(bp_host_backend_desc){.block_size = block, .hold_at_peak = hold}, &backend),
+                     BP_OK);
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
+    for (int i = 0; i < n; i++) {
+        b[i] = ts_acquire(pool, size, 0);
+        memset(ts_mapped(pool, b[i]), i + 1, (size_t)size);
+    }
+    return pool;
+}
+
 /* Six written 1 MiB buffers, every other one destroyed (three 1 MiB holes of written pages),
  * then a written 2.5 MiB buffer, which fits no hole: the peak of held bytes, and the buffers'
  * pages resident after. With hold_at_peak the holes go back before the new pages count. */
 static uint64_t shift_sizes(bool hold, size_t *hole_resident, size_t *big_resident) {
-    bp_backend backend;
-    bp_host_backend_desc hd = {.block_size = 8 * MIB, .hold_at_peak = hold};
-    assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
-    bp_pool *pool;
-    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
     bp_buffer b[6];
     bp_buffer_info info[6];
-    for (int i = 0; i < 6; i++) {
-        b[i] = ts_acquire(pool, MIB, 0);
-        assert_int_equal(bp_buffer_get_info(pool, b[i], &info[i]), BP_OK);
-        memset(info[i].mapped, i + 1, MIB);
-    }
+    bp_pool *pool = written_buffers(8 * MIB, hold, MIB, b, 6);
+    for (int i = 0; i < 6; i++) assert_int_equal(bp_buffer_get_info(pool, b[i], &info[i]), BP_OK);
     for (int i = 0; i < 6; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK); /* destroyed: nothing pooled */
     assert_int_equal(stats_of(pool).held_bytes, 6 * MIB); /* young holes stay (purge_after) */
     bp_buffer big = ts_acquire(pool, 5 * MIB / 2, 0);
@@ -265,16 +273,8 @@ static void held_stays_at_its_peak(void **state) {
 /* The same with a buffer too large for blocks (an allocation of its own, whose bytes count as
  * held): 1 MiB blocks, six written 256 KiB buffers, every other one destroyed, then 2.5 MiB. */
 static uint64_t dedicated_after_holes(bool hold, uint64_t *held_before) {
-    bp_backend backend;
-    assert_int_equal(bp_host_backend(&(bp_host_backend_desc){.block_size = MIB, .hold_at_peak = hold}, &backend),
-                     BP_OK);
-    bp_pool *pool;
-    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
     bp_buffer b[6];
-    for (int i = 0; i < 6; i++) {
-        b[i] = ts_acquire(pool, MIB / 4, 0);
-        memset(ts_mapped(pool, b[i]), i + 1, MIB / 4);
-    }
+    bp_pool *pool = written_buffers(MIB, hold, MIB / 4, b, 6);
     for (int i = 0; i < 6; i += 2) assert_int_equal(bp_release(pool, b[i]), BP_OK);
     *held_before = stats_of(pool).peak_held_bytes;
     bp_buffer big = ts_acquire(pool, 5 * MIB / 2, 0);
@@ -302,16 +302,8 @@ static void a_dedicated_buffer_is_held_at_the_peak_too(void **state) {
  * holes, and the held bytes stay at their peak (3 MiB) instead of 3.5. */
 static void holes_among_full_blocks_go_back(void **state) {
     (void)state;
-    bp_backend backend;
-    assert_int_equal(bp_host_backend(&(bp_host_backend_desc){.block_size = MIB, .hold_at_peak = true}, &backend),
-                     BP_OK);
-    bp_pool *pool;
-    assert_int_equal(bp_pool_create(&(bp_pool_desc){.backend = &backend, .max_pooled_bytes = 1}, &pool), BP_OK);
     bp_buffer b[12];
-    for (int i = 0; i < 12; i++) {
-        b[i] = ts_acquire(pool, MIB / 4, 0);
-        memset(ts_mapped(pool, b[i]), i + 1, MIB / 4);
-    }
+    bp_pool *pool = written_buffers(MIB, true, MIB / 4, b, 12);
     bp_host_backend_stats t = stats_of(pool);
     assert_true(t.blocks >= 3); /* several blocks, every page of them but the newest's tail held */
     assert_int_equal(t.held_bytes, 3 * MIB);
