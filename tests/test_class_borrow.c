@@ -75,20 +75,34 @@ static void idle_larger_buffer_serves_a_miss(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A default pool with one buffer of `pooled` bytes released in an open frame, then a request
+ * of `want` bytes in that frame (b[0]) and one in the next (b[1]): whether each hit. */
+static bp_pool *this_frame_then_the_next(uint64_t pooled, uint64_t want, bp_buffer b[2], bool hit[2]) {
+    bp_pool *pool = make_pool((bp_pool_desc){0});
+    assert_int_equal(bp_frame_begin(pool), BP_OK);
+    pool_one(pool, pooled);
+    hit[0] = hits(pool, want, 0, &b[0]);
+    frames(pool, 1);
+    hit[1] = hits(pool, want, 0, &b[1]);
+    return pool;
+}
+
+static void release_both(bp_pool *pool, const bp_buffer b[2]) {
+    assert_int_equal(bp_release(pool, b[0]), BP_OK);
+    assert_int_equal(bp_release(pool, b[1]), BP_OK);
+}
+
 /* Released in this frame or the previous one: its own class likely wants it again. */
 static void recent_buffer_is_left_to_its_class(void **state) {
     (void)state;
-    bp_pool *pool = make_pool((bp_pool_desc){0});
-    assert_int_equal(bp_frame_begin(pool), BP_OK);
-    pool_one(pool, 3300);
-    bp_buffer a, b;
-    assert_false(hits(pool, 3000, 0, &a)); /* this frame */
-    frames(pool, 1);
-    assert_false(hits(pool, 3000, 0, &b)); /* the previous frame */
+    bp_buffer b[2];
+    bool hit[2];
+    bp_pool *pool = this_frame_then_the_next(3300, 3000, b, hit);
+    assert_false(hit[0]); /* this frame */
+    assert_false(hit[1]); /* the previous frame */
     assert_int_equal(ts_stats(pool).backend_creates, 3);
     assert_int_equal(pooled_in(pool, 3328), 1);
-    assert_int_equal(bp_release(pool, a), BP_OK);
-    assert_int_equal(bp_release(pool, b), BP_OK);
+    release_both(pool, b);
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
 }
@@ -97,18 +111,15 @@ static void recent_buffer_is_left_to_its_class(void **state) {
  * borrowed, one released in this frame still is not. 66000 B is class 73728, 85000 B 90112. */
 static void large_buffer_of_the_previous_frame_is_borrowed(void **state) {
     (void)state;
-    bp_pool *pool = make_pool((bp_pool_desc){0});
-    assert_int_equal(bp_frame_begin(pool), BP_OK);
-    pool_one(pool, 85000);
-    bp_buffer a, b;
-    assert_false(hits(pool, 66000, 0, &a)); /* this frame */
-    frames(pool, 1);
-    assert_true(hits(pool, 66000, 0, &b)); /* the previous frame */
+    bp_buffer b[2];
+    bool hit[2];
+    bp_pool *pool = this_frame_then_the_next(85000, 66000, b, hit);
+    assert_false(hit[0]); /* this frame */
+    assert_true(hit[1]);  /* the previous frame */
     assert_int_equal(ts_stats(pool).backend_creates, 2);
-    assert_int_equal(capacity_of(pool, b), 90112);
+    assert_int_equal(capacity_of(pool, b[1]), 90112);
     assert_int_equal(pooled_in(pool, 90112), 0);
-    assert_int_equal(bp_release(pool, a), BP_OK);
-    assert_int_equal(bp_release(pool, b), BP_OK);
+    release_both(pool, b);
     assert_int_equal(pooled_in(pool, 90112), 1); /* back in its own class */
     assert_int_equal(bp_frame_end(pool), BP_OK);
     ts_check_and_destroy(pool);
