@@ -205,6 +205,18 @@ device_summary bench_cuda_section(FILE *o, const event_list *workload, int repea
 
 double bench_cpu_ns(void);  /* process CPU time: the single-thread timings */
 double bench_wall_ns(void); /* wall clock: the thread throughput */
+
+/* ---- Pinning (bench/pin.c) --------------------------------------------------------------- */
+
+/* Pin the process (and the workers it forks after) to the core it runs on, unless --no-pin set
+ * bench_pin_off; returns that core, or -1 (not pinned). bench_unpin gives back the affinity it
+ * had, for the threads section. */
+extern bool bench_pin_off;
+int bench_pin(void);
+void bench_unpin(void);
+int bench_pinned_cpu(void);
+/* One line for a results header: the core, or why none. */
+void bench_pin_describe(FILE *o);
 double bench_median(double *v, int n);
 uint64_t bench_rand(uint64_t *state);
 

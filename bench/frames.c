@@ -89,6 +89,7 @@ int bench_workload_alone(const char *name, const options *op, raw_alloc *allocs,
     static replay_workers workers;
     replay_workers_start(&l, cs, nc, &workers);
     verdicts v = {.memory_ok = true};
+    bench_pin_describe(stdout);
     if (op->write_pages)
         printf("Every contender writes a byte in each 4 KiB page of each buffer it acquires, after the acquire "
                "(`--write-pages`; bufpool finds the pointer with bp_buffer_get_info); the replay loop alone "

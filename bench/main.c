@@ -29,6 +29,7 @@ static int parse(int argc, char **argv, options *op) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick")) op->quick = true;
+        else if (!strcmp(a, "--no-pin")) bench_pin_off = true;
         else if (!strcmp(a, "--write-pages")) op->write_pages = bench_write_pages = true;
         else if (!val) return fprintf(stderr, "bufpool_bench: %s needs a value\n", a), 2;
         else if (!strcmp(a, "--out")) op->out = val;
@@ -45,7 +46,7 @@ static int parse(int argc, char **argv, options *op) {
         else if (!strcmp(a, "--command")) op->command = val;
         else if (!strcmp(a, "--commit")) op->commit = val;
         else return fprintf(stderr, "bufpool_bench: unknown option %s\n", a), 2;
-        if (strcmp(a, "--quick") && strcmp(a, "--write-pages")) i++;
+        if (strcmp(a, "--quick") && strcmp(a, "--write-pages") && strcmp(a, "--no-pin")) i++;
     }
     if (op->repeats < 1) op->repeats = 1;
     return 0;
@@ -169,9 +170,11 @@ int main(int argc, char **argv) {
     raw_alloc allocs[4];
     char missing[128];
     int na = raw_allocators(allocs, 4, missing, sizeof missing);
+    if (!threads_only) bench_pin(); /* the single-thread sections (bench/pin.c) */
     if (workload_only) return bench_workload_alone(workload_only, &op, allocs, na);
     if (ranges_only) {
         report_machine(stdout);
+        bench_pin_describe(stdout);
         printf("- Command: `bufpool_bench ranges%s` (this section alone)\n", op.quick ? " --quick" : "");
         bench_ranges_section(stdout, op.repeats, op.quick, allocs, na);
         return 0;
@@ -189,6 +192,7 @@ int main(int argc, char **argv) {
     if (!o) return perror(op.out), 1;
     fprintf(o, "# bufpool benchmark results\n\n");
     report_machine(o);
+    bench_pin_describe(o);
     fprintf(o, "- Command: `%s`%s%s%s\n", op.command ? op.command : "build/bench/bufpool_bench",
             op.commit ? "\n- Commit: `" : "", op.commit ? op.commit : "", op.commit ? "`" : "");
 #ifndef BENCH_BUILD_TYPE
@@ -236,11 +240,14 @@ int main(int argc, char **argv) {
                "and every contender's frees shared glibc's heap: the pool's misses, mallocs through the host "
                "backend, found the free memory the others had left, and glibc had raised its mmap and trim "
                "thresholds for the sections before; bufpool's ratios on the miss-heavy workloads were up to "
-               "2x better there, and glibc's figures far better.) Rows that behave alike (the same hits and "
-               "bytes, such as `bufpool` and `bufpool (fixed class caps)` where no class holds more than 8 at "
-               "once) can still differ by 10-50%% on the workloads that are all hits: each process keeps its "
-               "speed through all its rounds, and which one is slow changes from run to run, so compare runs "
-               "before reading a difference of that size. "
+               "2x better there, and glibc's figures far better.) Every process runs on one core, the one the suite started on "
+               "(bench/pin.c; `--no-pin` leaves them free): left to run on either core, a process often kept "
+               "one speed through all its rounds, so that rows that behave alike (the same hits and bytes, "
+               "such as `bufpool` and `bufpool (fixed class caps)` where no class holds more than 8 at once) "
+               "came out 10-50%% apart on the workloads that are all hits, and bufpool's ratio to the fastest "
+               "allocator on the instances workload read 1.43x to 3.20x over 8 runs (pinned: 2.19x to 2.31x). "
+               "Pinned, such rows can still differ by up to 20%%, so compare runs before reading a difference "
+               "of that size. "
                "A bufpool contender asks for bytes as malloc does, with bp_acquire_size, and ends each frame "
                "with bp_frame_next (bp_frame_end + bp_frame_begin in one call). "
                "`bufpool` reuses a released buffer at once (host memory has no GPU reading it); "
@@ -269,7 +276,9 @@ int main(int argc, char **argv) {
     report_frame_ir(o, &op);
     for (int i = 0; i < nl; i++) report_workload(o, &lists[i], cs, nc, op.repeats, &workers[i], results[i], &v);
 
+    bench_unpin(); /* the threads need every core */
     report_threads(o, &op, allocs, na, &v);
+    bench_pin();
     bench_ranges_section(o, op.repeats, op.quick, allocs, na);
     v.vulkan = device_in_child(o, device_section_named("vulkan"), argv[0], op.out, &op);
     v.opencl = device_in_child(o, device_section_named("opencl"), argv[0], op.out, &op);

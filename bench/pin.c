@@ -1,0 +1,40 @@
+/* The single-thread sections on one core. Left free (each worker process running on whichever
+ * core the scheduler gives it as it wakes), a process often kept one speed through all its
+ * rounds: on the 2-core test machine the same contender's median varied by up to 2x from run
+ * to run (bufpool against mimalloc on the instances workload read 1.43x to 3.20x over 8 runs;
+ * pinned, 2.19x to 2.31x). Pinned, every contender runs its rounds on the same core, in turns
+ * (the rounds rotate the order), so a busy neighbour slows them all alike. */
+#include <sched.h>
+#include <stdio.h>
+
+#include "bench.h"
+
+static cpu_set_t g_saved;  /* the process's affinity before bench_pin */
+static int g_pinned = -1;  /* the core the process is pinned to, or -1 */
+bool bench_pin_off;        /* --no-pin */
+
+int bench_pin(void) {
+    if (bench_pin_off || g_pinned >= 0) return g_pinned;
+    int cpu = sched_getcpu(); /* the core it runs on now is one it may use */
+    if (cpu < 0 || sched_getaffinity(0, sizeof g_saved, &g_saved) != 0) return -1;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) return -1;
+    return g_pinned = cpu;
+}
+
+void bench_unpin(void) {
+    if (g_pinned < 0) return;
+    if (sched_setaffinity(0, sizeof g_saved, &g_saved) == 0) g_pinned = -1;
+}
+
+int bench_pinned_cpu(void) { return g_pinned; }
+
+void bench_pin_describe(FILE *o) {
+    if (g_pinned >= 0)
+        fprintf(o, "- Single-thread sections pinned to core %d (sched_setaffinity; the threads section uses every "
+                   "core; `--no-pin` leaves them free)\n", g_pinned);
+    else
+        fprintf(o, "- Single-thread sections not pinned to a core%s\n", bench_pin_off ? " (`--no-pin`)" : " (sched_setaffinity failed)");
+}
