@@ -173,8 +173,12 @@ typedef struct thread_row_desc {
     const raw_alloc *alloc; /* NULL: bufpool, as `sharing` says */
     bench_sharing sharing;
 } thread_row_desc;
-void bench_threads(const thread_row_desc *rows, int nrows, uint64_t pairs, size_t size, int repeats,
-                   const int *counts, int n, double *out);
+/* Median pairs/s of each row: one thread on each of cpus[0 .. ncpus) into one[row * ncpus + c],
+ * counts[k] threads (on the first counts[k] cores of cpus when there are that many) into
+ * out[row * n + k], each run lasting about `ms`; a count of 1 reads the mean of the cores' figures
+ * (bench/threads.c says why). */
+void bench_threads(const thread_row_desc *rows, int nrows, double ms, size_t size, int repeats, const int *counts,
+                   int n, const int *cpus, int ncpus, double *out, double *one);
 
 #include <stdio.h>
 /* What a device section (Vulkan, OpenCL, CUDA) measured, for the targets table (speedup 0: not
@@ -217,6 +221,10 @@ void bench_unpin(void);
 int bench_pinned_cpu(void);
 /* One line for a results header: the core, or why none. */
 void bench_pin_describe(FILE *o);
+/* The calling thread onto core `cpu` (the threads section); false when refused. */
+bool bench_pin_thread(int cpu);
+/* The cores this process may run on, at most `max` of them, into out; returns how many. */
+int bench_cores(int *out, int max);
 double bench_median(double *v, int n);
 uint64_t bench_rand(uint64_t *state);
 

@@ -4,6 +4,7 @@
  * to run (bufpool against mimalloc on the instances workload read 1.43x to 3.20x over 8 runs;
  * pinned, 2.19x to 2.31x). Pinned, every contender runs its rounds on the same core, in turns
  * (the rounds rotate the order), so a busy neighbour slows them all alike. */
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 
@@ -37,4 +38,20 @@ void bench_pin_describe(FILE *o) {
                    "core; `--no-pin` leaves them free)\n", g_pinned);
     else
         fprintf(o, "- Single-thread sections not pinned to a core%s\n", bench_pin_off ? " (`--no-pin`)" : " (sched_setaffinity failed)");
+}
+
+bool bench_pin_thread(int cpu) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    return pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
+}
+
+int bench_cores(int *out, int max) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+    int n = 0;
+    for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+        if (CPU_ISSET(c, &set)) out[n++] = c;
+    return n;
 }

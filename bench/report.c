@@ -221,7 +221,7 @@ static void report_kinds(FILE *o, const char *kinds) {
 
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
     static const size_t sizes[] = {256, 4096, 1u << 20};
-    uint64_t pairs = op->quick ? 100000 : 500000;
+    uint64_t pairs = op->quick ? 100000 : 2000000; /* ~12 ms a round for the fastest rows: a 3 ms round (500000) lost up to a third to one hiccup */
     fprintf(stderr, "bufpool_bench: pool hit\n");
     fprintf(o, "\n## Pool hit: acquire + release, single thread\n\n");
     fprintf(o, "The same size acquired and released %llu times a round, %d rounds, median ns per pair. "
@@ -275,9 +275,12 @@ void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts 
     report_kinds(o, op->callgrind_kinds);
 }
 
-/* One row: throughput per thread count and the scaling of 2 threads over 1. */
-static double thread_row(FILE *o, const char *name, const double *t, int n) {
+/* One row: one thread's throughput on each core, then per thread count (one thread: the mean of
+ * the cores'), and the scaling of 2 threads over 1. */
+static double thread_row(FILE *o, const char *name, const double *t, int n, const double *one, int ncpus) {
     fprintf(o, "| %s |", name);
+    for (int c = 0; c < ncpus; c++) fprintf(o, "%s%.1f", c ? " / " : " ", one[c] / 1e6);
+    if (ncpus) fprintf(o, " |");
     for (int k = 0; k < n; k++) fprintf(o, " %.1f |", t[k] / 1e6);
     fprintf(o, " %.2fx |\n", t[1] / t[0]);
     return t[1] / t[0];
@@ -298,18 +301,30 @@ void report_frame_ir(FILE *o, const options *op) {
 }
 
 void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
-    uint64_t pairs = op->quick ? 100000 : 500000;
+    double ms = op->quick ? 5 : 20; /* a run of each row: 3 ms runs lost up to a third to one hiccup */
     int counts[8] = {1, 2}, n = 2, cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     for (int c = 4; c <= cores && c <= 16; c *= 2) counts[n++] = c; /* more on a bigger machine */
+    int cpus[16], ncpus = bench_cores(cpus, counts[n - 1]);
     fprintf(stderr, "bufpool_bench: threads\n");
     fprintf(o, "\n## Threads: independent work, 1 to %d threads\n\n", counts[n - 1]);
-    fprintf(o, "Each thread warms up with 1000 pairs, waits for the others, then acquires and releases its own "
-               "4096 B buffers, %llu pairs a thread; median of %d "
-               "rounds, every contender once a round in rotated order. Throughput in million pairs per second (all threads together, wall clock).\n\n| contender |",
-            (unsigned long long)pairs, op->repeats);
+    fprintf(o, "Each thread runs on a core of its own (pinned: thread k on the k-th core this process may use), "
+               "warms up with 1000 pairs, waits for the others, then acquires and releases its own 4096 B "
+               "buffers for %.0f ms; median of %d rounds, every contender once a round in rotated order. "
+               "Throughput in million pairs per second (all threads together, wall clock from the first start "
+               "to the last end). One thread runs on each of those cores in turn, and *1 thread* is the mean "
+               "of their figures: the cores of a virtual machine need not be alike (on the 2-core machine "
+               "these figures come from, one ran the allocators' loops at half the other's speed for minutes "
+               "at a time), so a single thread's figure depended on where it ran. 2x is two threads doing all "
+               "that the cores do alone.\n\n| contender |",
+            ms, op->repeats);
+    if (ncpus) {
+        fprintf(o, " 1 thread on core");
+        for (int c = 0; c < ncpus; c++) fprintf(o, "%s%d", c ? " / " : " ", cpus[c]);
+        fprintf(o, " |");
+    }
     for (int k = 0; k < n; k++) fprintf(o, " %d thread%s |", counts[k], counts[k] > 1 ? "s" : "");
     fprintf(o, " 2 threads / 1 |\n|---|");
-    for (int k = 0; k <= n; k++) fprintf(o, "---:|");
+    for (int k = 0; k <= n + (ncpus > 0); k++) fprintf(o, "---:|");
     fprintf(o, "\n");
     thread_row_desc rows[3 + 8] = {
         {"bufpool, one thread-safe pool (thread caches)", NULL, POOL_SHARED},
@@ -318,12 +333,12 @@ void report_threads(FILE *o, const options *op, raw_alloc *allocs, int na, verdi
     };
     int nrows = 3;
     for (int i = 0; i < na && i < 8; i++) rows[nrows++] = (thread_row_desc){allocs[i].name, &allocs[i], POOL_PER_THREAD};
-    static double t[(3 + 8) * 8];
-    bench_threads(rows, nrows, pairs, 4096, op->repeats, counts, n, t);
-    v->scaling = thread_row(o, rows[0].name, &t[0], n);
-    v->scaling_locked = thread_row(o, rows[1].name, &t[n], n);
-    v->scaling_per_thread_pools = thread_row(o, rows[2].name, &t[2 * n], n);
-    for (int r = 3; r < nrows; r++) thread_row(o, rows[r].name, &t[r * n], n);
+    static double t[(3 + 8) * 8], one[(3 + 8) * 16];
+    bench_threads(rows, nrows, ms, 4096, op->repeats, counts, n, cpus, ncpus, t, one);
+    v->scaling = thread_row(o, rows[0].name, &t[0], n, &one[0], ncpus);
+    v->scaling_locked = thread_row(o, rows[1].name, &t[n], n, &one[ncpus], ncpus);
+    v->scaling_per_thread_pools = thread_row(o, rows[2].name, &t[2 * n], n, &one[2 * ncpus], ncpus);
+    for (int r = 3; r < nrows; r++) thread_row(o, rows[r].name, &t[r * n], n, &one[r * ncpus], ncpus);
 }
 
 /* By how much each missed target was missed, and why (the reasons are what the profile and
