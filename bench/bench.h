@@ -218,7 +218,6 @@ double bench_wall_ns(void); /* wall clock: the thread throughput */
 extern bool bench_pin_off;
 int bench_pin(void);
 void bench_unpin(void);
-int bench_pinned_cpu(void);
 /* One line for a results header: the core, or why none. */
 void bench_pin_describe(FILE *o);
 /* The calling thread onto core `cpu` (the threads section); false when refused. */
