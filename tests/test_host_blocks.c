@@ -120,6 +120,46 @@ static void a_small_working_set_holds_small_blocks(void **state) {
     ts_check_and_destroy(pool);
 }
 
+/* A placement skips blocks by a copy of each block's TLSF bitmap (host_blocks.c fl_maps), so
+ * the copy must follow every range placed and freed: a range freed in the first of several full
+ * blocks is found again (no new block, the same block), and so is the space of a whole block
+ * once its ranges are gone. */
+static void freed_space_in_full_blocks_is_found(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_host_backend_desc hd = {.block_size = 64u << 20};
+    assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
+    /* nothing pooled: each release destroys its buffer, each acquire places a range */
+    bp_pool_desc d = {.backend = &backend, .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_bytes = 1};
+    bp_pool *pool;
+    assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+    enum { N = 24 };
+    bp_buffer b[N];
+    for (int i = 0; i < N; i++) b[i] = ts_acquire(pool, 60 * KIB, 0);
+    bp_host_backend_stats before = stats_of(&backend);
+    assert_true(before.blocks >= 3);
+    bp_buffer_info first, again_info;
+    assert_int_equal(bp_buffer_get_info(pool, b[0], &first), BP_OK);
+    assert_int_equal(bp_release(pool, b[0]), BP_OK);
+    assert_int_equal(stats_of(&backend).ranges, N - 1);
+    b[0] = ts_acquire(pool, 60 * KIB, 0);
+    assert_int_equal(bp_buffer_get_info(pool, b[0], &again_info), BP_OK);
+    bp_host_backend_stats after = stats_of(&backend);
+    assert_int_equal(after.blocks, before.blocks);
+    assert_int_equal(after.block_allocations, before.block_allocations);
+    assert_true(again_info.native_memory == first.native_memory);
+    assert_int_equal(again_info.offset, first.offset);
+    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    after = stats_of(&backend);
+    assert_int_equal(after.ranges, 0);
+    assert_true(after.blocks >= 1); /* a spare kept: its whole space is free again */
+    for (int i = 0; i < 4; i++) b[i] = ts_acquire(pool, 60 * KIB, 0);
+    assert_int_equal(stats_of(&backend).block_allocations, after.block_allocations);
+    for (int i = 4; i < N; i++) b[i] = ts_acquire(pool, 60 * KIB, 0);
+    for (int i = 0; i < N; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
 /* A pool whose desc names no backend makes the host backend in block mode: small buffers share
  * a block, one over a quarter of 8 x BP_HOST_DEFAULT_BLOCK_SIZE has an allocation of its own, and
  * bp_get_host_backend_stats reads its counts. A host backend making one allocation per buffer
@@ -359,6 +399,7 @@ int main(void) {
         cmocka_unit_test(bad_desc_and_unsupported_tables),
         cmocka_unit_test(small_buffers_are_ranges_of_growing_blocks),
         cmocka_unit_test(a_small_working_set_holds_small_blocks),
+        cmocka_unit_test(freed_space_in_full_blocks_is_found),
         cmocka_unit_test(the_default_backend_places_buffers_in_blocks),
         cmocka_unit_test(empty_blocks_are_freed_but_one_spare),
         cmocka_unit_test(one_spare_only),
