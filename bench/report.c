@@ -221,7 +221,9 @@ static void report_kinds(FILE *o, const char *kinds) {
 
 void report_hit(FILE *o, const options *op, raw_alloc *allocs, int na, verdicts *v) {
     static const size_t sizes[] = {256, 4096, 1u << 20};
-    uint64_t pairs = op->quick ? 100000 : 2000000; /* ~12 ms a round for the fastest rows: a 3 ms round (500000) lost up to a third to one hiccup */
+    /* about 11 ms a round at 5.5 ns a pair (500,000 pairs until 2026-12-07: rounds of 3 ms, which
+     * one interrupt or a switch of the machine's speed phases moves more) */
+    uint64_t pairs = op->quick ? 100000 : 2000000;
     fprintf(stderr, "bufpool_bench: pool hit\n");
     fprintf(o, "\n## Pool hit: acquire + release, single thread\n\n");
     fprintf(o, "The same size acquired and released %llu times a round, %d rounds, median ns per pair. "
