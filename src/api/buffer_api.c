@@ -56,6 +56,7 @@ BPI_NOINLINE static bp_result acquire_unlocked(bp_pool *pool, const bp_acquire_d
                                                const char *file, int line) {
     if (desc->owner) return acquire_owned_unlocked(pool, desc, out_buf, file, line); /* its own registers */
     if (bpi_acquire_hit(pool, desc, out_buf, file, line)) return BP_OK;
+    if (bpi_acquire_borrowed_hit(pool, desc, out_buf, file, line)) return BP_OK;
     return acquire_locked(pool, desc, out_buf, file, line, false); /* no lock: the hit was just tried */
 }
 
@@ -77,6 +78,11 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
 /* bp_acquire_size past its plain hit: bp_acquire of the same request as a descriptor (out of
  * line, so that the hit keeps no stack frame for the descriptor). */
 BPI_NOINLINE static bp_result acquire_size_slow(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {
+    bpi_slot *s = pool->plain_key == BPI_DEFAULT_REQUEST_KEY ? bpi_take_hot_borrowed(pool, size) : NULL;
+    if (s) {
+        out_buf->id = bpi_hand_out_fields(pool, s, size, 0, 0, false, NULL, NULL, 0);
+        return BP_OK;
+    }
     const bp_acquire_desc desc = {.size = size};
     /* not acquire(): its plain hit is the one bp_acquire_size just tried (the same key, 0) */
     if (pool->thread_safe) return acquire_thread_safe(pool, &desc, out_buf, NULL, 0);

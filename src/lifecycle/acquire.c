@@ -154,7 +154,7 @@ static bp_result create_for_miss(bp_pool *pool, int g, uint32_t memory, uint32_t
  * onto its slow path every frame. From BPI_BORROW_LARGE_SIZE up, where a miss is a large
  * allocation, one released before this frame is enough (the benchmark's random workload held
  * 106 -> 100 MiB, the fixed_capacity trace 2.2 -> 2.0, hits up). */
-static uint32_t borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls) {
+uint32_t bpi_borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls) {
     uint64_t frame = pool->stats.frame;
     uint32_t top = bpi_class_count(pool->pow2);
     bool large = cls >= bpi_class_of(pool->pow2, BPI_BORROW_LARGE_SIZE);
@@ -180,7 +180,7 @@ static uint32_t pop_pooled(bp_pool *pool, int g, uint32_t cls, bool *tail) {
     uint32_t index = bpi_bucket_pop(pool, &buckets[cls]);
     if (index != BPI_NIL) return index;
     if (pool->borrow_classes_large) {
-        index = borrow_idle_larger(pool, buckets, cls);
+        index = bpi_borrow_idle_larger(pool, buckets, cls);
         *tail = index != BPI_NIL;
     } else if (pool->desc.capacity_mode == BP_CAPACITY_FIXED) {
         int c = bpi_bucket_next_nonempty(pool, g, cls);
