@@ -416,6 +416,49 @@ static void test_exhausted_generation_retires(void **state) {
     assert_int_equal(c.frees, c.allocs);
 }
 
+/* bpi_tlsf_may_fit (the host blocks' skip test) may say yes when no range fits, never no when
+ * one does: over a random run of allocations and frees in 1 MiB of sizes from 1 byte to 1 MiB
+ * with alignments up to 4 KiB, every allocation it rules out fails, and it rules out a share of the
+ * requests that fail (a test that never said no would not skip anything). */
+static void test_may_fit_never_misses_a_fit(void **state) {
+    (void)state;
+    bpi_tlsf t;
+    counting_alloc c = {0};
+    assert_int_equal(bpi_tlsf_init(&t, 1u << 20, 0, ts_allocator(&c)), BP_OK); /* full often */
+    enum { LIVE = 64, STEPS = 20000 };
+    uint32_t live[LIVE];
+    bool used[LIVE] = {false};
+    uint64_t seed = 7, ruled_out = 0, failed = 0;
+    for (int i = 0; i < STEPS; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t k = (uint32_t)(seed >> 33) % LIVE;
+        if (used[k]) {
+            bpi_tlsf_free(&t, live[k]);
+            used[k] = false;
+            continue;
+        }
+        uint64_t size = 1ull + ((seed >> 13) % (1u << (1u + (seed >> 40) % 20u)));
+        uint64_t align = 1ull << ((seed >> 50) % 13u);
+        bool may = bpi_tlsf_may_fit(t.fl_bitmap, size);
+        bp_result r = bpi_tlsf_alloc(&t, size, align, &live[k]);
+        if (!may) assert_int_not_equal(r, BP_OK);
+        if (r != BP_OK) failed++, ruled_out += !may;
+        else used[k] = true;
+    }
+    assert_true(failed > 0);
+    assert_true(ruled_out > 0);
+    char why[200];
+    assert_true(bpi_tlsf_check(&t, why, sizeof why));
+    for (int k = 0; k < LIVE; k++)
+        if (used[k]) bpi_tlsf_free(&t, live[k]);
+    assert_int_equal(t.used_count, 0);
+    assert_false(bpi_tlsf_may_fit(0, 1));
+    assert_true(bpi_tlsf_may_fit(t.fl_bitmap, 1u << 20));
+    assert_false(bpi_tlsf_may_fit(t.fl_bitmap, 2u << 20));
+    bpi_tlsf_release(&t);
+    assert_int_equal(c.frees, c.allocs);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_offsets),
@@ -430,6 +473,7 @@ int main(void) {
         cmocka_unit_test(test_fixed_capacity_allocates_nothing),
         cmocka_unit_test(test_growing_storage),
         cmocka_unit_test(test_exhausted_generation_retires),
+        cmocka_unit_test(test_may_fit_never_misses_a_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
