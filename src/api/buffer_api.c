@@ -78,11 +78,7 @@ BPI_HOT bp_result acquire(bp_pool *pool, const bp_acquire_desc *desc, bp_buffer 
 /* bp_acquire_size past its plain hit: bp_acquire of the same request as a descriptor (out of
  * line, so that the hit keeps no stack frame for the descriptor). */
 BPI_NOINLINE static bp_result acquire_size_slow(bp_pool *pool, uint64_t size, bp_buffer *out_buf) {
-    bpi_slot *s = pool->plain_key == BPI_DEFAULT_REQUEST_KEY ? bpi_take_hot_borrowed(pool, size) : NULL;
-    if (s) {
-        out_buf->id = bpi_hand_out_fields(pool, s, size, 0, 0, false, NULL, NULL, 0);
-        return BP_OK;
-    }
+    if (bpi_acquire_plain_size_as(pool, size, out_buf, true)) return BP_OK; /* a larger class lends */
     const bp_acquire_desc desc = {.size = size};
     /* not acquire(): its plain hit is the one bp_acquire_size just tried (the same key, 0) */
     if (pool->thread_safe) return acquire_thread_safe(pool, &desc, out_buf, NULL, 0);

@@ -166,9 +166,10 @@ static uint64_t purge_block(host_blocks *h, host_block *b, uint64_t excess, uint
     uint64_t held = (b->purge.pages - b->purge.purged_pages) << b->purge.page_shift;
     if (held < t->used_bytes + (1ull << b->purge.page_shift)) return 0;
     uint64_t given = 0;
-    for (int fl = 63; fl >= 0 && given < excess; fl--) {
-        if (!((t->fl_bitmap >> fl) & 1u)) continue;
-        for (uint32_t map = t->sl_bitmap[fl]; map && given < excess;) { /* the classes with ranges, largest first */
+    for (uint64_t fl_map = t->fl_bitmap; fl_map && given < excess;) { /* the classes with ranges, largest first */
+        uint32_t fl = 63u - (uint32_t)__builtin_clzll(fl_map);
+        fl_map &= ~(1ull << fl);
+        for (uint32_t map = t->sl_bitmap[fl]; map && given < excess;) {
             uint32_t sl = 31u - (uint32_t)__builtin_clz(map);
             map &= ~(1u << sl);
             for (uint32_t n = t->heads[fl][sl]; n != BPI_TLSF_NIL && given < excess; n = t->nodes[n].next_free) {

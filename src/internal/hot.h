@@ -324,7 +324,8 @@ uint32_t bpi_borrow_idle_larger(bp_pool *pool, bpi_bucket *buckets, uint32_t cls
  * otherwise paid the whole acquire for each. Kept off the hit itself, which would grow by
  * six instructions. A fixed pool's borrow (any larger class) stays with the full acquire. */
 static inline bpi_slot *bpi_take_hot_borrowed(bp_pool *pool, uint64_t size) {
-    if (size != pool->hot_size || !pool->borrow_classes_large) return NULL; /* a size no acquire takes */
+    /* hot_size differs only for a size no acquire takes (bpi_take_hot refreshed it otherwise) */
+    if (size != pool->hot_size || !pool->borrow_classes_large) return NULL;
     uint32_t t = bpi_borrow_idle_larger(pool, pool->hot_buckets, (uint32_t)(pool->hot_bucket - pool->hot_buckets));
     if (t == BPI_NIL) return NULL;
     bpi_slot *s = &pool->slots[t];
@@ -371,12 +372,16 @@ BPI_HOT bool bpi_acquire_plain(bp_pool *pool, const bp_acquire_desc *d, bp_buffe
  * read or check; one compare of plain_key tests the group, the lock and an open scope. */
 #define BPI_DEFAULT_REQUEST_KEY 0u
 _Static_assert(BP_MEMORY_DEVICE_LOCAL == 0, "a zeroed descriptor's request key is BPI_DEFAULT_REQUEST_KEY");
-BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out) {
+BPI_HOT bool bpi_acquire_plain_size_as(bp_pool *pool, uint64_t size, bp_buffer *out, bool borrowed) {
     if (pool->plain_key != BPI_DEFAULT_REQUEST_KEY) return false;
-    bpi_slot *s = bpi_take_hot(pool, size);
+    bpi_slot *s = borrowed ? bpi_take_hot_borrowed(pool, size) : bpi_take_hot(pool, size);
     if (!s) return false;
     out->id = bpi_hand_out_fields(pool, s, size, 0, 0, false, NULL, NULL, 0);
     return true;
+}
+
+BPI_HOT bool bpi_acquire_plain_size(bp_pool *pool, uint64_t size, bp_buffer *out) {
+    return bpi_acquire_plain_size_as(pool, size, out, false);
 }
 
 /* Any pool hit, transient and scoped ones included (under the lock in a thread_safe pool). */

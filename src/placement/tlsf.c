@@ -21,14 +21,12 @@
 static int log2_floor(uint64_t v) { return 63 - __builtin_clzll(v); }
 
 TLSF_INLINE void class_of(uint64_t size, uint32_t *fl, uint32_t *sl) {
+    *fl = bpi_tlsf_fl_of(size);
     if (size < BPI_TLSF_SL_COUNT) {
-        *fl = 0;
         *sl = (uint32_t)size;
         return;
     }
-    int top = log2_floor(size);
-    *fl = (uint32_t)top - BPI_TLSF_SL_LOG2 + 1u;
-    *sl = (uint32_t)(size >> (top - (int)BPI_TLSF_SL_LOG2)) & (BPI_TLSF_SL_COUNT - 1u);
+    *sl = (uint32_t)(size >> (log2_floor(size) - (int)BPI_TLSF_SL_LOG2)) & (BPI_TLSF_SL_COUNT - 1u);
 }
 
 /* The class whose every range is at least `size` bytes. */

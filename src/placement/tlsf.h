@@ -68,13 +68,18 @@ bp_result bpi_tlsf_alloc(bpi_tlsf *t, uint64_t size, uint64_t alignment, uint32_
 void bpi_tlsf_free(bpi_tlsf *t, uint32_t n);
 /* ... stamping the free range it ends up in `stamp` (bpi_tlsf_node.freed_at). */
 void bpi_tlsf_free_at(bpi_tlsf *t, uint32_t n, uint64_t stamp);
+/* The first-level class of a size: below BPI_TLSF_SL_COUNT bytes 0, from there log2(size) - 4
+ * (tlsf.c's class_of; the second level is the next 5 bits). */
+static inline uint32_t bpi_tlsf_fl_of(uint64_t size) {
+    return size < BPI_TLSF_SL_COUNT ? 0u : (uint32_t)(63 - __builtin_clzll(size)) - BPI_TLSF_SL_LOG2 + 1u;
+}
+
 /* False when a TLSF whose first-level bitmap is `fl_bitmap` has no free range that can hold
  * `size` bytes (all of them lie in smaller first-level classes): a test that reads no node, so a
  * caller with many TLSFs (the host blocks) can keep their bitmaps together and skip a full one
  * without touching it. True says only that bpi_tlsf_alloc may succeed. */
 static inline bool bpi_tlsf_may_fit(uint64_t fl_bitmap, uint64_t size) {
-    uint32_t fl = size < BPI_TLSF_SL_COUNT ? 0u : (uint32_t)(63 - __builtin_clzll(size)) - BPI_TLSF_SL_LOG2 + 1u;
-    return (fl_bitmap >> fl) != 0; /* fl <= 59 */
+    return (fl_bitmap >> bpi_tlsf_fl_of(size)) != 0; /* at most 59 */
 }
 /* Size of the largest free range: walks the free list of the highest non-empty class only. */
 uint64_t bpi_tlsf_largest_free(const bpi_tlsf *t);
