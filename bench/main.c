@@ -164,7 +164,8 @@ int main(int argc, char **argv) {
     bool ranges_only = argc >= 2 && !strcmp(argv[1], "ranges");
     bool threads_only = argc >= 2 && !strcmp(argv[1], "threads");
     const char *workload_only = argc >= 3 && !strcmp(argv[1], "workload") ? argv[2] : NULL;
-    int skip = ranges_only || threads_only ? 1 : workload_only ? 2 : 0;
+    const char *passes_only = argc >= 3 && !strcmp(argv[1], "passes") ? argv[2] : NULL;
+    int skip = ranges_only || threads_only ? 1 : workload_only || passes_only ? 2 : 0;
     if (skip) argv[skip] = argv[0]; /* parse the options after the command */
     if (parse(argc - skip, argv + skip, &op)) return 2;
     raw_alloc allocs[4];
@@ -172,6 +173,7 @@ int main(int argc, char **argv) {
     int na = raw_allocators(allocs, 4, missing, sizeof missing);
     if (!threads_only) bench_pin(); /* the single-thread sections (bench/pin.c) */
     if (workload_only) return bench_workload_alone(workload_only, &op, allocs, na);
+    if (passes_only) return bench_passes(passes_only, &op, allocs, na);
     if (ranges_only) {
         report_machine(stdout);
         bench_pin_describe(stdout);

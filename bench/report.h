@@ -65,5 +65,6 @@ bool bench_workload_named(event_list *l, const char *name, bool quick);
 int bench_callgrind_frames(const char *name, int rounds, const char *mode); /* NULL, "fif2", "blocks" or "transient" */
 int bench_callgrind_kinds(const char *kind, uint64_t frames); /* kinds.c */
 int bench_workload_alone(const char *name, const options *op, raw_alloc *allocs, int na);
+int bench_passes(const char *name, const options *op, raw_alloc *allocs, int na); /* passes.c */
 
 #endif
