@@ -152,9 +152,11 @@ typedef struct replay_workers {
 /* Fork a worker per contender of `cs` for list `l` (not with Vulkan: a device does not survive
  * a fork). replay_time stops them. */
 void replay_workers_start(const event_list *l, contender *cs, int n, replay_workers *out);
-/* One pass over the events on an open contender (bench/passes.c): its time in *ns, its page
- * faults in *faults; false when an acquire failed. */
-bool replay_pass(const event_list *l, contender *c, uint64_t *tok, double *ns, long *faults);
+/* A round of `passes` replays in worker w: their time in *ns, their page faults added to
+ * *faults; false when it failed. */
+bool replay_worker_round(replay_worker *w, int passes, double *ns, long *faults);
+/* Close the started workers' contenders and end them. */
+void replay_workers_stop(replay_workers *w, int n);
 /* The median time of `repeats` rounds (after a warm-up round), contenders rotated each round;
  * contenders whose memory round failed are skipped. With `workers`, each contender's rounds
  * run in its worker (then stopped); with NULL, every contender is opened in this process. */

@@ -1,14 +1,14 @@
 /* Pass by pass, on one heap: how a contender settles.
  *   bufpool_bench passes NAME|TRACE [--repeats N] [--write-pages]
  * `bufpool` (the default pool) and each allocator replay the workload N + 1 times (default 16),
- * each in a process of its own forked before anything else used the allocators, and print every
- * pass: ns per acquire and page faults. The workload tables take a median over rounds; with
- * buffers written, a pool faults while its blocks fill up to their working set and then stops,
- * and this shows when (pass 0 is the cold one: every page is new). */
+ * each in a process of its own forked before anything else used the allocators (the workload
+ * tables' workers), taking turns pass by pass in rotated order, so that a slow phase of the
+ * machine falls on all of them; every pass is printed: ns per acquire and page faults. The
+ * workload tables take a median over rounds; with buffers written, a pool faults while its
+ * blocks fill up to their working set and then stops, and this shows when (pass 0 is the cold
+ * one: every page is new). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "report.h"
 
@@ -19,32 +19,6 @@ typedef struct pass_figures {
     double ns[PASSES_MAX];
     long faults[PASSES_MAX];
 } pass_figures;
-
-/* In a child process: open the contender, replay `passes` times, send the figures back. */
-static bool passes_isolated(const event_list *l, contender *c, int passes, pass_figures *out) {
-    int fd[2];
-    if (pipe(fd) != 0) return false;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
-        pass_figures mine = {0};
-        uint64_t *tok = calloc(l->slots ? l->slots : 1, sizeof *tok);
-        mine.ok = tok && c->open(c);
-        for (int p = 0; mine.ok && p < passes; p++) {
-            mine.ok = replay_pass(l, c, tok, &mine.ns[p], &mine.faults[p]);
-            mine.ns[p] /= (double)l->acquires;
-        }
-        ssize_t w = write(fd[1], &mine, sizeof mine);
-        _exit(w == (ssize_t)sizeof mine ? 0 : 1);
-    }
-    close(fd[1]);
-    bool ok = pid > 0 && read(fd[0], out, sizeof *out) == (ssize_t)sizeof *out && out->ok;
-    close(fd[0]);
-    int status;
-    if (pid > 0) waitpid(pid, &status, 0);
-    return ok;
-}
 
 /* The median ns per acquire of passes [from, passes). */
 static double median_from(const pass_figures *f, int from, int passes) {
@@ -62,10 +36,16 @@ int bench_passes(const char *name, const options *op, raw_alloc *allocs, int na)
     if (!bench_workload_named(&l, name, op->quick)) return 1;
     int passes = op->repeats + 1 < PASSES_MAX ? op->repeats + 1 : PASSES_MAX;
     static pass_figures f[CONTENDER_MAX];
-    for (int i = 0; i < n; i++) {
-        cs[i].frames = l.frames > 0;
-        f[i].ok = passes_isolated(&l, &cs[i], passes, &f[i]);
-    }
+    static replay_workers workers;
+    replay_workers_start(&l, cs, n, &workers);
+    for (int i = 0; i < n; i++) f[i].ok = workers.started[i];
+    for (int p = 0; p < passes; p++)
+        for (int k = 0; k < n; k++) {
+            int i = (k + p) % n;
+            if (f[i].ok) f[i].ok = replay_worker_round(&workers.w[i], 1, &f[i].ns[p], &f[i].faults[p]);
+            f[i].ns[p] /= (double)l.acquires;
+        }
+    replay_workers_stop(&workers, n);
     bench_pin_describe(stdout);
     printf("- Workload: %s, %llu acquires a pass%s\n\n", name, (unsigned long long)l.acquires,
            bench_write_pages ? "; every buffer written, a byte in each 4 KiB page (`--write-pages`)" : "");

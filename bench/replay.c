@@ -96,11 +96,6 @@ static bool run_timed(const event_list *l, contender *c, uint64_t *tok, int pass
     return ok;
 }
 
-bool replay_pass(const event_list *l, contender *c, uint64_t *tok, double *ns, long *faults) {
-    *faults = 0;
-    return run_timed(l, c, tok, 1, ns, faults);
-}
-
 /* Bytes of the process resident now (/proc/self/statm), 0 when unknown. */
 static uint64_t resident_now(void) {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -272,7 +267,7 @@ static bool worker_start(const event_list *l, contender *c, replay_worker *w) {
     return false;
 }
 
-static bool worker_round(replay_worker *w, int passes, double *ns, long *faults) {
+bool replay_worker_round(replay_worker *w, int passes, double *ns, long *faults) {
     round_result r = {0};
     bool ok = write(w->cmd, &passes, sizeof passes) == (ssize_t)sizeof passes &&
               read(w->res, &r, sizeof r) == (ssize_t)sizeof r && r.ok;
@@ -295,6 +290,11 @@ void replay_workers_start(const event_list *l, contender *cs, int n, replay_work
         cs[i].frames = l->frames > 0;
         out->started[i] = worker_start(l, &cs[i], &out->w[i]);
     }
+}
+
+void replay_workers_stop(replay_workers *w, int n) {
+    for (int i = 0; i < n; i++)
+        if (w->started[i]) worker_stop(&w->w[i]);
 }
 
 /* A timed round replays the list often enough that the fastest contender's round lasts about
@@ -321,7 +321,7 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
             int p = round ? passes : 1;
             long *f = round ? &faults[i] : &warm_faults;
             if (out[i].ok)
-                out[i].ok = workers ? worker_round(&workers->w[i], p, &ns, f) : run_timed(l, &cs[i], tok, p, &ns, f);
+                out[i].ok = workers ? replay_worker_round(&workers->w[i], p, &ns, f) : run_timed(l, &cs[i], tok, p, &ns, f);
             if (round > 0) times[i][round - 1] = ns / passes;
             else if (out[i].ok && !cs[i].baseline && ns > 0 && (fastest == 0 || ns < fastest)) fastest = ns;
         }
@@ -336,8 +336,6 @@ void replay_time(const event_list *l, contender *cs, int n, int repeats, replay_
         if (out[i].ok) out[i].ns_per_acquire = bench_median(times[i], repeats) / (double)l->acquires;
         out[i].faults_per_acquire = (double)faults[i] / ((double)l->acquires * passes * repeats);
     }
-    if (workers)
-        for (int i = 0; i < n; i++)
-            if (workers->started[i]) worker_stop(&workers->w[i]);
+    if (workers) replay_workers_stop(workers, n);
     free(tok);
 }
