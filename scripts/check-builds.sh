@@ -26,6 +26,12 @@ bench_quick() {
   # the kernel's count of each contender's memory (the memory round's resident set) was read
   grep -q "^Peak resident with every page written: bufpool" "$out" ||
     { echo "check-builds: the quick bench run in $1 measured no peak resident memory" >&2; exit 1; }
+  # pass by pass: every contender replays each pass, none failed, the medians printed
+  local passes="$1/bench-passes.md"
+  "$1/bench/bufpool_bench" passes mesh --quick --repeats 3 --write-pages >"$passes" 2>/dev/null
+  if ! grep -q "^| 3 | [0-9]" "$passes" || ! grep -q "^| passes 2-3 | [0-9]" "$passes" || grep -q "failed\| - |" "$passes"; then
+    echo "check-builds: bufpool_bench passes in $1 did not replay every pass" >&2; exit 1
+  fi
 }
 for stage in "${stages[@]}"; do
   case $stage in
