@@ -230,7 +230,7 @@ typedef struct bp_host_backend_desc {
      *  ranges use and 2 MiB, newest blocks first, largest free ranges (of at least 1 MiB)
      *  first. A range placed there later faults in zeroed pages at its first touch: a program
      *  that writes its buffers pays a page fault per page given back and used again (with every
-     *  page written, 1 = at once took 1.6x the time on the benchmark's random workload and 7.2x
+     *  page written, 1 = at once took 1.4x the time on the benchmark's random workload and 19x
      *  on its mixed trace: bench/RESULTS-write-pages.md). ::bp_trim with `everything` gives
      *  back every free page at once. 0 = 1024;
      *  1 = at once; `UINT32_MAX` = never (all of it stays mapped). */
@@ -246,9 +246,22 @@ typedef struct bp_host_backend_desc {
      *  (its peak in use 518), the mixed trace 102 instead of 108; with `pooled_headroom` 10 as
      *  well, random 72 instead of 100. Off by default: where the program writes its buffers,
      *  the space given back faults in again when a range uses it (with every page written the
-     *  mixed trace took 4.3x the time, vegetation 2.2x, random 1.8x;
+     *  mixed trace took 8.9x the time, vegetation 3.7x, random 1.7x;
      *  bench/RESULTS-write-pages.md). */
     bool hold_at_peak;
+    /** Block mode with libc's memory on Linux: the pages a range takes that have no memory
+     *  behind them (pages of a new block, or given back) get it at once, when the range is
+     *  placed, one `madvise(MADV_POPULATE_WRITE)` a run of them (Linux 5.14; where the kernel
+     *  refuses it, a byte written in each page), and so do the pages of a buffer too large for
+     *  blocks. Without it each such page is a page fault at its first write, in whatever frame
+     *  writes it first. With it a pool whose buffers are made before its frames
+     *  (`capacity_table`, a warm-up frame) takes no page fault in them, and a miss pays for its
+     *  pages in one call, cheaper than fault by fault (on the benchmark's machine a fault cost
+     *  about 9 us a page, the call about 0.5 us and a quarter as many traps: the first pass
+     *  of the mixed trace with every page written took about half the time). The price: pages
+     *  a program never writes are memory all the same (the held count already counts them).
+     *  Off by default. */
+    bool populate;
 } bp_host_backend_desc;
 
 /** The block size of the host backend a pool makes for itself when its desc names no backend:

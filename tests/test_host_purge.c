@@ -32,16 +32,20 @@ static bp_host_backend_stats stats_of(bp_pool *pool) {
     return s;
 }
 
-/* A pool on 8 MiB blocks that destroys a released buffer at once (one pooled a class, no
+/* A pool on host backend `hd` that destroys a released buffer at once (one pooled a class, no
  * frame open), so that destroys, not bp_trim, free the ranges. */
-static bp_pool *pool_with(uint32_t purge_after, bp_backend *backend) {
-    bp_host_backend_desc hd = {.block_size = 8 * MIB, .purge_after = purge_after};
+static bp_pool *pool_on(bp_host_backend_desc hd, bp_backend *backend) {
     assert_int_equal(bp_host_backend(&hd, backend), BP_OK);
     bp_pool_desc d = {.backend = backend, .frames_in_flight = BP_IMMEDIATE_REUSE, .max_pooled_per_class = 1,
                       .retain_demand = BP_NEVER, .pooled_headroom = BP_NEVER};
     bp_pool *pool;
     assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
     return pool;
+}
+
+/* ... on 8 MiB blocks, free space given back after `purge_after` ticks. */
+static bp_pool *pool_with(uint32_t purge_after, bp_backend *backend) {
+    return pool_on((bp_host_backend_desc){.block_size = 8 * MIB, .purge_after = purge_after}, backend);
 }
 
 /* The default pool's first buffer: its block is mapped, but only the buffer's pages are held,
@@ -64,6 +68,47 @@ static void a_new_block_holds_only_the_pages_of_its_ranges(void **state) {
     assert_int_equal(resident_pages(block, s.block_bytes), info.capacity / page);
     assert_int_equal(bp_release(pool, b), BP_OK);
     ts_check_and_destroy(pool);
+}
+
+/* `populate`: a range's pages have memory as soon as it is placed (the kernel says so before
+ * the program writes a byte), only its pages (the rest of the block has none), and the held
+ * count is what it was without (a_new_block_holds_only_the_pages_of_its_ranges: no page of the
+ * same buffer resident before its first write). */
+static void populate_gives_a_range_its_pages_when_placed(void **state) {
+    (void)state;
+    bp_backend backend;
+    bp_pool *pool = pool_on((bp_host_backend_desc){.block_size = 8 * MIB, .populate = true}, &backend);
+    bp_buffer b = ts_acquire(pool, 256 * 1024, 0);
+    bp_buffer_info info;
+    assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+    bp_host_backend_stats s = stats_of(pool);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    assert_int_equal(resident_pages(info.mapped, info.capacity), info.capacity / page);
+    assert_int_equal(resident_pages((void *)(uintptr_t)info.native_memory, s.block_bytes), info.capacity / page);
+    assert_int_equal(s.held_bytes, info.capacity);
+    assert_int_equal(((unsigned char *)info.mapped)[info.capacity - 1], 0); /* zeroed pages, as a fault gives */
+    assert_int_equal(bp_release(pool, b), BP_OK);
+    ts_check_and_destroy(pool);
+}
+
+/* A buffer too large for blocks (an allocation of its own) is populated too; without the option
+ * its pages have no memory until written. */
+static void populate_gives_a_dedicated_buffer_its_pages(void **state) {
+    (void)state;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 20 * MIB; /* over twice the 8 MiB blocks */
+    for (int populate = 0; populate < 2; populate++) {
+        bp_backend backend;
+        bp_pool *pool = pool_on((bp_host_backend_desc){.block_size = 8 * MIB, .populate = populate}, &backend);
+        bp_buffer b = ts_acquire(pool, size, 0);
+        bp_buffer_info info;
+        assert_int_equal(bp_buffer_get_info(pool, b, &info), BP_OK);
+        assert_int_equal(stats_of(pool).dedicated, 1);
+        size_t resident = resident_pages(info.mapped, info.capacity), pages = info.capacity / page;
+        if (populate) assert_true(resident + 1 >= pages); /* every whole page inside it */
+        else assert_true(resident < pages / 2);
+        assert_int_equal(bp_release(pool, b), BP_OK);
+        ts_check_and_destroy(pool);
+    }
 }
 
 enum { N = 24 };
@@ -139,6 +184,28 @@ static void free_space_goes_back_at_once(void **state) {
     assert_int_equal(((unsigned char *)ai.mapped)[ai.capacity / 2], 0x77);
     s = stats_of(t.pool);
     assert_true(s.held_bytes > held);
+    assert_int_equal(bp_release(t.pool, again), BP_OK);
+    release_survivors(t.pool, t.b, t.info);
+    ts_check_and_destroy(t.pool);
+}
+
+/* `populate` with free space given back at once: a range placed over given-back pages has
+ * their memory again when it is placed, before its first write. */
+static void populate_gives_given_back_pages_their_memory_again(void **state) {
+    (void)state;
+    thinned t;
+    t.pool = pool_on((bp_host_backend_desc){.block_size = 8 * MIB, .purge_after = 1, .populate = true}, &t.backend);
+    fill_and_thin(t.pool, t.b, t.info);
+    bp_host_backend_stats s = stats_of(t.pool);
+    assert_true(s.purge_calls > 0);
+    uint64_t purged = s.purged_bytes;
+    bp_buffer again = ts_acquire(t.pool, 5 * MIB / 2, 0); /* another class: no pooled one */
+    bp_buffer_info ai;
+    assert_int_equal(bp_buffer_get_info(t.pool, again, &ai), BP_OK);
+    s = stats_of(t.pool);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    assert_true(s.purged_bytes < purged); /* it took pages that had been given back (or never had memory) */
+    assert_int_equal(resident_pages(ai.mapped, ai.capacity), ai.capacity / page);
     assert_int_equal(bp_release(t.pool, again), BP_OK);
     release_survivors(t.pool, t.b, t.info);
     ts_check_and_destroy(t.pool);
@@ -332,6 +399,9 @@ int main(void) {
         cmocka_unit_test(held_stays_at_its_peak),
         cmocka_unit_test(holes_among_full_blocks_go_back),
         cmocka_unit_test(a_new_block_holds_only_the_pages_of_its_ranges),
+        cmocka_unit_test(populate_gives_a_range_its_pages_when_placed),
+        cmocka_unit_test(populate_gives_a_dedicated_buffer_its_pages),
+        cmocka_unit_test(populate_gives_given_back_pages_their_memory_again),
         cmocka_unit_test(free_space_goes_back_at_once),
         cmocka_unit_test(young_free_space_stays_until_a_trim),
         cmocka_unit_test(never_gives_pages_back),

@@ -65,7 +65,7 @@ bp_result bpi_host_caps(void *user, bp_backend_caps *out) {
 
 static void host_release(void *user) { free(user); }
 
-static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {bpi_libc_alloc, bpi_libc_free, NULL}, 0, 0, false};
+static const bp_host_backend_desc host_defaults = {64, 1ull << 40, {bpi_libc_alloc, bpi_libc_free, NULL}, 0, 0, false, false};
 
 void bp_backend_init(bp_backend *out, const char *name, void *user) {
     if (!out) return;

@@ -47,6 +47,7 @@ typedef struct host_blocks {
     bool mapped;         /* blocks are mapped here (libc's memory on Linux): pages are counted */
     uint32_t purge_after; /* ... and free space this old is given back; UINT32_MAX: never */
     bool hold_at_peak;    /* ... and free space given back before held would pass its peak */
+    bool populate;        /* ... and pages a range takes get memory when it is placed */
     uint64_t purge_next; /* kept free bytes (not given back) past which the next purge walks */
     uint64_t ops;        /* ranges placed and freed, ever: the clock of free space's age */
     uint64_t walk_ops;   /* ops at which a purge walks again anyway (older free space by then) */
@@ -224,7 +225,7 @@ static bool place_in(host_blocks *h, uint32_t i, uint64_t size, uint64_t align, 
     h->stats.range_bytes += size;
     uint64_t offset = b->tlsf.nodes[node].offset;
     if (b->purge.purged_pages) { /* pages given back are held again once the range is written */
-        uint64_t taken = bpi_purge_unmark(&b->purge, (uintptr_t)b->base + offset, size);
+        uint64_t taken = bpi_purge_unmark(&b->purge, (uintptr_t)b->base + offset, size, h->populate);
         h->stats.purged_bytes -= taken;
         if (taken && h->hold_at_peak) hold_at_peak(h);
         note_held(h);
@@ -292,6 +293,7 @@ static bp_result create_dedicated(host_blocks *h, uint64_t size, uint64_t align,
                                   bp_backend_buffer *out) {
     void *p = h->desc.allocator.alloc(h->desc.allocator.user, (size_t)size, (size_t)align);
     if (!p) return BP_ERR_OUT_OF_MEMORY;
+    if (h->populate) bpi_pages_populate(p, size); /* libc's memory, no buffer's yet */
     bpi_host_buffer_out(d, p, size, out);
     h->stats.dedicated++;
     h->stats.dedicated_bytes += size;
@@ -381,6 +383,7 @@ bp_result bpi_host_blocks_backend(const bp_host_backend_desc *d, bool libc, bp_b
     h->mapped = libc && bpi_purge_supported();
     h->purge_after = !h->mapped ? UINT32_MAX : d->purge_after ? d->purge_after : PURGE_AFTER;
     h->hold_at_peak = d->hold_at_peak && h->purge_after != UINT32_MAX;
+    h->populate = d->populate && h->mapped;
     bp_backend_init(out, "host", h);
     out->create = blocks_create;
     out->destroy = blocks_destroy;

@@ -105,11 +105,29 @@ uint64_t bpi_purge_range(bpi_purge_map *m, uintptr_t addr, uint64_t size, uint64
     return given;
 }
 
-uint64_t bpi_purge_unmark(bpi_purge_map *m, uintptr_t addr, uint64_t size) {
+void bpi_pages_populate(void *p, uint64_t size) {
+    if (!size) return;
+    uintptr_t page = (uintptr_t)bpi_purge_page_size(), start = (uintptr_t)p & ~(page - 1u);
+#if PURGE_SUPPORTED && defined(MADV_POPULATE_WRITE)
+    /* the whole pages the span touches: populating changes no byte, so the ends may be shared */
+    if (madvise((void *)start, (size_t)((uintptr_t)p + (uintptr_t)size - start), MADV_POPULATE_WRITE) == 0) return;
+#endif
+    volatile char *c = p; /* the first byte of each page inside the span */
+    for (uintptr_t a = (uintptr_t)p; a < (uintptr_t)p + (uintptr_t)size; a = (a & ~(page - 1u)) + page)
+        c[a - (uintptr_t)p] = 0;
+}
+
+uint64_t bpi_purge_unmark(bpi_purge_map *m, uintptr_t addr, uint64_t size, bool populate) {
     if (!m->purged_pages || addr + size <= m->first) return 0;
     uint64_t lo = addr > m->first ? (addr - m->first) >> m->page_shift : 0;
     uint64_t hi = (addr + size - m->first + (1ull << m->page_shift) - 1u) >> m->page_shift; /* every page touched */
     if (hi > m->pages) hi = m->pages;
+    /* runs of pages with no memory: no buffer's bytes are there, so the fallback may write */
+    for (uint64_t i = populate ? next_page(m, lo, hi, true) : hi; i < hi; i = next_page(m, i, hi, true)) {
+        uint64_t j = next_page(m, i, hi, false);
+        bpi_pages_populate((void *)(m->first + (uintptr_t)(i << m->page_shift)), (j - i) << m->page_shift);
+        i = j;
+    }
     uint64_t taken = lo < hi ? mark(m, lo, hi, false) : 0;
     m->purged_pages -= taken;
     return taken << m->page_shift;

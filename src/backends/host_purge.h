@@ -36,7 +36,14 @@ void bpi_purge_map_release(bpi_purge_map *m);
 uint64_t bpi_purge_range(bpi_purge_map *m, uintptr_t addr, uint64_t size, uint64_t *calls);
 
 /* A range [addr, addr + size) is handed out: every page it touches is held again (the kernel
- * maps a zeroed page at the first touch); the bytes taken back. */
-uint64_t bpi_purge_unmark(bpi_purge_map *m, uintptr_t addr, uint64_t size);
+ * maps a zeroed page at the first touch; with `populate`, the pages that had no memory get it
+ * now, bpi_pages_populate a run of them); the bytes taken back. */
+uint64_t bpi_purge_unmark(bpi_purge_map *m, uintptr_t addr, uint64_t size, bool populate);
+
+/* Memory behind the pages of [p, p + size) now, as their first writes would fault it in: one
+ * madvise(MADV_POPULATE_WRITE), which changes no byte; where the kernel refuses it (before
+ * Linux 5.14), a zero written at each page's first byte inside the span, so only for memory
+ * that is no buffer's yet. */
+void bpi_pages_populate(void *p, uint64_t size);
 
 #endif
