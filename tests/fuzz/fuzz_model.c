@@ -757,8 +757,8 @@ static void setup(fz *f) {
     uint8_t a = u8(f), b = u8(f);
     bp_backend host, wrapped;
     /* b & 128: small host blocks giving free pages back at once (with a & 64: holding their
-     * bytes at the peak instead), populating the pages ranges take (with a & 4, a bit of the frames in flight too), and a tight
-     * pooled_headroom */
+     * bytes at the peak instead), populating the pages ranges take (with a & 4, a bit of the
+     * frames in flight too), and a tight pooled_headroom */
     bp_host_backend_desc blocks = {
         .block_size = 256u << 10, .purge_after = a & 64 ? 0 : 1, .hold_at_peak = a & 64, .populate = a & 4};
     if (bp_host_backend(b & 128 ? &blocks : NULL, &host) != BP_OK) die(f, "host backend");
