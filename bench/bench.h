@@ -48,6 +48,7 @@ typedef struct contender {
                                  BENCH_HOST_PER_BUFFER; 0 = the pool's default backend */
     uint32_t purge_after;     /* ... with this purge_after (bp_host_backend_desc) */
     bool hold_at_peak;        /* ... and this hold_at_peak */
+    bool populate;            /* ... and this populate */
     bp_backend backend;       /* that backend's table (its counts give the bytes held) */
     bool baseline;     /* the replay loop alone: allocates nothing, timed beside the others
                           (what every contender's figure holds besides its own calls) */

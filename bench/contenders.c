@@ -97,7 +97,8 @@ static bool pool_open(contender *c) {
     bp_pool *pool;
     if (c->host_block_size) { /* a new table each time: the pool owns (and releases) the last one */
         bp_host_backend_desc hd = {.block_size = c->host_block_size == BENCH_HOST_PER_BUFFER ? 0 : c->host_block_size,
-                                   .purge_after = c->purge_after, .hold_at_peak = c->hold_at_peak};
+                                   .purge_after = c->purge_after, .hold_at_peak = c->hold_at_peak,
+                                   .populate = c->populate};
         if (bp_host_backend(&hd, &c->backend) != BP_OK) return false;
         c->pool_desc.backend = &c->backend;
     }
@@ -171,6 +172,12 @@ static const char why_lean[] =
     "within 10% over the peak in use (`pooled_headroom` 10): the pool keeps little beyond what is in use, "
     "the blocks little beyond what the pool keeps, for misses (random: about one acquire in eight) and, "
     "where buffers are written, the page faults of the space given back.";
+static const char why_populate[] =
+    "The pages a range takes that have no memory behind them get it when the range is placed "
+    "(`populate` of the host backend, off by default: one madvise(MADV_POPULATE_WRITE) a run of pages) "
+    "instead of a page fault at each page's first write. This replay writes nothing, so the row shows "
+    "the price, pages given memory that nothing writes; with every page written "
+    "(bench/RESULTS-write-pages.md) it shows what it saves, on a pool's first passes above all.";
 static const char why_per_buffer[] =
     "One allocation per buffer (the host backend's default before 2026-12-07): every miss is a malloc of "
     "glibc's and every destroy a free, with the maps, trims and page faults above; it holds only its buffers.";
@@ -192,7 +199,7 @@ static raw_alloc loop_alloc = {"none", loop_malloc, loop_free, loop_usable, NULL
 
 int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
     int n = 0;
-    if (max < 12 + n_allocs) return 0;
+    if (max < 13 + n_allocs) return 0;
     /* Host memory has no GPU reading it: a CPU program reuses a released buffer at once. The
      * second bufpool row keeps the GPU default (2 frames in flight) to show what that costs. */
     out[n++] = pool_contender("bufpool", (bp_pool_desc){.name = "bench"}, 0, false, NULL);
@@ -224,6 +231,10 @@ int contenders_make(contender *out, int max, raw_alloc *allocs, int n_allocs) {
                             (bp_pool_desc){.name = "bench-lean", .pooled_headroom = 10}, BP_HOST_DEFAULT_BLOCK_SIZE,
                             true, why_lean);
     out[n++].hold_at_peak = true;
+    /* The blocks' page knob: memory given to a range's pages when it is placed (off by default). */
+    out[n] = pool_contender("bufpool (pages populated)", (bp_pool_desc){.name = "bench-populate"},
+                            BP_HOST_DEFAULT_BLOCK_SIZE, true, why_populate);
+    out[n++].populate = true;
     /* The pool's memory knob: pooled buffers within 50% over the peak in use (off by default). */
     out[n++] = pool_contender("bufpool (pooled headroom 50%)",
                               (bp_pool_desc){.name = "bench-headroom", .pooled_headroom = 50}, 0, true, why_headroom);

@@ -1,6 +1,6 @@
 /* Pass by pass, on one heap: how a contender settles.
  *   bufpool_bench passes NAME|TRACE [--repeats N] [--write-pages]
- * `bufpool` (the default pool) and each allocator replay the workload N + 1 times (default 16),
+ * `bufpool` (the default pool), `bufpool (pages populated)` and each allocator replay the workload N + 1 times (default 16),
  * each in a process of its own forked before anything else used the allocators (the workload
  * tables' workers), taking turns pass by pass in rotated order, so that a slow phase of the
  * machine falls on all of them; every pass is printed: ns per acquire and page faults. The
@@ -39,8 +39,8 @@ static void header(const char *first, const contender *cs, int n) {
 int bench_passes(const char *name, const options *op, raw_alloc *allocs, int na) {
     contender all[CONTENDER_MAX], cs[CONTENDER_MAX];
     int n = 0, nall = contenders_make(all, CONTENDER_MAX, allocs, na);
-    for (int i = 0; i < nall; i++) /* the default pool (the first) and the allocators */
-        if (i == 0 || (!all[i].is_pool && !all[i].baseline)) cs[n++] = all[i];
+    for (int i = 0; i < nall; i++) /* the default pool (the first), with pages populated, and the allocators */
+        if (i == 0 || all[i].populate || (!all[i].is_pool && !all[i].baseline)) cs[n++] = all[i];
     event_list l = {0};
     if (!bench_workload_named(&l, name, op->quick)) return 1;
     if (!l.acquires) {

@@ -102,6 +102,14 @@ check "--hold-at-peak: held peak 6 MiB" '[ "$(field "$held" backend_peak_held_by
 check "--hold-at-peak without host blocks is a usage error" '[ $? -eq 2 ]'
 check "--hold-at-peak: the JSON and the run file say so" \
   '[ "$(field "$held" hold_at_peak)" = true ] && [ -z "$(field "$grown" hold_at_peak)" ] && grep -q "\"hold_at_peak\":true" "$tmp/held.json"'
+# --populate: the same run, its pages given memory when placed: the counts are the default's
+populated=$("$tool" replay "$tmp/holes.trace" --frames-in-flight 0 --populate --json --run "$tmp/populated.json")
+check "--populate: held peak and hits as by default" \
+  '[ "$(field "$populated" backend_peak_held_bytes)" = 8912896 ] && [ "$(field "$populated" hits)" = "$(field "$grown" hits)" ]'
+check "--populate: the JSON and the run file say so" \
+  '[ "$(field "$populated" populate)" = true ] && [ -z "$(field "$grown" populate)" ] && grep -q "\"populate\":true" "$tmp/populated.json"'
+"$tool" replay "$tmp/holes.trace" --populate --block-size 0 >/dev/null 2>&1
+check "--populate without host blocks is a usage error" '[ $? -eq 2 ]'
 
 # replay: a small trace with frames, and a leak at the end that is reported, not an error
 json=$("$tool" replay "$traces/small.trace" --json 2>"$tmp/err")

@@ -90,9 +90,10 @@ static int set_exact_classes(tool_opts *o, const char *f, const char *v) {
     o->exact_classes = true;
     return 0;
 }
-static int set_hold_at_peak(tool_opts *o, const char *f, const char *v) {
-    (void)f, (void)v;
-    o->hold_at_peak = true;
+/* --hold-at-peak and --populate: the host blocks' switches */
+static int set_blocks_switch(tool_opts *o, const char *f, const char *v) {
+    (void)v;
+    *(!strcmp(f, "--populate") ? &o->populate : &o->hold_at_peak) = true;
     return 0;
 }
 static int set_pooled_headroom(tool_opts *o, const char *f, const char *v) {
@@ -164,8 +165,10 @@ static const cli_option options[] = {
      "a miss takes only its own size class (default: an idle one above too)"},
     {"--pooled-headroom", "off|N", CMD_RUNS, set_pooled_headroom,
      "pooled buffers kept within N% over the peak in use (default off)"},
-    {"--hold-at-peak", NULL, CMD_RUNS, set_hold_at_peak,
+    {"--hold-at-peak", NULL, CMD_RUNS, set_blocks_switch,
      "host blocks: free space given back before held bytes pass their peak"},
+    {"--populate", NULL, CMD_RUNS, set_blocks_switch,
+     "host blocks: pages a buffer takes get their memory when it is made, not at first write"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -283,7 +286,8 @@ int tool_cli_parse(int argc, char **argv, tool_opts *o, const char **command, co
         return 2;
     }
     /* options that only one backend's block mode has */
-    if (o->hold_at_peak && (strcmp(o->backend, "host") != 0 || o->block_bytes == 0))
-        return usage_error("option", "--hold-at-peak", " needs the host backend in block mode (not --block-size 0)");
+    if ((o->hold_at_peak || o->populate) && (strcmp(o->backend, "host") != 0 || o->block_bytes == 0))
+        return usage_error("option", o->hold_at_peak ? "--hold-at-peak" : "--populate",
+                           " needs the host backend in block mode (not --block-size 0)");
     return -1;
 }

@@ -57,7 +57,8 @@ bp_pool *tool_pool_create(const tool_opts *o, bp_pool_desc *desc) {
         fprintf(stderr, "bufpool: unknown backend '%s' (this build has: " TOOL_BACKENDS ")\n", o->backend);
         return NULL;
     } else {
-        bp_host_backend_desc hd = {.block_size = tool_block_bytes(o), .hold_at_peak = o->hold_at_peak};
+        bp_host_backend_desc hd = {
+            .block_size = tool_block_bytes(o), .hold_at_peak = o->hold_at_peak, .populate = o->populate};
         if (bp_host_backend(&hd, &host_blocks) != BP_OK) {
             fprintf(stderr, "bufpool: cannot create the host backend with %llu-byte blocks\n",
                     (unsigned long long)hd.block_size);
@@ -129,7 +130,8 @@ int main(int argc, char **argv) {
     report.block_size = tool_block_bytes(&o);
     report.fixed_class_caps = o.fixed_class_caps;
     report.exact_classes = o.exact_classes;
-    report.hold_at_peak = o.hold_at_peak; /* host blocks only: the command line refuses it elsewhere */
+    report.hold_at_peak = o.hold_at_peak; /* host blocks only: the command line refuses them elsewhere */
+    report.populate = o.populate;
     report.pooled_headroom = o.pooled_headroom;
     report.backend_peak_held = host_blocks_peak_held;
     if (rc == 0) run_report_print(&report, o.json, stdout);

@@ -243,11 +243,13 @@ static bool read_key(cursor *c, run_report *r, const char *key) {
         return s != NULL;
     }
     if (!strcmp(key, "hit_rate")) return number(c, NULL, &r->stats.hit_rate);
-    if (!strcmp(key, "fixed_class_caps") || !strcmp(key, "exact_classes") || !strcmp(key, "hold_at_peak")) {
+    if (!strcmp(key, "fixed_class_caps") || !strcmp(key, "exact_classes") || !strcmp(key, "hold_at_peak") ||
+        !strcmp(key, "populate")) {
         space(c);
         bool *flag = !strcmp(key, "fixed_class_caps") ? &r->fixed_class_caps
                      : !strcmp(key, "exact_classes")  ? &r->exact_classes
-                                                       : &r->hold_at_peak;
+                     : !strcmp(key, "hold_at_peak")   ? &r->hold_at_peak
+                                                       : &r->populate;
         *flag = !strncmp(c->p, "true", 4);
         return skip_value(c, 0);
     }

@@ -121,6 +121,7 @@ void run_report_print_json_fields(const run_report *r, FILE *out) {
     if (r->fixed_class_caps) fprintf(out, ",\"fixed_class_caps\":true");
     if (r->exact_classes) fprintf(out, ",\"exact_classes\":true");
     if (r->hold_at_peak) fprintf(out, ",\"hold_at_peak\":true");
+    if (r->populate) fprintf(out, ",\"populate\":true");
     if (r->pooled_headroom) fprintf(out, ",\"pooled_headroom\":%u", r->pooled_headroom);
     if (r->backend_peak_held)
         fprintf(out, ",\"backend_peak_held_bytes\":%llu", (unsigned long long)r->backend_peak_held);
@@ -155,6 +156,7 @@ void run_report_print(const run_report *r, bool json, FILE *out) {
     if (r->fixed_class_caps) fprintf(out, "  retention caps stayed at 8 per class (--fixed-class-caps)\n");
     if (r->exact_classes) fprintf(out, "  misses took only their own size class (--exact-classes)\n");
     if (r->hold_at_peak) fprintf(out, "  free block space went back before held bytes passed their peak (--hold-at-peak)\n");
+    if (r->populate) fprintf(out, "  pages ranges took got their memory when placed (--populate)\n");
     if (r->pooled_headroom)
         fprintf(out, "  pooled buffers within %u%% over the peak in use (--pooled-headroom)\n", r->pooled_headroom);
     fprintf(out, "  backend creates %llu, destroys %llu, trims %llu\n", (unsigned long long)s->backend_creates,

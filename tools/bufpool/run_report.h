@@ -29,6 +29,7 @@ typedef struct run_report {
     bool fixed_class_caps;             /* --fixed-class-caps */
     bool exact_classes;                /* --exact-classes */
     bool hold_at_peak;                 /* --hold-at-peak (host blocks) */
+    bool populate;                     /* --populate (host blocks) */
     uint32_t pooled_headroom;          /* --pooled-headroom: percent (0: off, the default) */
     uint64_t frames;
     bp_stats stats;

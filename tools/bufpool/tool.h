@@ -26,6 +26,7 @@ typedef struct tool_opts {
     bool exact_classes;        /* --exact-classes: reuse_larger_classes = BP_NEVER (bp_pool_desc) */
     uint32_t pooled_headroom;  /* --pooled-headroom off|N: bp_pool_desc.pooled_headroom (0: off, the default) */
     bool hold_at_peak;         /* --hold-at-peak: bp_host_backend_desc.hold_at_peak (host blocks) */
+    bool populate;             /* --populate: bp_host_backend_desc.populate (host blocks) */
 } tool_opts;
 
 #define TOOL_BLOCKS_DEFAULT UINT64_MAX
