@@ -111,6 +111,39 @@ static void populate_gives_a_dedicated_buffer_its_pages(void **state) {
     }
 }
 
+/* Seed 004's start-up with `populate`: a fixed pool's buffers, made when the pool is created,
+ * have all their pages before the first frame writes one (without it, none), so its frames take
+ * no page fault for them. */
+static void populate_readies_a_fixed_pool_before_its_frames(void **state) {
+    (void)state;
+    static const bp_capacity_entry table[] = {{.size = 64 * 1024, .count = 4}, {.size = MIB, .count = 2}};
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (int populate = 0; populate < 2; populate++) {
+        bp_backend backend;
+        bp_host_backend_desc hd = {.block_size = 8 * MIB, .populate = populate};
+        assert_int_equal(bp_host_backend(&hd, &backend), BP_OK);
+        bp_pool_desc d = {.backend = &backend, .frames_in_flight = BP_IMMEDIATE_REUSE, .capacity_mode = BP_CAPACITY_FIXED,
+                          .capacity_table = table, .capacity_table_count = 2};
+        bp_pool *pool;
+        assert_int_equal(bp_pool_create(&d, &pool), BP_OK);
+        bp_buffer b[6];
+        size_t resident = 0, pages = 0;
+        for (int i = 0; i < 6; i++) {
+            b[i] = ts_acquire(pool, i < 4 ? 64 * 1024 : MIB, 0);
+            bp_buffer_info info;
+            assert_int_equal(bp_buffer_get_info(pool, b[i], &info), BP_OK);
+            resident += resident_pages(info.mapped, info.capacity);
+            pages += info.capacity / page;
+        }
+        assert_int_equal(resident, populate ? pages : 0);
+        bp_stats st;
+        bp_get_stats(pool, &st);
+        assert_int_equal(st.misses, 0); /* all six from the table */
+        for (int i = 0; i < 6; i++) assert_int_equal(bp_release(pool, b[i]), BP_OK);
+        ts_check_and_destroy(pool);
+    }
+}
+
 enum { N = 24 };
 
 /* 24 written buffers of 1.5 MiB, then all but every sixth released (and destroyed, but one
@@ -402,6 +435,7 @@ int main(void) {
         cmocka_unit_test(populate_gives_a_range_its_pages_when_placed),
         cmocka_unit_test(populate_gives_a_dedicated_buffer_its_pages),
         cmocka_unit_test(populate_gives_given_back_pages_their_memory_again),
+        cmocka_unit_test(populate_readies_a_fixed_pool_before_its_frames),
         cmocka_unit_test(free_space_goes_back_at_once),
         cmocka_unit_test(young_free_space_stays_until_a_trim),
         cmocka_unit_test(never_gives_pages_back),
