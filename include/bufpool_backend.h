@@ -256,11 +256,11 @@ typedef struct bp_host_backend_desc {
      *  blocks. Without it each such page is a page fault at its first write, in whatever frame
      *  writes it first. With it a pool whose buffers are made before its frames
      *  (`capacity_table`, a warm-up frame) takes no page fault in them, and a miss pays for its
-     *  pages in one call, cheaper than fault by fault (on the benchmark's machine a fault cost
-     *  about 9 us a page, the call about 0.5 us and a quarter as many traps: the first pass
-     *  of the mixed trace with every page written took about half the time). The price: pages
-     *  a program never writes are memory all the same (the held count already counts them).
-     *  Off by default. */
+     *  pages in one call, cheaper than fault by fault (on the benchmark's virtual machine the
+     *  first write of a fresh page cost 9.2 us; populating it 0.5 us and its first write then
+     *  4.0, the hypervisor's share: the first pass of the mixed trace with every page written
+     *  took half the time). The price: pages a program never writes are memory all the same
+     *  (the held count already counts them). Off by default. */
     bool populate;
 } bp_host_backend_desc;
 
