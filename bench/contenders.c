@@ -151,8 +151,8 @@ static const char why_purge_now[] =
     "set shrinks in blocks that stay pinned by a few ranges (the vegetation trace), for a madvise per free "
     "range given back. A program that writes its buffers also pays a page fault for each page given back "
     "and used again, which this replay (it writes nothing) does not show: with every page written "
-    "(bench/RESULTS-write-pages.md) 1.4x the time on the random workload, 19x on the mixed trace and "
-    "24x on vegetation, so it is not the default.";
+    "(bench/RESULTS-write-pages.md) 1.4x the time on the random workload, 18x on the mixed trace and "
+    "21x on vegetation, so it is not the default.";
 static const char why_headroom[] =
     "Pooled buffers within 50% over the peak in use (`pooled_headroom`, off by default): where the size mix "
     "shifts (random) the oldest pooled buffers make room for a miss, so the pool reserves less and misses "

@@ -230,7 +230,7 @@ typedef struct bp_host_backend_desc {
      *  ranges use and 2 MiB, newest blocks first, largest free ranges (of at least 1 MiB)
      *  first. A range placed there later faults in zeroed pages at its first touch: a program
      *  that writes its buffers pays a page fault per page given back and used again (with every
-     *  page written, 1 = at once took 1.4x the time on the benchmark's random workload and 19x
+     *  page written, 1 = at once took 1.4x the time on the benchmark's random workload and 18x
      *  on its mixed trace: bench/RESULTS-write-pages.md). ::bp_trim with `everything` gives
      *  back every free page at once. 0 = 1024;
      *  1 = at once; `UINT32_MAX` = never (all of it stays mapped). */
@@ -246,7 +246,7 @@ typedef struct bp_host_backend_desc {
      *  (its peak in use 518), the mixed trace 102 instead of 108; with `pooled_headroom` 10 as
      *  well, random 72 instead of 100. Off by default: where the program writes its buffers,
      *  the space given back faults in again when a range uses it (with every page written the
-     *  mixed trace took 8.9x the time, vegetation 3.7x, random 1.7x;
+     *  mixed trace took 9.1x the time, vegetation 5.1x, random 1.8x;
      *  bench/RESULTS-write-pages.md). */
     bool hold_at_peak;
     /** Block mode with libc's memory on Linux: the pages a range takes that have no memory
