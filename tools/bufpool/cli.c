@@ -168,7 +168,7 @@ static const cli_option options[] = {
     {"--hold-at-peak", NULL, CMD_RUNS, set_blocks_switch,
      "host blocks: free space given back before held bytes pass their peak"},
     {"--populate", NULL, CMD_RUNS, set_blocks_switch,
-     "host blocks: pages a buffer takes get their memory when it is made, not at first write"},
+     "host blocks: a buffer's pages get their memory when it is made"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
