@@ -251,9 +251,9 @@ typedef struct bp_host_backend_desc {
     bool hold_at_peak;
     /** Block mode with libc's memory on Linux: the pages a range takes that have no memory
      *  behind them (pages of a new block, or given back) get it at once, when the range is
-     *  placed, one `madvise(MADV_POPULATE_WRITE)` a run of them (Linux 5.14; where the kernel
-     *  refuses it, a byte written in each page), and so do the pages of a buffer too large for
-     *  blocks. Without it each such page is a page fault at its first write, in whatever frame
+     *  placed, one `madvise(MADV_POPULATE_WRITE)` a run of them (Linux 5.14; a kernel that does
+     *  not know it gets a byte written in each page; out of memory, the pages fault in later,
+     *  as without the option), and so do the pages of a buffer too large for blocks. Without it each such page is a page fault at its first write, in whatever frame
      *  writes it first. With it a pool whose buffers are made before its frames
      *  (`capacity_table`, a warm-up frame) takes no page fault in them, and a miss pays for its
      *  pages in one call, cheaper than fault by fault (on the benchmark's virtual machine the

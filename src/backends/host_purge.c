@@ -1,4 +1,5 @@
 /* Pages of host blocks given back to the kernel (see host_purge.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -109,8 +110,12 @@ void bpi_pages_populate(void *p, uint64_t size) {
     if (!size) return;
     uintptr_t page = (uintptr_t)bpi_purge_page_size(), start = (uintptr_t)p & ~(page - 1u);
 #if PURGE_SUPPORTED && defined(MADV_POPULATE_WRITE)
-    /* the whole pages the span touches: populating changes no byte, so the ends may be shared */
-    if (madvise((void *)start, (size_t)((uintptr_t)p + (uintptr_t)size - start), MADV_POPULATE_WRITE) == 0) return;
+    /* the whole pages the span touches: populating changes no byte, so the ends may be shared.
+     * Only a kernel that does not know the advice (EINVAL) gets the writes: out of memory
+     * (ENOMEM) or a signal, the pages fault in at their first writes, as without the option. */
+    if (madvise((void *)start, (size_t)((uintptr_t)p + (uintptr_t)size - start), MADV_POPULATE_WRITE) == 0 ||
+        errno != EINVAL)
+        return;
 #endif
     volatile char *c = p; /* the first byte of each page inside the span */
     for (uintptr_t a = (uintptr_t)p; a < (uintptr_t)p + (uintptr_t)size; a = (a & ~(page - 1u)) + page)

@@ -41,9 +41,9 @@ uint64_t bpi_purge_range(bpi_purge_map *m, uintptr_t addr, uint64_t size, uint64
 uint64_t bpi_purge_unmark(bpi_purge_map *m, uintptr_t addr, uint64_t size, bool populate);
 
 /* Memory behind the pages of [p, p + size) now, as their first writes would fault it in: one
- * madvise(MADV_POPULATE_WRITE), which changes no byte; where the kernel refuses it (before
- * Linux 5.14), a zero written at each page's first byte inside the span, so only for memory
- * that is no buffer's yet. */
+ * madvise(MADV_POPULATE_WRITE), which changes no byte; where the kernel does not know it
+ * (before Linux 5.14), a zero written at each page's first byte inside the span, so only for
+ * memory that is no buffer's yet. Out of memory, nothing more: the pages fault in later. */
 void bpi_pages_populate(void *p, uint64_t size);
 
 #endif
