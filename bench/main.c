@@ -10,6 +10,8 @@
  *   bufpool_bench ranges [--quick]            the sub-allocation section alone, to stdout
  *   bufpool_bench workload NAME [--repeats N] [--quick] [--write-pages]   one workload's table, to stdout
  *                                             (--write-pages: each acquired buffer written, a byte a page)
+ *   bufpool_bench passes NAME [--repeats N] [--quick] [--write-pages]   every pass of the default pool,
+ *                                             the pool with pages populated and each allocator (bench/passes.c)
  *   bufpool_bench callgrind-frames NAME ROUNDS [fif2|blocks|transient]   bufpool alone on it (bench/frames.c)
  *   bufpool_bench callgrind-kinds KIND FRAMES   one kind of request, for callgrind (bench/kinds.c)
  *   bufpool_bench threads [--quick] [--repeats N]   the thread section alone, to stdout */
