@@ -1,12 +1,12 @@
 /* Pass by pass, on one heap: how a contender settles.
  *   bufpool_bench passes NAME|TRACE [--repeats N] [--write-pages]
- * `bufpool` (the default pool), `bufpool (pages populated)` and each allocator replay the workload N + 1 times (default 16),
- * each in a process of its own forked before anything else used the allocators (the workload
- * tables' workers), taking turns pass by pass in rotated order, so that a slow phase of the
- * machine falls on all of them; every pass is printed: ns per acquire and page faults. The
- * workload tables take a median over rounds; with buffers written, a pool faults while its
- * blocks fill up to their working set and then stops, and this shows when (pass 0 is the cold
- * one: every page is new). */
+ * `bufpool` (the default pool), `bufpool (pages populated)` and each allocator replay the
+ * workload N + 1 times (default 16), each in a process of its own forked before anything else
+ * used the allocators (the workload tables' workers), taking turns pass by pass in rotated
+ * order, so that a slow phase of the machine falls on all of them; every pass is printed: ns per
+ * acquire and page faults. The workload tables take a median over rounds; with buffers written,
+ * a pool faults while its blocks fill up to their working set and then stops, and this shows
+ * when (pass 0 is the cold one: every page is new). */
 #include <stdlib.h>
 #include <string.h>
 

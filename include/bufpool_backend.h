@@ -253,8 +253,9 @@ typedef struct bp_host_backend_desc {
      *  behind them (pages of a new block, or given back) get it at once, when the range is
      *  placed, one `madvise(MADV_POPULATE_WRITE)` a run of them (Linux 5.14; a kernel that does
      *  not know it gets a byte written in each page; out of memory, the pages fault in later,
-     *  as without the option), and so do the pages of a buffer too large for blocks. Without it each such page is a page fault at its first write, in whatever frame
-     *  writes it first. With it a pool whose buffers are made before its frames
+     *  as without the option), and so do the pages of a buffer too large for blocks. Without
+     *  it each such page is a page fault at its first write, in whatever frame writes it first.
+     *  With it a pool whose buffers are made before its frames
      *  (`capacity_table`, a warm-up frame) takes no page fault in them, and a miss pays for its
      *  pages in one call, cheaper than fault by fault (on the benchmark's virtual machine the
      *  first write of a fresh page cost 9.2 us; populating it 0.5 us and its first write then

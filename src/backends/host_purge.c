@@ -128,11 +128,11 @@ uint64_t bpi_purge_unmark(bpi_purge_map *m, uintptr_t addr, uint64_t size, bool 
     uint64_t hi = (addr + size - m->first + (1ull << m->page_shift) - 1u) >> m->page_shift; /* every page touched */
     if (hi > m->pages) hi = m->pages;
     /* runs of pages with no memory: no buffer's bytes are there, so the fallback may write */
-    for (uint64_t i = populate ? next_page(m, lo, hi, true) : hi; i < hi; i = next_page(m, i, hi, true)) {
-        uint64_t j = next_page(m, i, hi, false);
-        bpi_pages_populate((void *)(m->first + (uintptr_t)(i << m->page_shift)), (j - i) << m->page_shift);
-        i = j;
-    }
+    if (populate)
+        for (uint64_t i = next_page(m, lo, hi, true), j; i < hi; i = next_page(m, j, hi, true)) {
+            j = next_page(m, i, hi, false);
+            bpi_pages_populate((void *)(m->first + (uintptr_t)(i << m->page_shift)), (j - i) << m->page_shift);
+        }
     uint64_t taken = lo < hi ? mark(m, lo, hi, false) : 0;
     m->purged_pages -= taken;
     return taken << m->page_shift;

@@ -224,6 +224,17 @@ static const u64_field fields[] = {
     F64("backend_peak_held_bytes", backend_peak_held), F32("pooled_headroom", pooled_headroom),
 };
 
+/* The run's switches: `true` where the command line gave them (absent otherwise). */
+static const struct {
+    const char *key;
+    size_t offset;
+} switches[] = {
+    {"fixed_class_caps", offsetof(run_report, fixed_class_caps)},
+    {"exact_classes", offsetof(run_report, exact_classes)},
+    {"hold_at_peak", offsetof(run_report, hold_at_peak)},
+    {"populate", offsetof(run_report, populate)},
+};
+
 static bool read_key(cursor *c, run_report *r, const char *key) {
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (strcmp(key, fields[i].key)) continue;
@@ -243,14 +254,10 @@ static bool read_key(cursor *c, run_report *r, const char *key) {
         return s != NULL;
     }
     if (!strcmp(key, "hit_rate")) return number(c, NULL, &r->stats.hit_rate);
-    if (!strcmp(key, "fixed_class_caps") || !strcmp(key, "exact_classes") || !strcmp(key, "hold_at_peak") ||
-        !strcmp(key, "populate")) {
+    for (size_t i = 0; i < sizeof switches / sizeof switches[0]; i++) {
+        if (strcmp(key, switches[i].key)) continue;
         space(c);
-        bool *flag = !strcmp(key, "fixed_class_caps") ? &r->fixed_class_caps
-                     : !strcmp(key, "exact_classes")  ? &r->exact_classes
-                     : !strcmp(key, "hold_at_peak")   ? &r->hold_at_peak
-                                                       : &r->populate;
-        *flag = !strncmp(c->p, "true", 4);
+        *(bool *)((char *)r + switches[i].offset) = !strncmp(c->p, "true", 4);
         return skip_value(c, 0);
     }
     if (!strcmp(key, "seconds")) return r->has_timing = true, number(c, NULL, &r->seconds);
